@@ -1,0 +1,109 @@
+/**
+ * Options of the local Ignite: what `startEmulator` accepts, and the fully resolved form the
+ * rest of the emulator reads (every default applied in this one place).
+ */
+import * as path from "node:path";
+
+export interface TokenGrant {
+  /** The organization the token is bound to. */
+  org: string;
+  /** The bearer token, sent as `Authorization: Bearer <token>`. */
+  token: string;
+}
+
+export interface ServiceAccount {
+  /** OIDC `client_id`. */
+  clientId: string;
+  /** OIDC `client_secret`. Never printed. */
+  clientSecret: string;
+  /** The organization whose tokens this account receives. */
+  organization: string;
+}
+
+export interface EmulatorOptions {
+  /** Directory that holds all state; created if missing. Required. */
+  dataDir: string;
+  /** TCP port for every protocol (gRPC, Connect, HTTP gateway, admin, public URLs). @default 0 (any free port) */
+  port?: number;
+  /** Interface to listen on. @default "127.0.0.1" */
+  host?: string;
+  /** The default organization; a dev token for it is created (and persisted) at first start. @default "acme-corp" */
+  org?: string;
+  /** Fixed extra tokens, each bound to an organization. @default [] */
+  tokens?: TokenGrant[];
+  /** Service accounts accepted by `{httpUrl}/oidc/token`. A default one for `org` is always created. @default [] */
+  serviceAccounts?: ServiceAccount[];
+  /** Lifetime of access tokens issued by the OIDC endpoint, seconds. @default 3600 */
+  tokenTtlSecs?: number;
+  /** Base domain of public URLs: `<app>-<org>.<domain>`. @default "ignite.localhost" */
+  domain?: string;
+  /** Scheme written into public URLs. @default "http" (or "https" when TLS is on) */
+  publicScheme?: "http" | "https";
+  /** Port written into public URLs; omitted from the URL when it is the scheme's default. @default the listening port */
+  publicPort?: number;
+  /** Platform cap on ScalingConfig.max_replicas. @default 5 */
+  maxReplicasCap?: number;
+  /** Largest accepted request message, bytes. @default 32 MiB */
+  maxRequestBytes?: number;
+  /** Largest total size of an unpacked archive, bytes. @default 256 MiB */
+  maxUnpackedBytes?: number;
+  /** Most entries in an archive. @default 10000 */
+  maxFiles?: number;
+  /** How long the (simulated) compile stays in COMPILING before it finishes, ms. @default 300 */
+  compileDelayMs?: number;
+  /** PEM certificate and key paths; when both are set the port speaks TLS (h2 + HTTP/1.1 via ALPN). */
+  tlsCert?: string;
+  tlsKey?: string;
+  /** Where log lines go. @default no logging */
+  log?: (line: string) => void;
+}
+
+export interface ResolvedOptions {
+  dataDir: string;
+  port: number;
+  host: string;
+  org: string;
+  tokens: TokenGrant[];
+  serviceAccounts: ServiceAccount[];
+  tokenTtlSecs: number;
+  domain: string;
+  publicScheme: "http" | "https";
+  /** Undefined until the server listens, then the resolved public port. */
+  publicPort: number | undefined;
+  maxReplicasCap: number;
+  maxRequestBytes: number;
+  maxUnpackedBytes: number;
+  maxFiles: number;
+  compileDelayMs: number;
+  tls: { cert: string; key: string } | undefined;
+  log: (line: string) => void;
+}
+
+export const MiB = 1024 * 1024;
+
+export function resolveOptions(options: EmulatorOptions): ResolvedOptions {
+  if (!options.dataDir) throw new Error("startEmulator: dataDir is required");
+  if ((options.tlsCert === undefined) !== (options.tlsKey === undefined)) {
+    throw new Error("startEmulator: set both tlsCert and tlsKey, or neither");
+  }
+  const tls = options.tlsCert && options.tlsKey ? { cert: options.tlsCert, key: options.tlsKey } : undefined;
+  return {
+    dataDir: path.resolve(options.dataDir),
+    port: options.port ?? 0,
+    host: options.host ?? "127.0.0.1",
+    org: options.org ?? "acme-corp",
+    tokens: options.tokens ?? [],
+    serviceAccounts: options.serviceAccounts ?? [],
+    tokenTtlSecs: options.tokenTtlSecs ?? 3600,
+    domain: (options.domain ?? "ignite.localhost").toLowerCase(),
+    publicScheme: options.publicScheme ?? (tls ? "https" : "http"),
+    publicPort: options.publicPort,
+    maxReplicasCap: options.maxReplicasCap ?? 5,
+    maxRequestBytes: options.maxRequestBytes ?? 32 * MiB,
+    maxUnpackedBytes: options.maxUnpackedBytes ?? 256 * MiB,
+    maxFiles: options.maxFiles ?? 10_000,
+    compileDelayMs: options.compileDelayMs ?? 300,
+    tls,
+    log: options.log ?? (() => {}),
+  };
+}
