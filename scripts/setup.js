@@ -1,0 +1,64 @@
+#!/usr/bin/env node
+// One-time set-up behind `npm start` and `npm test` (their pre-scripts), so that either
+// command alone works on a fresh clone: installs npm dependencies when node_modules is
+// missing or stale, compiles TypeScript, makes the Pulumi toolchain available (built from
+// Go modules on first use, cached outside the clone) and the Python packages the tests use.
+// Only Node built-ins here: it runs before node_modules exists.
+"use strict";
+const { execFileSync, spawnSync } = require("node:child_process");
+const fs = require("node:fs");
+const path = require("node:path");
+
+const root = path.resolve(__dirname, "..");
+const say = (msg) => process.stderr.write(`[setup] ${msg}\n`);
+const run = (cmd, args, opts = {}) => {
+  const r = spawnSync(cmd, args, { cwd: root, stdio: ["ignore", "inherit", "inherit"], ...opts });
+  if (r.status !== 0) {
+    say(`'${cmd} ${args.join(" ")}' failed (exit ${r.status ?? r.signal})`);
+    process.exit(r.status || 1);
+  }
+  return r;
+};
+
+function npmDependencies() {
+  const lock = path.join(root, "package-lock.json");
+  const installed = path.join(root, "node_modules", ".package-lock.json");
+  const stale =
+    !fs.existsSync(installed) || fs.statSync(lock).mtimeMs > fs.statSync(installed).mtimeMs + 1000;
+  if (!stale) return;
+  say("installing npm dependencies (npm ci)…");
+  run("npm", ["ci", "--no-audit", "--no-fund"]);
+}
+
+function build() {
+  say("compiling TypeScript (tsc)…");
+  run(process.execPath, [path.join(root, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"]);
+}
+
+function pulumiToolchain() {
+  const out = execFileSync("bash", [path.join(root, "scripts", "pulumi-toolchain.sh")], {
+    cwd: root,
+    stdio: ["ignore", "pipe", "inherit"],
+    encoding: "utf8",
+  });
+  const bin = out.trim().split("\n").pop();
+  fs.mkdirSync(path.join(root, "node_modules", ".cache"), { recursive: true });
+  // Where the toolchain lives, for the main job and the end-to-end tests.
+  fs.writeFileSync(path.join(root, "node_modules", ".cache", "pulumi-bin"), bin + "\n");
+}
+
+function pythonPackages() {
+  const req = path.join(root, "requirements-dev.txt");
+  if (!fs.existsSync(req)) return;
+  const probe = spawnSync("python3", ["-c", "import requests"], { stdio: "ignore" });
+  if (probe.status === 0) return;
+  say("installing Python packages (requirements-dev.txt)…");
+  run("python3", ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r", req]);
+}
+
+const steps = process.argv.slice(2);
+const want = (s) => steps.length === 0 || steps.includes(s);
+if (want("npm")) npmDependencies();
+if (want("build")) build();
+if (want("pulumi")) pulumiToolchain();
+if (want("python")) pythonPackages();
