@@ -1,0 +1,138 @@
+// Runs one logical call: a deadline per attempt, retries with backoff where the policy allows,
+// one re-authentication after UNAUTHENTICATED for refreshable credentials, and error mapping.
+import { Code } from "@connectrpc/connect";
+import type { TokenSource } from "./auth.js";
+import { IgniteError, toIgniteError } from "./errors.js";
+import { backoffDelayMs, shouldRetry, type IgniteMethod, type RetryOptions } from "./retry.js";
+
+/** Per-call options every client method accepts. */
+export interface CallOptions {
+  /** Deadline for this call in ms (each retry attempt gets a fresh one). */
+  timeoutMs?: number;
+  /** Cancels the call and any pending retry wait. */
+  signal?: AbortSignal;
+}
+
+/** What the runner passes to one attempt: Connect's own call options. */
+export interface AttemptOptions {
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+export interface CallRunnerOptions {
+  endpoint: string;
+  retry: RetryOptions;
+  tokens?: TokenSource;
+  /** Injected for tests. */
+  random?: () => number;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+/** Describes one call for error messages and the retry table. */
+export interface CallTarget {
+  method: IgniteMethod;
+  appId?: string;
+}
+
+function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const t = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+export class CallRunner {
+  /** Attempts made per method, including retries (diagnostics and tests). */
+  readonly attempts = new Map<IgniteMethod, number>();
+
+  constructor(private readonly options: CallRunnerOptions) {}
+
+  private map(err: unknown, target: CallTarget, timeoutMs: number): IgniteError {
+    return toIgniteError(err, {
+      ...target,
+      endpoint: this.options.endpoint,
+      timeoutMs,
+      secrets: this.options.tokens?.secrets ?? [],
+    });
+  }
+
+  /**
+   * Decides what to do after a failed attempt: "reauth" (retry at once with a fresh token),
+   * "retry" (after backoff) or "fail".
+   */
+  private next(e: IgniteError, target: CallTarget, attempt: number, reauthed: boolean, signal?: AbortSignal) {
+    if (signal?.aborted) return "fail" as const;
+    // UNAUTHENTICATED is answered before the server does anything, so any call may be
+    // repeated once with a new token: the cached one may have been revoked or skewed.
+    if (e.code === Code.Unauthenticated && !reauthed && this.options.tokens?.refreshable && e.method === target.method) {
+      return "reauth" as const;
+    }
+    return shouldRetry(target.method, e.code, attempt, this.options.retry) ? ("retry" as const) : ("fail" as const);
+  }
+
+  private count(method: IgniteMethod): void {
+    this.attempts.set(method, (this.attempts.get(method) ?? 0) + 1);
+  }
+
+  async unary<T>(target: CallTarget, timeoutMs: number, fn: (o: AttemptOptions) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const sleep = this.options.sleep ?? defaultSleep;
+    let reauthed = false;
+    for (let attempt = 1; ; attempt++) {
+      this.count(target.method);
+      try {
+        return await fn({ timeoutMs, signal });
+      } catch (err) {
+        const e = this.map(err, target, timeoutMs);
+        const what = this.next(e, target, attempt, reauthed, signal);
+        if (what === "fail") throw e;
+        if (what === "reauth") {
+          reauthed = true;
+          this.options.tokens?.invalidate();
+          attempt--;
+          continue;
+        }
+        await sleep(backoffDelayMs(attempt, this.options.retry, this.options.random), signal);
+      }
+    }
+  }
+
+  /**
+   * A server stream is retried only before its first message: after that, the consumer
+   * has already acted on part of it, and replaying would duplicate frames.
+   */
+  async *stream<T>(target: CallTarget, timeoutMs: number, fn: (o: AttemptOptions) => AsyncIterable<T>, signal?: AbortSignal): AsyncGenerator<T> {
+    const sleep = this.options.sleep ?? defaultSleep;
+    let reauthed = false;
+    for (let attempt = 1; ; attempt++) {
+      this.count(target.method);
+      let received = false;
+      try {
+        for await (const message of fn({ timeoutMs, signal })) {
+          received = true;
+          yield message;
+        }
+        return;
+      } catch (err) {
+        const e = this.map(err, target, timeoutMs);
+        if (received) throw e;
+        const what = this.next(e, target, attempt, reauthed, signal);
+        if (what === "fail") throw e;
+        if (what === "reauth") {
+          reauthed = true;
+          this.options.tokens?.invalidate();
+          attempt--;
+          continue;
+        }
+        await sleep(backoffDelayMs(attempt, this.options.retry, this.options.random), signal);
+      }
+    }
+  }
+}

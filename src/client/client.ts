@@ -1,0 +1,251 @@
+// IgniteClient: one typed method per ComputeService RPC (each through the call runner for
+// deadlines, retries and error mapping), plus the conveniences the resources need.
+import type { DescMessage, MessageInitShape } from "@bufbuild/protobuf";
+import { Code, type Client } from "@connectrpc/connect";
+import {
+  CompileState,
+  type AppMeta,
+  type ComputeService,
+  type CompileLogLine,
+  type CreateAppRequestSchema,
+  type CreateAppResponse,
+  type DeleteAppRequestSchema,
+  type DeleteAppResponse,
+  type Draft,
+  type GetAppRequestSchema,
+  type GetAppResponse,
+  type GetDraftRequestSchema,
+  type GetDraftResponse,
+  type CompileDraftRequestSchema,
+  type CompileDraftResponse,
+  type GetExecutionRequestSchema,
+  type GetExecutionResponse,
+  type GetExecutionStatsRequestSchema,
+  type GetExecutionStatsResponse,
+  type InvokeAsyncResponse,
+  type InvokeRequestSchema,
+  type InvokeResponse,
+  type ListAppsRequestSchema,
+  type ListAppsResponse,
+  type ListVersionsRequestSchema,
+  type ListVersionsResponse,
+  type PublishDraftRequestSchema,
+  type PublishDraftResponse,
+  type RollbackVersionRequestSchema,
+  type RollbackVersionResponse,
+  type SaveDraftRequestSchema,
+  type SaveDraftResponse,
+  type StreamCompileLogsRequestSchema,
+  type UpdateAppConfigRequestSchema,
+  type UpdateAppConfigResponse,
+  type WatchExecutionRequestSchema,
+  type WatchExecutionResponse,
+} from "../gen/dodil/ignite/v1/compute_pb.js";
+import { decodeJwtClaims, organizationsFromClaims, type TokenSource } from "./auth.js";
+import type { CallOptions, CallRunner, CallTarget } from "./call.js";
+import { IgniteError } from "./errors.js";
+
+/** A protobuf-es init object: plain fields, no $typeName needed. */
+type Init<S extends DescMessage> = MessageInitShape<S>;
+
+/** Options for waitForCompile. */
+export interface WaitForCompileOptions extends CallOptions {
+  /** Called for every compile log line as it arrives. */
+  onLog?: (line: string) => void;
+  /** Lines of log kept for the error on FAILED. @default 20 */
+  tailLines?: number;
+}
+
+const TERMINAL_COMPILE_STATES = new Set([CompileState.SUCCEEDED, CompileState.FAILED, CompileState.NOT_REQUIRED]);
+
+function appIdOf(req: { organizationName?: string; appName?: string; name?: string }): string | undefined {
+  const name = req.appName ?? req.name;
+  return req.organizationName && name ? `${req.organizationName}/${name}` : undefined;
+}
+
+export interface IgniteClientParts {
+  raw: Client<typeof ComputeService>;
+  runner: CallRunner;
+  tokens?: TokenSource;
+  timeoutMs: number;
+  streamTimeoutMs: number;
+  close: () => void;
+}
+
+export class IgniteClient {
+  constructor(private readonly parts: IgniteClientParts) {}
+
+  /** The runner, for diagnostics (attempt counts per method). */
+  get runner(): CallRunner {
+    return this.parts.runner;
+  }
+
+  private unary<T>(target: CallTarget, opts: CallOptions | undefined, fn: (o: { timeoutMs: number; signal?: AbortSignal }) => Promise<T>): Promise<T> {
+    return this.parts.runner.unary(target, opts?.timeoutMs ?? this.parts.timeoutMs, fn, opts?.signal);
+  }
+
+  private stream<T>(target: CallTarget, opts: CallOptions | undefined, fn: (o: { timeoutMs: number; signal?: AbortSignal }) => AsyncIterable<T>): AsyncGenerator<T> {
+    return this.parts.runner.stream(target, opts?.timeoutMs ?? this.parts.streamTimeoutMs, fn, opts?.signal);
+  }
+
+  // ---- apps -------------------------------------------------------------------------
+
+  createApp(req: Init<typeof CreateAppRequestSchema>, opts?: CallOptions): Promise<CreateAppResponse> {
+    return this.unary({ method: "CreateApp", appId: appIdOf(req) }, opts, (o) => this.parts.raw.createApp(req, o));
+  }
+
+  getApp(req: Init<typeof GetAppRequestSchema>, opts?: CallOptions): Promise<GetAppResponse> {
+    return this.unary({ method: "GetApp", appId: appIdOf(req) }, opts, (o) => this.parts.raw.getApp(req, o));
+  }
+
+  listApps(req: Init<typeof ListAppsRequestSchema>, opts?: CallOptions): Promise<ListAppsResponse> {
+    return this.unary({ method: "ListApps", appId: req.organizationName }, opts, (o) => this.parts.raw.listApps(req, o));
+  }
+
+  updateAppConfig(req: Init<typeof UpdateAppConfigRequestSchema>, opts?: CallOptions): Promise<UpdateAppConfigResponse> {
+    return this.unary({ method: "UpdateAppConfig", appId: appIdOf(req) }, opts, (o) => this.parts.raw.updateAppConfig(req, o));
+  }
+
+  deleteApp(req: Init<typeof DeleteAppRequestSchema>, opts?: CallOptions): Promise<DeleteAppResponse> {
+    return this.unary({ method: "DeleteApp", appId: appIdOf(req) }, opts, (o) => this.parts.raw.deleteApp(req, o));
+  }
+
+  // ---- the draft --------------------------------------------------------------------
+
+  saveDraft(req: Init<typeof SaveDraftRequestSchema>, opts?: CallOptions): Promise<SaveDraftResponse> {
+    return this.unary({ method: "SaveDraft", appId: appIdOf(req) }, opts, (o) => this.parts.raw.saveDraft(req, o));
+  }
+
+  getDraft(req: Init<typeof GetDraftRequestSchema>, opts?: CallOptions): Promise<GetDraftResponse> {
+    return this.unary({ method: "GetDraft", appId: appIdOf(req) }, opts, (o) => this.parts.raw.getDraft(req, o));
+  }
+
+  compileDraft(req: Init<typeof CompileDraftRequestSchema>, opts?: CallOptions): Promise<CompileDraftResponse> {
+    return this.unary({ method: "CompileDraft", appId: appIdOf(req) }, opts, (o) => this.parts.raw.compileDraft(req, o));
+  }
+
+  /** Compile log lines; with `follow`, until the compile ends. Default deadline: streamTimeoutMs. */
+  streamCompileLogs(req: Init<typeof StreamCompileLogsRequestSchema>, opts?: CallOptions): AsyncGenerator<CompileLogLine> {
+    return this.stream({ method: "StreamCompileLogs", appId: appIdOf(req) }, opts, (o) => this.parts.raw.streamCompileLogs(req, o));
+  }
+
+  publishDraft(req: Init<typeof PublishDraftRequestSchema>, opts?: CallOptions): Promise<PublishDraftResponse> {
+    return this.unary({ method: "PublishDraft", appId: appIdOf(req) }, opts, (o) => this.parts.raw.publishDraft(req, o));
+  }
+
+  // ---- versions ---------------------------------------------------------------------
+
+  listVersions(req: Init<typeof ListVersionsRequestSchema>, opts?: CallOptions): Promise<ListVersionsResponse> {
+    return this.unary({ method: "ListVersions", appId: appIdOf(req) }, opts, (o) => this.parts.raw.listVersions(req, o));
+  }
+
+  rollbackVersion(req: Init<typeof RollbackVersionRequestSchema>, opts?: CallOptions): Promise<RollbackVersionResponse> {
+    return this.unary({ method: "RollbackVersion", appId: appIdOf(req) }, opts, (o) => this.parts.raw.rollbackVersion(req, o));
+  }
+
+  // ---- invocation -------------------------------------------------------------------
+
+  /** Invoke frames: head, chunks, trailer. Never retried (the handler would run twice). */
+  invoke(req: Init<typeof InvokeRequestSchema>, opts?: CallOptions): AsyncGenerator<InvokeResponse> {
+    return this.stream({ method: "Invoke", appId: appIdOf(req) }, opts, (o) => this.parts.raw.invoke(req, o));
+  }
+
+  invokeAsync(req: Init<typeof InvokeRequestSchema>, opts?: CallOptions): Promise<InvokeAsyncResponse> {
+    return this.unary({ method: "InvokeAsync", appId: appIdOf(req) }, opts, (o) => this.parts.raw.invokeAsync(req, o));
+  }
+
+  getExecution(req: Init<typeof GetExecutionRequestSchema>, opts?: CallOptions): Promise<GetExecutionResponse> {
+    return this.unary({ method: "GetExecution", appId: `execution ${req.executionId ?? ""}` }, opts, (o) => this.parts.raw.getExecution(req, o));
+  }
+
+  watchExecution(req: Init<typeof WatchExecutionRequestSchema>, opts?: CallOptions): AsyncGenerator<WatchExecutionResponse> {
+    return this.stream({ method: "WatchExecution", appId: `execution ${req.executionId ?? ""}` }, opts, (o) => this.parts.raw.watchExecution(req, o));
+  }
+
+  getExecutionStats(req: Init<typeof GetExecutionStatsRequestSchema>, opts?: CallOptions): Promise<GetExecutionStatsResponse> {
+    return this.unary({ method: "GetExecutionStats", appId: appIdOf(req) }, opts, (o) => this.parts.raw.getExecutionStats(req, o));
+  }
+
+  // ---- conveniences -----------------------------------------------------------------
+
+  /** The app, or undefined when it does not exist (what `read` and `create` need). */
+  async getAppOrUndefined(organizationName: string, appName: string, opts?: CallOptions): Promise<AppMeta | undefined> {
+    try {
+      return (await this.getApp({ organizationName, appName }, opts)).app;
+    } catch (err) {
+      if (err instanceof IgniteError && err.code === Code.NotFound) return undefined;
+      throw err;
+    }
+  }
+
+  /**
+   * Follows the compile log until the compile ends and returns the final Draft.
+   * Throws IgniteError (FAILED_PRECONDITION) with the log tail when the compile FAILED, or
+   * when no compile was started. Deadline: opts.timeoutMs, default streamTimeoutMs.
+   */
+  async waitForCompile(organizationName: string, appName: string, opts: WaitForCompileOptions = {}): Promise<Draft> {
+    const appId = `${organizationName}/${appName}`;
+    const tailLines = opts.tailLines ?? 20;
+    const tail: string[] = [];
+    const deadline = Date.now() + (opts.timeoutMs ?? this.parts.streamTimeoutMs);
+    let seen = 0;
+    for (;;) {
+      // A follow stream that ends early (a server restart, a proxy idle timeout) is
+      // re-opened; the server replays the log from the start, so skip what was seen.
+      let index = 0;
+      const remaining = Math.max(1, deadline - Date.now());
+      for await (const line of this.streamCompileLogs({ organizationName, appName, follow: true }, { timeoutMs: remaining, signal: opts.signal })) {
+        if (index++ < seen) continue;
+        seen++;
+        opts.onLog?.(line.line);
+        tail.push(line.line);
+        if (tail.length > tailLines) tail.shift();
+      }
+      const draft = (await this.getDraft({ organizationName, appName }, { signal: opts.signal })).draft;
+      const state = draft?.compileState ?? CompileState.UNSPECIFIED;
+      if (draft && (state === CompileState.SUCCEEDED || state === CompileState.NOT_REQUIRED)) return draft;
+      if (state === CompileState.FAILED) {
+        throw new IgniteError({
+          code: Code.FailedPrecondition,
+          method: "CompileDraft",
+          appId,
+          reason: `the compile failed${draft?.compileError ? `: ${draft.compileError}` : ""}`,
+          hint: `Fix the build and save the draft again. Last ${tail.length} compile log lines:\n${tail.map((l) => `  | ${l}`).join("\n")}`,
+        });
+      }
+      if (!TERMINAL_COMPILE_STATES.has(state) && state !== CompileState.COMPILING) {
+        throw new IgniteError({
+          code: Code.FailedPrecondition,
+          method: "CompileDraft",
+          appId,
+          reason: `no compile is running (compile state ${CompileState[state]})`,
+          hint: "Call CompileDraft first.",
+        });
+      }
+      if (Date.now() >= deadline) {
+        throw new IgniteError({
+          code: Code.DeadlineExceeded,
+          method: "CompileDraft",
+          appId,
+          reason: "the compile did not finish before the deadline",
+          hint: "Raise timeoutMs, or follow it with `dodil ignite draft compile-logs`.",
+        });
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+
+  /**
+   * Organization names carried by the current token's `organization` claim (empty when
+   * the token is not a JWT or has no such claim). Lets a program default its organization.
+   */
+  async tokenOrganizations(): Promise<string[]> {
+    if (!this.parts.tokens) return [];
+    return organizationsFromClaims(decodeJwtClaims(await this.parts.tokens.token()));
+  }
+
+  /** Closes the HTTP/2 connection; in-flight calls fail. */
+  close(): void {
+    this.parts.close();
+  }
+}

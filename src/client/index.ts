@@ -1,0 +1,91 @@
+// The Ignite client: createIgniteClient wires endpoint/TLS, credentials, deadlines and the
+// retry policy onto a gRPC (HTTP/2) transport; everything else is re-exported from here.
+import { createClient, type Interceptor } from "@connectrpc/connect";
+import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
+import { ComputeService } from "../gen/dodil/ignite/v1/compute_pb.js";
+import { ServiceAccountTokenSource, staticTokenSource, type ServiceAccount, type TokenSource } from "./auth.js";
+import { CallRunner } from "./call.js";
+import { IgniteClient } from "./client.js";
+import { resolveEndpoint } from "./endpoint.js";
+import { DEFAULT_RETRY, type RetryOptions } from "./retry.js";
+
+export interface ClientOptions {
+  /**
+   * "host:port" (TLS; plaintext for loopback hosts), or a URL "https://…" / "http://…".
+   * @example "rpc.dev.dodil.io:443"
+   */
+  endpoint: string;
+  /** A bearer token. Takes precedence over `serviceAccount`. */
+  token?: string;
+  /** OIDC client credentials, exchanged for a token that is cached and refreshed. */
+  serviceAccount?: ServiceAccount;
+  /** Allow plaintext to a non-loopback host. @default false */
+  insecure?: boolean;
+  /** Deadline of each unary call attempt, in ms. @default 30000 */
+  timeoutMs?: number;
+  /** Deadline of server streams (compile logs, Invoke, WatchExecution), in ms. @default 2700000 (45 min: the 40 min compile budget plus slack) */
+  streamTimeoutMs?: number;
+  /** Retry policy for calls that are safe to repeat. @default { attempts: 4, baseDelayMs: 200, maxDelayMs: 5000 } */
+  retry?: Partial<RetryOptions>;
+  /** The User-Agent sent with every call. @default "pulumi-ignite" */
+  userAgent?: string;
+  /** A token source to use instead of token/serviceAccount (tests, custom identity). */
+  tokenSource?: TokenSource;
+}
+
+/** Creates a client. Nothing is dialled until the first call. */
+export function createIgniteClient(options: ClientOptions): IgniteClient {
+  const endpoint = resolveEndpoint(options.endpoint, options.insecure ?? false);
+  const tokens: TokenSource | undefined =
+    options.tokenSource ??
+    (options.token
+      ? staticTokenSource(options.token)
+      : options.serviceAccount
+        ? new ServiceAccountTokenSource(options.serviceAccount)
+        : undefined);
+  const userAgent = options.userAgent ?? "pulumi-ignite";
+
+  const headers: Interceptor = (next) => async (req) => {
+    req.header.set("user-agent", userAgent);
+    if (tokens) req.header.set("authorization", `Bearer ${await tokens.token()}`);
+    return next(req);
+  };
+
+  // gRPC always runs over HTTP/2 (the grpc transport takes no httpVersion). Our own session
+  // manager so close() can end the HTTP/2 connection (otherwise it idles
+  // open and keeps the process, or a test's server, alive).
+  const sessionManager = new Http2SessionManager(endpoint.baseUrl, { idleConnectionTimeoutMs: 60_000 });
+  const transport = createGrpcTransport({ baseUrl: endpoint.baseUrl, sessionManager, interceptors: [headers] });
+
+  const runner = new CallRunner({
+    endpoint: options.endpoint,
+    retry: { ...DEFAULT_RETRY, ...options.retry },
+    tokens,
+  });
+  return new IgniteClient({
+    raw: createClient(ComputeService, transport),
+    runner,
+    tokens,
+    timeoutMs: options.timeoutMs ?? 30_000,
+    streamTimeoutMs: options.streamTimeoutMs ?? 45 * 60_000,
+    close: () => sessionManager.abort(),
+  });
+}
+
+export { IgniteClient, type WaitForCompileOptions } from "./client.js";
+export type { CallOptions } from "./call.js";
+export { IgniteError, codeName, redact, toIgniteError, type ErrorContext } from "./errors.js";
+export { RETRY_SAFE, TRANSIENT_CODES, DEFAULT_RETRY, shouldRetry, backoffDelayMs, type IgniteMethod, type RetryOptions } from "./retry.js";
+export { resolveEndpoint, isLoopbackHost, DEFAULT_ENDPOINT, type ResolvedEndpoint } from "./endpoint.js";
+export {
+  ServiceAccountTokenSource,
+  staticTokenSource,
+  decodeJwtClaims,
+  organizationsFromClaims,
+  refreshAtMs,
+  DEFAULT_TOKEN_URL,
+  type ServiceAccount,
+  type TokenSource,
+  type JwtClaims,
+} from "./auth.js";
+export { resolveConnection, parseBool, CONFIG_ENV, type ConfigSource, type ResolvedConnection } from "./config.js";
