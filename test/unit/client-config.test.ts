@@ -1,0 +1,72 @@
+// Connection settings: ignite:* config keys win over env fallbacks; defaults; clear errors.
+import { describe, expect, it } from "vitest";
+import { resolveConnection } from "../../src/client/config.js";
+
+const cfg = (values: Record<string, string>) => ({ get: (k: string) => values[k] });
+
+describe("resolveConnection", () => {
+  it("defaults the endpoint to staging and reads a token", () => {
+    expect(resolveConnection(cfg({ "ignite:token": "t" }), {})).toEqual({ endpoint: "rpc.dev.dodil.io:443", token: "t" });
+  });
+
+  const table: Array<[string, Record<string, string>, NodeJS.ProcessEnv, Record<string, unknown>]> = [
+    ["config wins over env", { "ignite:token": "cfg", "ignite:endpoint": "a:1" }, { DODIL_TOKEN: "env", DODIL_IGNITE_ENDPOINT: "b:2" }, { token: "cfg", endpoint: "a:1" }],
+    ["env fills gaps", {}, { DODIL_TOKEN: "env", DODIL_IGNITE_ENDPOINT: "b:2", DODIL_ORG: "acme-corp" }, { token: "env", endpoint: "b:2", organization: "acme-corp" }],
+    ["IGNITE_GRPC is the second endpoint fallback", {}, { DODIL_TOKEN: "t", IGNITE_GRPC: "c:3" }, { endpoint: "c:3" }],
+    ["DODIL_IGNITE_ENDPOINT beats IGNITE_GRPC", {}, { DODIL_TOKEN: "t", IGNITE_GRPC: "c:3", DODIL_IGNITE_ENDPOINT: "d:4" }, { endpoint: "d:4" }],
+    ["empty config values count as unset", { "ignite:token": "" }, { DODIL_TOKEN: "env" }, { token: "env" }],
+    ["insecure from config", { "ignite:token": "t", "ignite:insecure": "true", "ignite:endpoint": "http://10.1.1.1:7700" }, {}, { insecure: true }],
+    ["insecure from env", { "ignite:token": "t" }, { DODIL_IGNITE_INSECURE: "1" }, { insecure: true }],
+    ["organization from config", { "ignite:token": "t", "ignite:organization": "acme-corp" }, { DODIL_ORG: "other" }, { organization: "acme-corp" }],
+    [
+      "service account with default token URL",
+      { "ignite:clientId": "ci", "ignite:clientSecret": "sec" },
+      {},
+      { serviceAccount: { clientId: "ci", clientSecret: "sec", tokenUrl: "https://id.dev.dodil.io/realms/dodil/protocol/openid-connect/token" } },
+    ],
+    [
+      "service account from env with token URL",
+      {},
+      { DODIL_CLIENT_ID: "ci", DODIL_CLIENT_SECRET: "sec", DODIL_TOKEN_URL: "http://127.0.0.1:1/oidc/token" },
+      { serviceAccount: { clientId: "ci", clientSecret: "sec", tokenUrl: "http://127.0.0.1:1/oidc/token" } },
+    ],
+  ];
+  it.each(table)("%s", (_name, values, env, expected) => {
+    expect(resolveConnection(cfg(values), env)).toMatchObject(expected);
+  });
+
+  it("prefers a token over a service account", () => {
+    const r = resolveConnection(cfg({ "ignite:token": "t", "ignite:clientId": "ci", "ignite:clientSecret": "s" }), {});
+    expect(r.token).toBe("t");
+    expect(r.serviceAccount).toBeUndefined();
+  });
+
+  it("says how to authenticate when nothing does", () => {
+    expect(() => resolveConnection(cfg({}), {})).toThrow(/pulumi config set --secret ignite:token .*DODIL_TOKEN.*service account/);
+  });
+
+  it("names the missing half of a service account", () => {
+    expect(() => resolveConnection(cfg({ "ignite:clientId": "ci" }), {})).toThrow(/ignite:clientSecret is not/);
+    expect(() => resolveConnection(cfg({}), { DODIL_CLIENT_SECRET: "s" })).toThrow(/ignite:clientId is not/);
+  });
+
+  it("never puts the secret into its errors", () => {
+    try {
+      resolveConnection(cfg({ "ignite:clientSecret": "hunter2-secret" }), {});
+    } catch (e) {
+      expect(String(e)).not.toContain("hunter2-secret");
+    }
+  });
+
+  it("rejects an unparsable insecure flag and an unsafe endpoint at configure time", () => {
+    expect(() => resolveConnection(cfg({ "ignite:token": "t", "ignite:insecure": "maybe" }), {})).toThrow(/ignite:insecure must be true or false/);
+    expect(() => resolveConnection(cfg({ "ignite:token": "t", "ignite:endpoint": "http://rpc.example.com" }), {})).toThrow(/insecure/);
+  });
+
+  it("works with the dynamic provider's config shape (full namespace:key names)", () => {
+    const raw: Record<string, string> = { "ignite:token": "t", "ignite:organization": "acme-corp", "proj:other": "x" };
+    // Same lookup rule as @pulumi/pulumi's dynamic-provider Config.get.
+    const providerConfig = { get: (key: string) => raw[key.includes(":") ? key : `proj:${key}`] };
+    expect(resolveConnection(providerConfig, {})).toMatchObject({ token: "t", organization: "acme-corp" });
+  });
+});
