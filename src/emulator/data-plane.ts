@@ -1,40 +1,61 @@
 /**
- * The data plane of the local Ignite: invocation (Invoke, InvokeAsync, GetExecution,
- * WatchExecution, GetExecutionStats), the public-URL HTTP proxy and the gateway's
- * `POST /v1/ignite/app/{org}/{app}/invoke`. Owned by the data-plane engineer; this file is the
- * boundary the control plane routes to.
+ * The data plane of the local Ignite: the three invocation surfaces of the API reference
+ * (direct public URL, Invoke, InvokeAsync) and the execution queries (GetExecution,
+ * WatchExecution, GetExecutionStats), on top of the runtime in ./runtime/ (pods, pools,
+ * scaling emulation).
  *
- * What the control plane hands over (`DataPlaneDeps`):
- * - `store` — the storage interface (store.ts). For invocation:
- *     `store.getApp("<org>/<name>")` → AppMeta (active_version, env, ports, scaling, tier...),
- *     `store.getVersion(appId, n)` → Version (code_hash, runtime, files),
- *     `store.versionTreeDir(appId, n)` → absolute path of the version's unpacked tree
- *       (handler.py + requirements.txt for Python; Cargo.toml + src/lib.rs for Rust),
- *     `store.putExecution / getExecution / listExecutions(appId)` → Execution records (pbjson files),
- *     `store.dataPlaneDir` → a directory of your own (virtualenvs, caches).
- * - `options` — resolved emulator options (domain, publicScheme, publicPort, limits, log...).
- * - `authorize(token, org)` — checks a bearer token (without "Bearer ") may read/invoke apps of
- *   `org` (apps in the `public` org: any authenticated caller). Returns the Caller or throws
- *   UnauthenticatedError / PermissionDeniedError (errors.ts; `toConnectError` and
- *   `httpStatusForCode` map them for HTTP answers).
- * - `log(line)` — the emulator's log.
- *
- * The control plane counts every RPC (including these) for `/_ignite/calls`, wraps `service`
- * so thrown domain errors become ConnectErrors, calls `handleHttp` first for any request whose
- * Host is under `options.domain` and for the gateway's POST .../invoke, and calls
- * `appChanged` / `appDeleted` after config/active-version changes and deletes.
+ * What the control plane hands over (`DataPlaneDeps`): the store (AppMeta, version trees,
+ * execution records, `dataPlaneDir` for venvs and logs), the resolved options (public
+ * domain, replica cap; runtime knobs under `runtime`), `authorize(token, org)` and `log`.
+ * The control plane wraps `service` so thrown domain errors become ConnectErrors, routes
+ * public-URL hosts and the gateway's `POST .../invoke` to `handleHttp`, and reports app
+ * changes and deletes.
  */
 import type * as http from "node:http";
-import type { ServiceImpl } from "@connectrpc/connect";
-import type { ComputeService } from "../gen/dodil/ignite/v1/compute_pb.js";
+import { create, fromJson, type JsonValue } from "@bufbuild/protobuf";
+import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
+import {
+  type ComputeService,
+  type Execution,
+  ExecutionMetricsSchema,
+  ExecutionSchema,
+  ExecutionStatus,
+  GetExecutionStatsResponseSchema,
+  HttpMethod,
+  type InvokeRequest,
+  InvokeRequestSchema,
+  type InvokeResponse,
+  InvokeResponseSchema,
+  ResourceTier,
+} from "../gen/dodil/ignite/v1/compute_pb.js";
+import { bearerToken, PUBLIC_ORG } from "./auth.js";
 import type { Caller } from "./auth-types.js";
-import { UnimplementedError } from "./errors.js";
+import {
+  AppNotFoundError,
+  errorBody,
+  httpStatusForCode,
+  MalformedInputError,
+  NotFoundError,
+  toConnectError,
+} from "./errors.js";
+import { readBody } from "./http-util.js";
 import type { ResolvedOptions } from "./options.js";
+import { RuntimeError, InvocationTimeoutError } from "./runtime/errors.js";
+import { bucketExecutions, Executions, isTerminal } from "./runtime/executions.js";
+import { newExecutionId } from "./runtime/ids.js";
+import { resolveRuntimeOptions, type RuntimeOptions } from "./runtime/options.js";
+import type { AppPool, Lease } from "./runtime/pool.js";
+import { callPod, responseHeadersFromPod, tooLarge, type PodCall } from "./runtime/proxy.js";
+import { PublicHosts } from "./runtime/public-hosts.js";
+import { Runtime } from "./runtime/runtime.js";
 import type { Store } from "./store.js";
+
+export type { RuntimeOptions } from "./runtime/options.js";
 
 export interface DataPlaneDeps {
   store: Store;
-  options: ResolvedOptions;
+  /** Resolved emulator options; runtime knobs are read from `options.runtime` when the control plane passes them. */
+  options: ResolvedOptions & { runtime?: RuntimeOptions };
   /** Throws UnauthenticatedError / PermissionDeniedError. */
   authorize(token: string | undefined, org: string): Caller;
   log(line: string): void;
@@ -55,29 +76,394 @@ export interface DataPlane {
   /** Called after an app is deleted. */
   appDeleted(appId: string): void;
   stop(): Promise<void>;
+  /** The app's log file (pod stdout/stderr, tracebacks, pip output). */
+  appLogFile(appId: string): string;
 }
 
-/** Stub until the data plane lands: every RPC answers UNIMPLEMENTED, no HTTP is handled. */
+const GATEWAY_INVOKE = /^\/v1\/ignite\/app\/([^/]+)\/([^/]+)\/invoke\/?$/;
+const TIER_NAMES: Record<ResourceTier, string> = {
+  [ResourceTier.UNSPECIFIED]: "Small",
+  [ResourceTier.SMALL]: "Small",
+  [ResourceTier.MEDIUM]: "Medium",
+  [ResourceTier.LARGE]: "Large",
+};
+
 export function createDataPlane(deps: DataPlaneDeps): DataPlane {
-  void deps;
-  const unimplemented = (method: string): never => {
-    throw new UnimplementedError(`${method} is not implemented by the local Ignite yet`);
-  };
-  return {
-    service: {
-      invoke: async function* () {
-        unimplemented("Invoke");
-      },
-      invokeAsync: async () => unimplemented("InvokeAsync"),
-      getExecution: async () => unimplemented("GetExecution"),
-      watchExecution: async function* () {
-        unimplemented("WatchExecution");
-      },
-      getExecutionStats: async () => unimplemented("GetExecutionStats"),
+  const { store, options } = deps;
+  const runtime = new Runtime(store, resolveRuntimeOptions(options.runtime), options.maxReplicasCap, deps.log);
+  const limits = { timeoutMs: runtime.options.appTimeoutMs, maxResponseBytes: runtime.options.maxResponseBytes };
+  const executions = new Executions(store);
+  const hosts = new PublicHosts(store, options.domain);
+  const background = new Set<Promise<void>>();
+
+  /** Authorize then find the app, so a foreign org learns nothing about which apps exist. */
+  async function poolFor(token: string | undefined, org: string, name: string): Promise<AppPool> {
+    deps.authorize(token, org);
+    return runtime.pool(`${org}/${name}`);
+  }
+
+  /** Leases a pod (waiting through a cold start) and sends the call; the lease is released on failure. */
+  async function open(pool: AppPool, call: PodCall, signal?: AbortSignal) {
+    const lease = await pool.acquire();
+    const sentAt = Date.now();
+    try {
+      const res = await callPod(lease, call, { ...limits, signal });
+      return { lease, res, sentAt };
+    } catch (err) {
+      lease.release();
+      throw err;
+    }
+  }
+
+  // ---- Invoke (gRPC / Connect) ------------------------------------------------------
+
+  async function* invoke(req: InvokeRequest, ctx: HandlerContext): AsyncGenerator<InvokeResponse> {
+    const startedAt = Date.now();
+    const pool = await poolFor(tokenOf(ctx), req.organizationName, req.appName);
+    const executionId = newExecutionId();
+    const { lease, res } = await open(pool, podCallFrom(req, executionId), ctx.signal);
+    try {
+      yield create(InvokeResponseSchema, {
+        frame: {
+          case: "head",
+          value: { statusCode: res.statusCode ?? 0, responseHeaders: flatHeaders(responseHeadersFromPod(res, true)), executionId },
+        },
+      });
+      let total = 0;
+      for await (const chunk of res as AsyncIterable<Buffer>) {
+        total += chunk.length;
+        if (total > limits.maxResponseBytes) throw tooLarge(limits.maxResponseBytes);
+        yield create(InvokeResponseSchema, { frame: { case: "chunk", value: { data: chunk } } });
+      }
+      yield create(InvokeResponseSchema, {
+        frame: {
+          case: "trailer",
+          value: {
+            totalBodyBytes: BigInt(total),
+            durationMs: BigInt(Date.now() - startedAt),
+            trailers: flatHeaders(res.trailers),
+          },
+        },
+      });
+    } finally {
+      // Dropping the stream disconnects the pod.
+      if (!res.complete) res.destroy();
+      lease.release();
+    }
+  }
+
+  // ---- InvokeAsync and executions ---------------------------------------------------
+
+  async function invokeAsync(req: InvokeRequest, ctx: HandlerContext) {
+    const pool = await poolFor(tokenOf(ctx), req.organizationName, req.appName);
+    const meta = pool.meta;
+    const execution = create(ExecutionSchema, {
+      id: newExecutionId(),
+      appId: meta.appId,
+      appName: meta.name,
+      status: ExecutionStatus.PENDING,
+      functionVersion: meta.activeVersion,
+      createTimeMs: BigInt(Date.now()),
+      metrics: { resourceTier: TIER_NAMES[meta.resourceTier] ?? "Small" },
+    });
+    await executions.put(execution);
+    const task = runExecution(pool, execution, req).catch((err: unknown) =>
+      deps.log(`data-plane: execution ${execution.id} could not be recorded: ${String(err)}`),
+    );
+    background.add(task);
+    void task.finally(() => background.delete(task));
+    return { executionId: execution.id };
+  }
+
+  async function runExecution(pool: AppPool, execution: Execution, req: InvokeRequest): Promise<void> {
+    await executions.put(create(ExecutionSchema, { ...execution, status: ExecutionStatus.RUNNING }));
+    const queuedAt = Date.now();
+    let lease: Lease | undefined;
+    const done = { ...execution, metrics: create(ExecutionMetricsSchema, execution.metrics) };
+    try {
+      const opened = await open(pool, podCallFrom(req, execution.id));
+      lease = opened.lease;
+      const chunks: Buffer[] = [];
+      let total = 0;
+      for await (const chunk of opened.res as AsyncIterable<Buffer>) {
+        total += chunk.length;
+        if (total > limits.maxResponseBytes) throw tooLarge(limits.maxResponseBytes);
+        chunks.push(chunk);
+      }
+      const result = Buffer.concat(chunks);
+      const status = opened.res.statusCode ?? 0;
+      const executionMs = Date.now() - opened.sentAt;
+      done.functionVersion = lease.version;
+      done.result = result;
+      done.statusCode = status;
+      done.status = status >= 500 ? ExecutionStatus.FAILED : ExecutionStatus.COMPLETED;
+      if (status >= 500) done.error = errorMessageOf(result) ?? `the app answered HTTP ${status}`;
+      done.metrics.executionMs = BigInt(executionMs);
+      done.metrics.resultSizeBytes = BigInt(result.length);
+      done.metrics.coldStartMs = BigInt(lease.coldStartMs);
+      done.metrics.billedDurationMs = BigInt(executionMs + lease.coldStartMs);
+    } catch (err) {
+      const elapsed = Date.now() - queuedAt;
+      done.status = err instanceof InvocationTimeoutError ? ExecutionStatus.TIMEOUT : ExecutionStatus.FAILED;
+      done.error = err instanceof Error ? err.message : String(err);
+      done.metrics.executionMs = BigInt(Math.max(0, elapsed - (lease?.coldStartMs ?? 0)));
+      done.metrics.coldStartMs = BigInt(lease?.coldStartMs ?? 0);
+      done.metrics.billedDurationMs = BigInt(elapsed);
+    } finally {
+      lease?.release();
+    }
+    done.completeTimeMs = BigInt(Date.now());
+    await executions.put(create(ExecutionSchema, done));
+  }
+
+  /** Loads an execution the caller may see: NOT_FOUND for unknown ids, PERMISSION_DENIED across orgs. */
+  async function visibleExecution(id: string, ctx: HandlerContext): Promise<Execution> {
+    const token = tokenOf(ctx);
+    const execution = await executions.get(id);
+    if (!execution) {
+      // Authenticate before answering NOT_FOUND; the public org accepts any valid caller.
+      deps.authorize(token, PUBLIC_ORG);
+      throw new NotFoundError(
+        `execution ${id} not found (Invoke creates no execution record; use InvokeAsync for one you can fetch)`,
+      );
+    }
+    // Executions belong to the app's org (deps.authorize also lets any caller read the public org's).
+    deps.authorize(token, execution.appId.split("/")[0] ?? "");
+    return execution;
+  }
+
+  const service: DataPlane["service"] = {
+    invoke,
+    invokeAsync,
+    async getExecution(req, ctx) {
+      return { execution: await visibleExecution(req.executionId, ctx) };
     },
-    handleHttp: async () => false,
-    appChanged: () => {},
-    appDeleted: () => {},
-    stop: async () => {},
+    async *watchExecution(req, ctx) {
+      // Subscribe before reading, so no update between the read and the subscription is lost.
+      const abort = new AbortController();
+      const onAbort = () => abort.abort();
+      ctx.signal.addEventListener("abort", onAbort);
+      const updates = executions.updates(req.executionId, abort.signal);
+      const pending = updates.next();
+      try {
+        const current = await visibleExecution(req.executionId, ctx);
+        yield { execution: current };
+        if (isTerminal(current.status)) return;
+        let latest = current;
+        for (let step = await pending; !step.done; step = await updates.next()) {
+          // Skip stale updates that raced the initial read.
+          if (step.value.status < latest.status) continue;
+          latest = step.value;
+          yield { execution: latest };
+        }
+      } finally {
+        abort.abort();
+        ctx.signal.removeEventListener("abort", onAbort);
+        await updates.return(undefined);
+      }
+    },
+    async getExecutionStats(req, ctx) {
+      deps.authorize(tokenOf(ctx), req.organizationName);
+      const appId = `${req.organizationName}/${req.appName}`;
+      if (!(await store.getApp(appId))) throw new AppNotFoundError(appId);
+      const { buckets, bucketSecs } = bucketExecutions(await executions.list(appId), {
+        bucketSecs: req.bucketSecs,
+        startTimeMs: Number(req.startTimeMs),
+        endTimeMs: Number(req.endTimeMs),
+        now: Date.now(),
+      });
+      return create(GetExecutionStatsResponseSchema, { buckets, bucketSecs, partialClusters: [] });
+    },
   };
+
+  // ---- HTTP: public URLs and the gateway's chunked Invoke ----------------------------
+
+  async function handleHttp(req: http.IncomingMessage, res: http.ServerResponse): Promise<boolean> {
+    const host = (req.headers.host ?? "").replace(/:\d+$/, "").toLowerCase();
+    const label = hosts.labelOf(host);
+    try {
+      if (label !== undefined) {
+        await servePublic(label, req, res);
+        return true;
+      }
+      const m = req.method === "POST" ? GATEWAY_INVOKE.exec((req.url ?? "").split("?")[0] ?? "") : null;
+      if (!m) return false;
+      await serveGatewayInvoke(decodeURIComponent(m[1]!), decodeURIComponent(m[2]!), req, res);
+      return true;
+    } catch (err) {
+      answerError(res, err);
+      return true;
+    }
+  }
+
+  async function servePublic(label: string, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const target = await hosts.resolve(label);
+    if (!target) throw new NotFoundError(`no published app serves ${req.headers.host ?? label}`);
+    const [org, name] = target.appId.split("/") as [string, string];
+    const pool = await runtime.pool(target.appId);
+    const open_ = pool.meta.allowUnauthenticated;
+    if (open_) {
+      res.setHeader("access-control-allow-origin", "*");
+      if (req.method === "OPTIONS" && req.headers["access-control-request-method"]) {
+        res.writeHead(204, {
+          "access-control-allow-methods": "GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS",
+          "access-control-allow-headers": req.headers["access-control-request-headers"] ?? "*",
+          "access-control-max-age": "600",
+        });
+        res.end();
+        return;
+      }
+    } else {
+      await poolFor(bearerToken(req.headers.authorization), org, name);
+    }
+    const { lease, res: podRes } = await open(pool, {
+      method: req.method ?? "GET",
+      path: req.url ?? "/",
+      headers: req.headers,
+      body: req,
+      executionId: newExecutionId(),
+    });
+    // The pod's raw response: status, headers (content-length included) and body, piped.
+    res.writeHead(podRes.statusCode ?? 502, responseHeadersFromPod(podRes, true));
+    podRes.pipe(res);
+    await finished(podRes, res);
+    lease.release();
+  }
+
+  async function serveGatewayInvoke(org: string, name: string, req: http.IncomingMessage, res: http.ServerResponse) {
+    const startedAt = Date.now();
+    const raw = await readBody(req, options.maxRequestBytes);
+    let envelope: InvokeRequest;
+    try {
+      envelope = fromJson(InvokeRequestSchema, (raw.length ? JSON.parse(raw.toString("utf8")) : {}) as JsonValue);
+    } catch (err) {
+      throw new MalformedInputError(`the invoke body is not an InvokeRequest in JSON: ${(err as Error).message}`);
+    }
+    envelope.organizationName = org;
+    envelope.appName = name;
+    const pool = await poolFor(bearerToken(req.headers.authorization), org, name);
+    const executionId = newExecutionId();
+    const { lease, res: podRes } = await open(pool, podCallFrom(envelope, executionId));
+    try {
+      // One chunked response: the pod's status and headers, the id, the body, then trailers.
+      res.writeHead(podRes.statusCode ?? 502, {
+        ...responseHeadersFromPod(podRes, false),
+        "x-ignite-execution-id": executionId,
+        trailer: "total_body_bytes, duration_ms",
+      });
+      let total = 0;
+      for await (const chunk of podRes as AsyncIterable<Buffer>) {
+        total += chunk.length;
+        if (total > limits.maxResponseBytes) throw tooLarge(limits.maxResponseBytes);
+        if (!res.write(chunk)) await new Promise((resolve) => res.once("drain", resolve));
+      }
+      res.addTrailers({ total_body_bytes: String(total), duration_ms: String(Date.now() - startedAt) });
+      res.end();
+    } catch (err) {
+      // Past the head: the stream ends abruptly, as the reference describes for mid-flight failures.
+      deps.log(`data-plane: invoke ${executionId} failed mid-stream: ${String(err)}`);
+      res.destroy();
+    } finally {
+      lease.release();
+    }
+  }
+
+  function answerError(res: http.ServerResponse, err: unknown): void {
+    const connectErr = toConnectError(err);
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    const status = err instanceof RuntimeError ? err.httpStatus : httpStatusForCode(connectErr.code);
+    const text = JSON.stringify(errorBody(connectErr));
+    res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+    res.end(text);
+  }
+
+  return {
+    service,
+    handleHttp,
+    appChanged(appId) {
+      hosts.invalidate();
+      runtime.appChanged(appId).catch((err: unknown) => deps.log(`data-plane: ${appId}: ${String(err)}`));
+    },
+    appDeleted(appId) {
+      hosts.invalidate();
+      runtime.appDeleted(appId).catch((err: unknown) => deps.log(`data-plane: ${appId}: ${String(err)}`));
+    },
+    async stop() {
+      await runtime.stop();
+      await Promise.allSettled([...background]);
+    },
+    appLogFile: (appId) => runtime.logs.fileFor(appId),
+  };
+}
+
+function tokenOf(ctx: HandlerContext): string | undefined {
+  return bearerToken(ctx.requestHeader.get("authorization"));
+}
+
+const METHOD_NAMES: Record<HttpMethod, string> = {
+  [HttpMethod.UNSPECIFIED]: "POST",
+  [HttpMethod.GET]: "GET",
+  [HttpMethod.POST]: "POST",
+  [HttpMethod.PUT]: "PUT",
+  [HttpMethod.PATCH]: "PATCH",
+  [HttpMethod.DELETE]: "DELETE",
+  [HttpMethod.HEAD]: "HEAD",
+  [HttpMethod.OPTIONS]: "OPTIONS",
+};
+
+/** The invocation envelope as a request to the pod (defaults: POST, "/"). */
+function podCallFrom(req: InvokeRequest, executionId: string): PodCall {
+  const http_ = req.http;
+  const path = http_?.path || "/";
+  const query = http_?.query ? `?${http_.query}` : "";
+  return {
+    method: METHOD_NAMES[http_?.method ?? HttpMethod.UNSPECIFIED] ?? "POST",
+    path: (path.startsWith("/") ? path : `/${path}`) + query,
+    headers: { ...(http_?.headers ?? {}), "content-length": String(req.body.length) },
+    body: req.body,
+    executionId,
+  };
+}
+
+function flatHeaders(headers: http.OutgoingHttpHeaders | NodeJS.Dict<string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers)) {
+    if (v !== undefined) out[k] = Array.isArray(v) ? v.join(", ") : String(v);
+  }
+  return out;
+}
+
+/** The runtime's JSON error body ({"error": ...}) when the pod answered one. */
+function errorMessageOf(body: Buffer): string | undefined {
+  if (body.length > 64 * 1024) return undefined;
+  try {
+    const parsed = JSON.parse(body.toString("utf8")) as { error?: unknown };
+    return typeof parsed.error === "string" ? parsed.error : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Resolves when the piped response is done (or either side failed/closed). */
+function finished(from: http.IncomingMessage, to: http.ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    let settled = false;
+    const done = () => {
+      if (settled) return;
+      settled = true;
+      resolve();
+    };
+    to.on("finish", done);
+    to.on("close", () => {
+      if (!from.complete) from.destroy();
+      done();
+    });
+    from.on("error", () => {
+      to.destroy();
+      done();
+    });
+  });
 }

@@ -1,0 +1,23 @@
+/**
+ * Admin endpoints for tests and the main job, on plain HTTP and deliberately unauthenticated
+ * (they expose counters, not state): GET /_ignite/calls, POST /_ignite/calls/reset,
+ * GET /_ignite/healthz.
+ */
+import type { CallCounter } from "./instrument.js";
+import type { HttpRequest, HttpResponse } from "./http-types.js";
+import { sendJson } from "./http-util.js";
+
+export const ADMIN_PREFIX = "/_ignite/";
+
+export function handleAdmin(req: HttpRequest, res: HttpResponse, pathname: string, counter: CallCounter): void {
+  if (pathname === "/_ignite/calls" && req.method === "GET") {
+    sendJson(res, 200, { calls: counter.snapshot() });
+  } else if (pathname === "/_ignite/calls/reset" && req.method === "POST") {
+    counter.reset();
+    sendJson(res, 200, { calls: {} });
+  } else if (pathname === "/_ignite/healthz" && (req.method === "GET" || req.method === "HEAD")) {
+    sendJson(res, 200, { status: "ok" });
+  } else {
+    sendJson(res, 404, { code: 5, message: `no admin endpoint ${req.method} ${pathname}`, details: [] });
+  }
+}

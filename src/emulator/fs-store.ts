@@ -1,0 +1,228 @@
+/**
+ * The filesystem implementation of Store: pbjson files written atomically under the data
+ * directory, one directory per app, so the state survives restarts and can be read by a human.
+ *
+ *   apps/<org>/<name>/app.json                      AppMeta
+ *   apps/<org>/<name>/draft/{draft.json,saved.bin,tree/}
+ *   apps/<org>/<name>/versions/<n>/{version.json,saved.bin,tree/}
+ *   executions/<id>.json                            Execution (data plane)
+ *   data-plane/                                     free for the data plane
+ *
+ * Multi-file changes (a new draft, a new version) are assembled in a temp directory and
+ * renamed into place, so a crash leaves the old or the new slot, never a mix.
+ */
+import * as fs from "node:fs/promises";
+import * as path from "node:path";
+import { randomBytes } from "node:crypto";
+import { fromJson, toJson, type JsonValue } from "@bufbuild/protobuf";
+import {
+  AppMetaSchema,
+  CompileLogLineSchema,
+  DraftSchema,
+  ExecutionSchema,
+  VersionSchema,
+  type AppMeta,
+  type Execution,
+  type Version,
+} from "../gen/dodil/ignite/v1/compute_pb.js";
+import { exists, fsyncDir, isNotFound, readJson, writeFileAtomic, writeJsonAtomic } from "./fs-util.js";
+import type { Store, StoredDraft, TreeFile } from "./store.js";
+
+const EXECUTION_ID = /^[A-Za-z0-9_.-]{1,128}$/;
+
+export class FileStore implements Store {
+  readonly dataPlaneDir: string;
+  private readonly appsDir: string;
+  private readonly executionsDir: string;
+
+  private constructor(readonly dataDir: string) {
+    this.appsDir = path.join(dataDir, "apps");
+    this.executionsDir = path.join(dataDir, "executions");
+    this.dataPlaneDir = path.join(dataDir, "data-plane");
+  }
+
+  static async open(dataDir: string): Promise<FileStore> {
+    const store = new FileStore(path.resolve(dataDir));
+    for (const dir of [store.appsDir, store.executionsDir, store.dataPlaneDir]) {
+      await fs.mkdir(dir, { recursive: true });
+    }
+    return store;
+  }
+
+  // ---- apps ------------------------------------------------------------------------------
+
+  async listApps(org: string): Promise<AppMeta[]> {
+    let names: string[];
+    try {
+      names = await fs.readdir(path.join(this.appsDir, org));
+    } catch (err) {
+      if (isNotFound(err)) return [];
+      throw err;
+    }
+    const apps: AppMeta[] = [];
+    for (const name of names.filter((n) => !n.startsWith("."))) {
+      const app = await this.getApp(`${org}/${name}`);
+      if (app) apps.push(app);
+    }
+    return apps.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  async getApp(appId: string): Promise<AppMeta | undefined> {
+    const json = await readJson(path.join(this.appDir(appId), "app.json"));
+    return json === undefined ? undefined : fromJson(AppMetaSchema, json as JsonValue);
+  }
+
+  async putApp(app: AppMeta): Promise<void> {
+    await writeJsonAtomic(path.join(this.appDir(app.appId), "app.json"), toJson(AppMetaSchema, app));
+  }
+
+  async deleteApp(appId: string): Promise<boolean> {
+    const dir = this.appDir(appId);
+    if (!(await exists(dir))) return false;
+    // Rename first so the app disappears atomically; the slow recursive delete follows.
+    const trash = path.join(this.appsDir, `.trash-${randomBytes(6).toString("hex")}`);
+    await fs.rename(dir, trash);
+    await fsyncDir(path.dirname(dir));
+    await fs.rm(trash, { recursive: true, force: true });
+    return true;
+  }
+
+  // ---- draft -----------------------------------------------------------------------------
+
+  async getDraft(appId: string): Promise<StoredDraft | undefined> {
+    const json = (await readJson(path.join(this.draftDir(appId), "draft.json"))) as
+      | { draft: JsonValue; compileLog?: JsonValue[] }
+      | undefined;
+    if (json === undefined) return undefined;
+    return {
+      draft: fromJson(DraftSchema, json.draft),
+      compileLog: (json.compileLog ?? []).map((line) => fromJson(CompileLogLineSchema, line)),
+    };
+  }
+
+  async replaceDraft(appId: string, draft: StoredDraft, savedBytes: Uint8Array, files: TreeFile[]): Promise<void> {
+    const target = this.draftDir(appId);
+    const staging = `${target}.new-${randomBytes(6).toString("hex")}`;
+    await writeTree(path.join(staging, "tree"), files);
+    await writeFileAtomic(path.join(staging, "saved.bin"), savedBytes);
+    await writeJsonAtomic(path.join(staging, "draft.json"), draftJson(draft));
+    const old = `${target}.old-${randomBytes(6).toString("hex")}`;
+    const hadOld = await exists(target);
+    if (hadOld) await fs.rename(target, old);
+    await fs.rename(staging, target);
+    await fsyncDir(path.dirname(target));
+    if (hadOld) await fs.rm(old, { recursive: true, force: true });
+  }
+
+  async putDraftMeta(appId: string, draft: StoredDraft): Promise<void> {
+    await writeJsonAtomic(path.join(this.draftDir(appId), "draft.json"), draftJson(draft));
+  }
+
+  draftTreeDir(appId: string): string {
+    return path.join(this.draftDir(appId), "tree");
+  }
+
+  // ---- versions --------------------------------------------------------------------------
+
+  async createVersionFromDraft(appId: string, version: Version): Promise<void> {
+    const target = this.versionDir(appId, version.version);
+    // A leftover from a crash between this rename and the app.json update: the app never
+    // saw it, so it is safe to replace.
+    await fs.rm(target, { recursive: true, force: true });
+    const staging = `${target}.new-${randomBytes(6).toString("hex")}`;
+    await fs.mkdir(staging, { recursive: true });
+    await fs.cp(this.draftTreeDir(appId), path.join(staging, "tree"), { recursive: true });
+    await fs.copyFile(path.join(this.draftDir(appId), "saved.bin"), path.join(staging, "saved.bin"));
+    await writeJsonAtomic(path.join(staging, "version.json"), toJson(VersionSchema, version));
+    await fs.rename(staging, target);
+    await fsyncDir(path.dirname(target));
+  }
+
+  async getVersion(appId: string, version: number): Promise<Version | undefined> {
+    if (!Number.isInteger(version) || version < 1) return undefined;
+    const json = await readJson(path.join(this.versionDir(appId, version), "version.json"));
+    return json === undefined ? undefined : fromJson(VersionSchema, json as JsonValue);
+  }
+
+  async listVersions(appId: string): Promise<Version[]> {
+    let entries: string[];
+    try {
+      entries = await fs.readdir(path.join(this.appDir(appId), "versions"));
+    } catch (err) {
+      if (isNotFound(err)) return [];
+      throw err;
+    }
+    const versions: Version[] = [];
+    for (const n of entries.filter((e) => /^[0-9]+$/.test(e)).map(Number)) {
+      const v = await this.getVersion(appId, n);
+      if (v) versions.push(v);
+    }
+    return versions.sort((a, b) => a.version - b.version);
+  }
+
+  versionTreeDir(appId: string, version: number): string {
+    return path.join(this.versionDir(appId, version), "tree");
+  }
+
+  // ---- executions ------------------------------------------------------------------------
+
+  async putExecution(execution: Execution): Promise<void> {
+    await writeJsonAtomic(this.executionFile(execution.id), toJson(ExecutionSchema, execution));
+  }
+
+  async getExecution(id: string): Promise<Execution | undefined> {
+    if (!EXECUTION_ID.test(id)) return undefined;
+    const json = await readJson(this.executionFile(id));
+    return json === undefined ? undefined : fromJson(ExecutionSchema, json as JsonValue);
+  }
+
+  async listExecutions(appId: string): Promise<Execution[]> {
+    const files = (await fs.readdir(this.executionsDir)).filter((f) => f.endsWith(".json") && !f.startsWith("."));
+    const out: Execution[] = [];
+    for (const f of files) {
+      const e = await this.getExecution(f.slice(0, -".json".length));
+      if (e && e.appId === appId) out.push(e);
+    }
+    return out;
+  }
+
+  // ---- paths -----------------------------------------------------------------------------
+
+  private appDir(appId: string): string {
+    const [org, name, ...rest] = appId.split("/");
+    // Names are validated upstream; this guards the filesystem against a caller that forgot.
+    if (!org || !name || rest.length > 0 || [org, name].some((p) => p.startsWith(".") || p.includes("\\"))) {
+      throw new Error(`invalid app id ${JSON.stringify(appId)}`);
+    }
+    return path.join(this.appsDir, org, name);
+  }
+
+  private draftDir(appId: string): string {
+    return path.join(this.appDir(appId), "draft");
+  }
+
+  private versionDir(appId: string, version: number): string {
+    return path.join(this.appDir(appId), "versions", String(version));
+  }
+
+  private executionFile(id: string): string {
+    if (!EXECUTION_ID.test(id)) throw new Error(`invalid execution id ${JSON.stringify(id)}`);
+    return path.join(this.executionsDir, `${id}.json`);
+  }
+}
+
+function draftJson(draft: StoredDraft): JsonValue {
+  return {
+    draft: toJson(DraftSchema, draft.draft),
+    compileLog: draft.compileLog.map((line) => toJson(CompileLogLineSchema, line)),
+  };
+}
+
+async function writeTree(root: string, files: TreeFile[]): Promise<void> {
+  await fs.mkdir(root, { recursive: true });
+  for (const file of files) {
+    const target = path.join(root, ...file.path.split("/"));
+    await fs.mkdir(path.dirname(target), { recursive: true });
+    await fs.writeFile(target, file.data, { mode: file.executable ? 0o755 : 0o644 });
+  }
+}

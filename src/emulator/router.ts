@@ -1,0 +1,71 @@
+/**
+ * Dispatch of every HTTP request on the port, in this order:
+ * 1. Host under the public-URL domain → the data plane (public-URL proxy);
+ * 2. /_ignite/* → admin; /oidc/token → the OIDC token endpoint;
+ * 3. /dodil.ignite.v1.ComputeService/* → connect-node (gRPC, Connect, gRPC-web);
+ * 4. POST /v1/ignite/app/{org}/{app}/invoke → the data plane (counted as Invoke);
+ * 5. the other google.api.http routes → the JSON gateway; else 404.
+ */
+import * as http from "node:http";
+import { ComputeService } from "../gen/dodil/ignite/v1/compute_pb.js";
+import { ADMIN_PREFIX, handleAdmin } from "./admin.js";
+import type { Authenticator } from "./auth.js";
+import type { DataPlane } from "./data-plane.js";
+import { errorBody, httpStatusForCode, toConnectError } from "./errors.js";
+import type { Gateway } from "./gateway.js";
+import type { HttpRequest, HttpResponse } from "./http-types.js";
+import { requestHost, sendJson } from "./http-util.js";
+import type { CallCounter } from "./instrument.js";
+import { TOKEN_PATH, handleTokenRequest } from "./oidc.js";
+import type { RequestHandler } from "./server.js";
+
+export interface RouterDeps {
+  domain: string;
+  connect: RequestHandler;
+  gateway: Gateway;
+  dataPlane: DataPlane;
+  auth: Authenticator;
+  counter: CallCounter;
+  log: (line: string) => void;
+}
+
+export function createRouter(deps: RouterDeps): RequestHandler {
+  const servicePrefix = `/${ComputeService.typeName}/`;
+  const notFound = (res: HttpResponse, what: string): void => sendJson(res, 404, { code: 5, message: `not found: ${what}`, details: [] });
+
+  /** The data plane speaks HTTP/1.1 only (chunked bodies with trailers). */
+  const toDataPlane = async (req: HttpRequest, res: HttpResponse): Promise<boolean> =>
+    req instanceof http.IncomingMessage && res instanceof http.ServerResponse && deps.dataPlane.handleHttp(req, res);
+
+  const route = async (req: HttpRequest, res: HttpResponse): Promise<void> => {
+    const url = new URL(req.url ?? "/", "http://ignite.local");
+    const host = requestHost(req);
+    if (host.endsWith(`.${deps.domain}`)) {
+      if (!(await toDataPlane(req, res))) notFound(res, `no app serves ${host}`);
+      return;
+    }
+    const pathname = url.pathname;
+    if (pathname.startsWith(ADMIN_PREFIX)) return handleAdmin(req, res, pathname, deps.counter);
+    if (pathname === TOKEN_PATH) return handleTokenRequest(req, res, deps.auth);
+    if (pathname.startsWith(servicePrefix)) return deps.connect(req, res);
+    const matched = deps.gateway.match(req.method ?? "GET", pathname);
+    if (!matched) return notFound(res, `${req.method} ${pathname}`);
+    if (matched.route.method.name === "Invoke") {
+      deps.counter.count("Invoke");
+      if (!(await toDataPlane(req, res))) {
+        sendJson(res, 501, { code: 12, message: "Invoke over HTTP is not implemented by the local Ignite yet", details: [] });
+      }
+      return;
+    }
+    return deps.gateway.serve(req, res, url, matched);
+  };
+
+  return (req, res) => {
+    route(req, res).catch((err: unknown) => {
+      const ce = toConnectError(err);
+      if (ce.code === 13) deps.log(`error serving ${req.method} ${req.url}: ${String((err as Error)?.stack ?? err)}`);
+      if (!res.headersSent) sendJson(res, httpStatusForCode(ce.code), errorBody(ce), { connection: "close" });
+      else res.end();
+    });
+  };
+}

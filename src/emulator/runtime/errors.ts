@@ -1,0 +1,36 @@
+/**
+ * Errors of the runtime (pods and proxying), as the control plane's typed domain errors so
+ * `toConnectError` maps them to gRPC codes in its one place; `httpStatus` is what the
+ * public URL and the HTTP gateway answer, since a proxy reports a bad upstream as 502/504
+ * rather than grpc-gateway's generic mapping.
+ */
+import { Code } from "@connectrpc/connect";
+import { IgniteError } from "../errors.js";
+
+export abstract class RuntimeError extends IgniteError {
+  abstract readonly httpStatus: number;
+}
+
+/** The request ran past the app timeout (or no pod was ready within the cold-start budget). */
+export class InvocationTimeoutError extends RuntimeError {
+  readonly code = Code.DeadlineExceeded;
+  readonly httpStatus = 504;
+}
+
+/** The pod died, or never came up, while serving the request. */
+export class PodFailedError extends RuntimeError {
+  readonly code = Code.Unavailable;
+  readonly httpStatus = 502;
+}
+
+/** The pod's response body is larger than the runtime accepts. */
+export class ResponseTooLargeError extends RuntimeError {
+  readonly code = Code.ResourceExhausted;
+  readonly httpStatus = 502;
+}
+
+/** The app cannot run here: no published version, or a runtime the local Ignite does not execute. */
+export class NotRunnableError extends RuntimeError {
+  readonly code = Code.FailedPrecondition;
+  readonly httpStatus = 503;
+}

@@ -1,0 +1,55 @@
+/**
+ * Knobs of the local Ignite's runtime (pods, scaling emulation, deadlines), with every
+ * default applied in one place. The platform's own periods are minutes long; tests and demos
+ * shrink them with `timeScale` or the explicit overrides instead of waiting.
+ */
+export interface RuntimeOptions {
+  /** Python interpreter used for pool mode and to create dedicated-mode venvs. @default "python3" (resolved once to sys.executable) */
+  python?: string;
+  /** The app timeout: how long one request may run in a pod before the pod is killed and the call ends TIMEOUT/504, ms. @default 60000 */
+  appTimeoutMs?: number;
+  /** How long a request to a scaled-to-zero app waits for a pod to become ready (IGNITE_COLD_START_BUDGET_SECS), ms. @default 600000 */
+  coldStartBudgetMs?: number;
+  /** Multiplies the platform's periods (scaledown_period_secs, the 1-minute metric window). 0.01 turns 300 s into 3 s. @default 1 */
+  timeScale?: number;
+  /** Replaces every app's scaledown_period_secs, in real seconds (timeScale does not apply). @default undefined (use the app's value) */
+  scaledownPeriodOverrideSecs?: number;
+  /** How often the autoscaler re-evaluates each app, ms. @default 1000 */
+  autoscaleIntervalMs?: number;
+  /** The REQUEST_RATE window, ms. @default 60000 × timeScale */
+  metricWindowMs?: number;
+  /** Largest response body a pod may return through the local Ignite, bytes. @default 6 MiB */
+  maxResponseBytes?: number;
+}
+
+export interface ResolvedRuntimeOptions {
+  python: string;
+  appTimeoutMs: number;
+  coldStartBudgetMs: number;
+  timeScale: number;
+  scaledownPeriodOverrideSecs: number | undefined;
+  autoscaleIntervalMs: number;
+  metricWindowMs: number;
+  maxResponseBytes: number;
+}
+
+export function resolveRuntimeOptions(options: RuntimeOptions = {}): ResolvedRuntimeOptions {
+  const timeScale = options.timeScale !== undefined && options.timeScale > 0 ? options.timeScale : 1;
+  return {
+    python: options.python ?? process.env.IGNITE_PYTHON ?? "python3",
+    appTimeoutMs: options.appTimeoutMs ?? 60_000,
+    coldStartBudgetMs: options.coldStartBudgetMs ?? 600_000,
+    timeScale,
+    scaledownPeriodOverrideSecs: options.scaledownPeriodOverrideSecs,
+    autoscaleIntervalMs: options.autoscaleIntervalMs ?? 1000,
+    metricWindowMs: options.metricWindowMs ?? Math.max(100, Math.round(60_000 * timeScale)),
+    maxResponseBytes: options.maxResponseBytes ?? 6 * 1024 * 1024,
+  };
+}
+
+/** The effective scale-down period of an app, ms (the platform default is 300 s, KEDA minimum 30 s). */
+export function scaledownPeriodMs(appPeriodSecs: number, options: ResolvedRuntimeOptions): number {
+  if (options.scaledownPeriodOverrideSecs !== undefined) return options.scaledownPeriodOverrideSecs * 1000;
+  const secs = appPeriodSecs > 0 ? Math.max(30, appPeriodSecs) : 300;
+  return secs * 1000 * options.timeScale;
+}

@@ -1,0 +1,131 @@
+/**
+ * One pod: a Python process running pod.py for one published version, separate from the
+ * server so nothing a handler does (crash, hang, huge output) can take the server down.
+ *
+ * The pod reports its port on fd 3 once the handler is imported; its stdout/stderr go to
+ * the app's log; its stdin is a pipe it watches, so a pod never outlives the emulator even
+ * when the emulator is killed without cleanup.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import * as fs from "node:fs";
+import * as http from "node:http";
+import * as path from "node:path";
+import type { Readable } from "node:stream";
+import { PYTHON_ENV_BLOCKLIST, type Interpreter } from "./python-env.js";
+
+/** Where pod.py lives: next to this file in src/, or in the source tree when running from dist/. */
+export function podScriptPath(): string {
+  const candidates = [
+    path.join(__dirname, "python", "pod.py"),
+    path.join(__dirname, "..", "..", "..", "src", "emulator", "runtime", "python", "pod.py"),
+  ];
+  const found = candidates.find((p) => fs.existsSync(p));
+  if (!found) throw new Error(`pod.py not found (looked in ${candidates.join(", ")})`);
+  return found;
+}
+
+export interface PodSpec {
+  interpreter: Interpreter;
+  treeDir: string;
+  functionId: string;
+  organizationId: string;
+  env: Record<string, string>;
+  /** Receives everything the pod writes on stdout/stderr. */
+  appLog: (chunk: string) => void;
+}
+
+export class PodStartError extends Error {}
+
+let nextPodNumber = 1;
+
+export class PodProcess {
+  readonly name: string;
+  readonly agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+  port = 0;
+  inFlight = 0;
+  lastActiveAt = Date.now();
+  exited = false;
+  /** Out of rotation: killed once its last request ends (scale-down, new version). */
+  retired = false;
+  /** Reserved pods are exempt from idle teardown. */
+  reserved = false;
+  private readonly child: ChildProcess;
+  private readonly exitListeners: Array<() => void> = [];
+
+  private constructor(spec: PodSpec) {
+    this.name = `pod-${nextPodNumber++}`;
+    const env: Record<string, string | undefined> = { ...process.env, ...spec.env };
+    for (const name of PYTHON_ENV_BLOCKLIST) delete env[name];
+    env.IGNITE_FUNCTION_ID = spec.functionId;
+    env.IGNITE_ORGANIZATION_ID = spec.organizationId;
+    env.IGNITE_READY_FD = "3";
+    env.PYTHONUNBUFFERED = "1";
+    env.PYTHONDONTWRITEBYTECODE = "1";
+    this.child = spawn(spec.interpreter.executable, [...spec.interpreter.flags, podScriptPath()], {
+      cwd: spec.treeDir,
+      env,
+      stdio: ["pipe", "pipe", "pipe", "pipe"],
+    });
+    const forward = (d: Buffer) => spec.appLog(d.toString());
+    this.child.stdout?.on("data", forward);
+    this.child.stderr?.on("data", forward);
+    this.child.on("exit", () => {
+      this.exited = true;
+      this.agent.destroy();
+      for (const l of this.exitListeners.splice(0)) l();
+    });
+    this.child.on("error", () => {
+      this.exited = true;
+      for (const l of this.exitListeners.splice(0)) l();
+    });
+  }
+
+  /** Starts a pod and resolves once it listens; rejects if it exits or misses the deadline. */
+  static start(spec: PodSpec, budgetMs: number): Promise<PodProcess> {
+    const pod = new PodProcess(spec);
+    const ready = pod.child.stdio[3] as Readable;
+    return new Promise((resolve, reject) => {
+      let buffered = "";
+      const fail = (why: string) => {
+        clearTimeout(timer);
+        pod.kill();
+        reject(new PodStartError(why));
+      };
+      const timer = setTimeout(() => fail(`the pod was not ready within the cold-start budget (${budgetMs} ms)`), budgetMs);
+      pod.onExit(() => fail("the pod exited before it was ready; see the app logs"));
+      ready.on("data", (d: Buffer) => {
+        buffered += d.toString();
+        const m = /READY (\d+)\n/.exec(buffered);
+        if (!m) return;
+        clearTimeout(timer);
+        pod.port = Number(m[1]);
+        ready.destroy();
+        resolve(pod);
+      });
+      ready.on("error", () => undefined);
+    });
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  onExit(listener: () => void): void {
+    if (this.exited) listener();
+    else this.exitListeners.push(listener);
+  }
+
+  /** SIGKILL: a pod holds no state worth a graceful shutdown, and a hung handler ignores SIGTERM. */
+  kill(): void {
+    if (this.exited) return;
+    this.child.kill("SIGKILL");
+  }
+
+  /** Kills and waits until the process is gone (stop() must leave no processes behind). */
+  stop(): Promise<void> {
+    return new Promise((resolve) => {
+      this.onExit(resolve);
+      this.kill();
+    });
+  }
+}

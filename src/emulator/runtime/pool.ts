@@ -1,0 +1,245 @@
+/**
+ * The pods of one app, and the scaling emulation around them.
+ *
+ * A request leases the least-busy ready pod; with none running it starts one and waits
+ * (the cold path: activation from zero is binary, bounded by the cold-start budget). A
+ * periodic tick applies the autoscaler formula, keeps reserved_capacity pods warm, and
+ * retires pods once the app has needed fewer for scaledown_period_secs (to zero once it has
+ * been idle that long). Pods of a replaced version drain and stop.
+ */
+import type { AppMeta } from "../../gen/dodil/ignite/v1/compute_pb.js";
+import { ScaleMetric } from "../../gen/dodil/ignite/v1/compute_pb.js";
+import { desiredReplicas, observedPerPod } from "./autoscaler.js";
+import { InvocationTimeoutError, PodFailedError } from "./errors.js";
+import { scaledownPeriodMs, type ResolvedRuntimeOptions } from "./options.js";
+import { PodProcess, PodStartError } from "./pod-process.js";
+import type { PythonEnvironments } from "./python-env.js";
+
+/** What a pool runs: the app's metadata (cached, so the request path reads no disk) and its active version. */
+export interface PoolTarget {
+  meta: AppMeta;
+  version: number;
+  treeDir: string;
+}
+
+export interface PoolContext {
+  options: ResolvedRuntimeOptions;
+  envs: PythonEnvironments;
+  /** Platform cap on max_replicas. */
+  maxReplicasCap: number;
+  appLog: (chunk: string) => void;
+  log: (line: string) => void;
+}
+
+/** A pod held for one request. `release` must be called exactly once. */
+export interface Lease {
+  pod: PodProcess;
+  version: number;
+  /** How long the request waited for a pod to start from zero; 0 when warm. */
+  coldStartMs: number;
+  release(): void;
+}
+
+export class AppPool {
+  private pods: PodProcess[] = [];
+  /** Every live process, including retired pods still draining: stop() kills them all. */
+  private readonly processes = new Set<PodProcess>();
+  private starting = 0;
+  private pendingStart: Promise<PodProcess> | undefined;
+  private readonly arrivals: number[] = [];
+  private lastActivityAt = Date.now();
+  private belowSince: number | undefined;
+  private stopped = false;
+
+  constructor(
+    private target: PoolTarget,
+    private readonly ctx: PoolContext,
+  ) {}
+
+  get appId(): string {
+    return this.target.meta.appId;
+  }
+
+  get meta(): AppMeta {
+    return this.target.meta;
+  }
+
+  /** Pods running (ready) now. */
+  get replicas(): number {
+    return this.pods.length;
+  }
+
+  /** New config or a new active version; pods of an old version drain and stop. */
+  update(target: PoolTarget): void {
+    const versionChanged = target.version !== this.target.version || target.treeDir !== this.target.treeDir;
+    this.target = target;
+    if (versionChanged) {
+      this.ctx.log(`runtime: ${this.appId} now runs version ${target.version}; retiring ${this.pods.length} pod(s)`);
+      this.retire(this.pods.slice());
+      this.pendingStart = undefined;
+    }
+  }
+
+  async acquire(): Promise<Lease> {
+    const now = Date.now();
+    this.arrivals.push(now);
+    this.lastActivityAt = now;
+    const warm = this.pickReady();
+    if (warm) return this.lease(warm, 0);
+    // Cold: every request that finds no pod shares the one start in flight.
+    this.pendingStart ??= this.startPod().finally(() => (this.pendingStart = undefined));
+    const started = Date.now();
+    const budget = this.ctx.options.coldStartBudgetMs;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new InvocationTimeoutError(`no pod of ${this.appId} became ready within the cold-start budget (${budget} ms)`)),
+        budget,
+      );
+    });
+    try {
+      const pod = await Promise.race([this.pendingStart, deadline]);
+      // Another cold request may have raced us to a less busy pod; either is fine.
+      return this.lease(this.pickReady() ?? pod, Math.max(1, Date.now() - started));
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** One autoscaler evaluation; called periodically by the runtime. */
+  tick(now = Date.now()): void {
+    if (this.stopped) return;
+    const { options } = this.ctx;
+    while (this.arrivals.length > 0 && this.arrivals[0]! < now - options.metricWindowMs) this.arrivals.shift();
+    const scaling = this.target.meta.scaling;
+    const reserved = Math.max(0, scaling?.reservedCapacity ?? 0);
+    const maxReplicas = Math.min(scaling?.maxReplicas || 10, this.ctx.maxReplicasCap);
+    const current = this.pods.length + this.starting;
+    const inFlight = this.pods.reduce((n, p) => n + p.inFlight, 0);
+    const observed = observedPerPod({
+      metric: scaling?.scaleMetric ?? ScaleMetric.REQUEST_RATE,
+      requestsInWindow: this.arrivals.length,
+      windowMs: options.metricWindowMs,
+      inFlight,
+      pods: this.pods.length,
+    });
+    let target = desiredReplicas({
+      observedPerPod: observed,
+      scaleThreshold: scaling?.scaleThreshold ?? 0,
+      reservedCapacity: reserved,
+      maxReplicas,
+    });
+    const period = scaledownPeriodMs(scaling?.scaledownPeriodSecs ?? 0, options);
+    const idle = inFlight === 0 && now - this.lastActivityAt >= period;
+    // Only a request wakes an app from zero (reserved pods aside).
+    if (current === 0) target = reserved;
+    else if (target === 0 && !idle) target = 1;
+
+    if (target > current) {
+      this.belowSince = undefined;
+      for (let i = current; i < target; i++) {
+        this.startPod().catch((err: unknown) => this.ctx.log(`runtime: ${this.appId}: scale-up failed: ${String(err)}`));
+      }
+    } else if (target < current) {
+      this.belowSince ??= now;
+      if (target === 0 || now - this.belowSince >= period) {
+        this.ctx.log(`runtime: ${this.appId} scales ${current} -> ${target}`);
+        this.scaleTo(target);
+        this.belowSince = undefined;
+      }
+    } else {
+      this.belowSince = undefined;
+    }
+    this.pods.forEach((pod, i) => (pod.reserved = i < reserved));
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.pods = [];
+    await Promise.all([...this.processes].map((p) => p.stop()));
+  }
+
+  private pickReady(): PodProcess | undefined {
+    let best: PodProcess | undefined;
+    for (const pod of this.pods) {
+      if (!pod.exited && (!best || pod.inFlight < best.inFlight)) best = pod;
+    }
+    return best;
+  }
+
+  private lease(pod: PodProcess, coldStartMs: number): Lease {
+    pod.inFlight++;
+    const version = this.target.version;
+    let released = false;
+    return {
+      pod,
+      version,
+      coldStartMs,
+      release: () => {
+        if (released) return;
+        released = true;
+        pod.inFlight--;
+        pod.lastActiveAt = this.lastActivityAt = Date.now();
+        if (pod.retired && pod.inFlight === 0) pod.kill();
+      },
+    };
+  }
+
+  private async startPod(): Promise<PodProcess> {
+    const target = this.target;
+    this.starting++;
+    try {
+      const interpreter = await this.ctx.envs.forTree(target.treeDir, this.ctx.appLog);
+      const pod = await PodProcess.start(
+        {
+          interpreter,
+          treeDir: target.treeDir,
+          functionId: target.meta.appId,
+          organizationId: target.meta.organizationName,
+          env: { ...target.meta.env },
+          appLog: this.ctx.appLog,
+        },
+        this.ctx.options.coldStartBudgetMs,
+      );
+      this.processes.add(pod);
+      pod.onExit(() => this.processes.delete(pod));
+      if (this.stopped || target !== this.target) {
+        // Stopped or redeployed while starting: this pod serves nothing.
+        if (this.stopped) pod.kill();
+        else this.retire([pod]);
+        if (this.stopped) throw new PodFailedError(`${this.appId} was stopped while its pod started`);
+        return this.startPod();
+      }
+      this.pods.push(pod);
+      pod.onExit(() => {
+        const i = this.pods.indexOf(pod);
+        if (i >= 0) this.pods.splice(i, 1);
+      });
+      this.ctx.log(`runtime: ${this.appId} v${target.version} ${pod.name} (pid ${pod.pid}, ${interpreter.mode} mode) ready on port ${pod.port}`);
+      return pod;
+    } catch (err) {
+      if (err instanceof PodStartError) throw new PodFailedError(`${this.appId}: ${err.message}`, { cause: err });
+      throw err;
+    } finally {
+      this.starting--;
+    }
+  }
+
+  /** Retire the least busy pods beyond `count`, keeping the reserved ones. */
+  private scaleTo(count: number): void {
+    const victims = this.pods
+      .slice()
+      .sort((a, b) => Number(a.reserved) - Number(b.reserved) || a.inFlight - b.inFlight)
+      .slice(0, Math.max(0, this.pods.length - count));
+    this.retire(victims);
+  }
+
+  private retire(pods: PodProcess[]): void {
+    for (const pod of pods) {
+      const i = this.pods.indexOf(pod);
+      if (i >= 0) this.pods.splice(i, 1);
+      pod.retired = true;
+      if (pod.inFlight === 0) pod.kill();
+    }
+  }
+}

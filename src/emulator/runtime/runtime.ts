@@ -1,0 +1,113 @@
+/**
+ * The runtime of the local Ignite: one pod pool per app, created on first use (or when an
+ * app with reserved capacity is published), refreshed when the control plane reports a
+ * change, ticked by one autoscaler timer, and all stopped by `stop()`.
+ */
+import * as path from "node:path";
+import { Runtime as AppRuntime } from "../../gen/dodil/ignite/v1/compute_pb.js";
+import { AppNotFoundError } from "../errors.js";
+import type { Store } from "../store.js";
+import { AppLogs } from "./app-logs.js";
+import { NotRunnableError } from "./errors.js";
+import type { ResolvedRuntimeOptions } from "./options.js";
+import { AppPool, type PoolTarget } from "./pool.js";
+import { PythonEnvironments } from "./python-env.js";
+
+export class Runtime {
+  readonly logs: AppLogs;
+  private readonly envs: PythonEnvironments;
+  private readonly pools = new Map<string, Promise<AppPool>>();
+  private readonly timer: NodeJS.Timeout;
+  private stopped = false;
+
+  constructor(
+    private readonly store: Store,
+    readonly options: ResolvedRuntimeOptions,
+    private readonly maxReplicasCap: number,
+    private readonly log: (line: string) => void,
+  ) {
+    this.logs = new AppLogs(path.join(store.dataPlaneDir, "logs"), log);
+    this.envs = new PythonEnvironments(options.python, path.join(store.dataPlaneDir, "venvs"), log);
+    this.timer = setInterval(() => void this.tick(), options.autoscaleIntervalMs);
+    this.timer.unref();
+    // Resolve the interpreter now so the first cold start does not pay for it.
+    this.envs.baseExecutable().catch((err: unknown) => log(`runtime: ${String(err)}`));
+  }
+
+  /** The pool of a runnable app; throws AppNotFound / NotRunnable. */
+  pool(appId: string): Promise<AppPool> {
+    let pool = this.pools.get(appId);
+    if (!pool) {
+      pool = this.createPool(appId);
+      this.pools.set(appId, pool);
+      pool.catch(() => this.pools.delete(appId));
+    }
+    return pool;
+  }
+
+  /** Re-read the app: new scaling config or active version. Apps with reserved capacity start warming now. */
+  async appChanged(appId: string): Promise<void> {
+    const existing = this.pools.get(appId);
+    if (existing) {
+      const pool = await existing.catch(() => undefined);
+      const target = await this.target(appId).catch(() => undefined);
+      if (pool && target) pool.update(target);
+      else if (pool) await this.appDeleted(appId);
+      pool?.tick();
+      return;
+    }
+    const meta = await this.store.getApp(appId);
+    if (meta && meta.activeVersion > 0 && (meta.scaling?.reservedCapacity ?? 0) > 0) {
+      const pool = await this.pool(appId).catch(() => undefined);
+      pool?.tick();
+    }
+  }
+
+  async appDeleted(appId: string): Promise<void> {
+    const pool = this.pools.get(appId);
+    this.pools.delete(appId);
+    await (await pool?.catch(() => undefined))?.stop();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    const pools = [...this.pools.values()];
+    this.pools.clear();
+    await Promise.all(pools.map(async (p) => (await p.catch(() => undefined))?.stop()));
+    await this.logs.close();
+  }
+
+  private async createPool(appId: string): Promise<AppPool> {
+    if (this.stopped) throw new NotRunnableError("the local Ignite is stopping");
+    const target = await this.target(appId);
+    return new AppPool(target, {
+      options: this.options,
+      envs: this.envs,
+      maxReplicasCap: this.maxReplicasCap,
+      appLog: this.logs.writerFor(appId),
+      log: this.log,
+    });
+  }
+
+  private async target(appId: string): Promise<PoolTarget> {
+    const meta = await this.store.getApp(appId);
+    if (!meta) throw new AppNotFoundError(appId);
+    if (meta.activeVersion <= 0) {
+      throw new NotRunnableError(`app ${appId} has no published version yet: publish its draft first`);
+    }
+    if (meta.runtime !== AppRuntime.PYTHON && meta.runtime !== AppRuntime.UNSPECIFIED) {
+      throw new NotRunnableError(
+        `the local Ignite runs Python handlers only; app ${appId} uses runtime ${AppRuntime[meta.runtime]}`,
+      );
+    }
+    return { meta, version: meta.activeVersion, treeDir: this.store.versionTreeDir(appId, meta.activeVersion) };
+  }
+
+  private async tick(): Promise<void> {
+    for (const pending of this.pools.values()) {
+      const pool = await pending.catch(() => undefined);
+      pool?.tick();
+    }
+  }
+}
