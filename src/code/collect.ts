@@ -1,0 +1,186 @@
+// collectCodeSet: what the Draft resource uploads. Selects files (a single file, or a
+// directory filtered by include globs, exclude patterns, .igniteignore and built-in
+// excludes), hashes each one, and computes the code hash of the archive they pack into.
+import { createHash } from "node:crypto";
+import { createReadStream, promises as fs } from "node:fs";
+import * as path from "node:path";
+import { pipeline } from "node:stream/promises";
+import { glob } from "glob";
+import { BUILTIN_EXCLUDES, compileIgnore, IGNORE_FILE, IgnoreMatcher } from "./ignore.js";
+import { codeHashOf, packCodeSet } from "./pack.js";
+
+/** One file of a code set. */
+export interface CodeEntry {
+  /** Posix path relative to the code directory (the file's own name for a single file). */
+  path: string;
+  size: number;
+  /** Lowercase hex sha256 of the content. */
+  sha256: string;
+  /** 0o644, or 0o755 when any execute bit is set: the only mode bits that travel. */
+  mode: number;
+}
+
+export interface CodeSet {
+  /** "file": uploaded as CompileSource.source_code; "directory": as a gzip tar archive. */
+  kind: "file" | "directory";
+  /** Absolute path of the file or directory. */
+  root: string;
+  /** The path as the program gave it, for messages (e.g. "./greet"). */
+  source: string;
+  /** Sorted by path (bytewise). */
+  entries: CodeEntry[];
+  /** Relative path → "sha256:<hex>", keys sorted: what a reviewer sees in a diff. */
+  manifest: Record<string, string>;
+  /** "sha256:<hex>" of the exact bytes uploaded; equals the platform's Draft.code_hash. */
+  codeHash: string;
+  /** The selection, so the set can be collected again identically (see verifyCodeSet). */
+  selection: { include: string[]; exclude: string[] };
+}
+
+export interface CollectOptions {
+  /** A file or a directory, relative to `cwd`. */
+  path: string;
+  /** Globs selecting files under a directory. @default ["**\/*"] */
+  include?: string[];
+  /** Gitignore-style patterns removed from the selection (same rules as .igniteignore). @default [] */
+  exclude?: string[];
+  /** Base for a relative `path`. @default process.cwd() */
+  cwd?: string;
+}
+
+/** Bytewise order of UTF-8 names: the same on every machine and locale. */
+export function comparePaths(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
+}
+
+/** Streams a file through sha256 so large files are never held whole. */
+export async function sha256File(file: string): Promise<string> {
+  const hash = createHash("sha256");
+  await pipeline(createReadStream(file), hash);
+  return hash.digest("hex");
+}
+
+function modeOf(statMode: number): number {
+  // Only "is it executable" survives: umask, group/other bits and owners differ per machine.
+  return statMode & 0o111 ? 0o755 : 0o644;
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight (file descriptors are finite). */
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array<R>(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]);
+    }
+  });
+  await Promise.all(workers);
+  return out;
+}
+
+export function manifestOf(entries: readonly CodeEntry[]): Record<string, string> {
+  const manifest: Record<string, string> = {};
+  for (const e of entries) manifest[e.path] = `sha256:${e.sha256}`;
+  return manifest;
+}
+
+async function readIgnoreFile(root: string): Promise<string[]> {
+  try {
+    return (await fs.readFile(path.join(root, IGNORE_FILE), "utf8")).split(/\r?\n/);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw err;
+  }
+}
+
+/** Selects and hashes the files of a directory. */
+async function collectDirectory(root: string, source: string, include: string[], exclude: string[]): Promise<CodeEntry[]> {
+  // Built-ins first, then the ignore file, then the program's own excludes: later rules win.
+  const matcher = new IgnoreMatcher([
+    ...compileIgnore(BUILTIN_EXCLUDES),
+    ...compileIgnore(await readIgnoreFile(root)),
+    ...compileIgnore(exclude),
+  ]);
+  const realRoot = await fs.realpath(root);
+  const found = await glob(include, {
+    cwd: root,
+    dot: true,
+    posix: true,
+    follow: false,
+    ignore: {
+      ignored: (p: { relativePosix(): string; isDirectory(): boolean }) => matcher.ignores(p.relativePosix(), p.isDirectory()),
+      // Skip walking into excluded trees (node_modules, .git) unless a "!" rule might need them.
+      childrenIgnored: (p: { relativePosix(): string }) => !matcher.hasNegations && matcher.ignores(p.relativePosix(), true),
+    },
+  });
+
+  const files: Array<{ rel: string; abs: string; size: number; mode: number }> = [];
+  for (const rel of found) {
+    if (rel === "" || rel === "." || matcher.ignores(rel)) continue;
+    const abs = path.join(root, rel);
+    const lst = await fs.lstat(abs);
+    if (lst.isDirectory()) continue;
+    if (lst.isSymbolicLink()) {
+      const target = await fs.realpath(abs).catch(() => undefined);
+      if (target === undefined) throw new Error(`code ${source}: ${rel} is a broken symlink; remove it or add it to ${IGNORE_FILE}`);
+      if (target !== realRoot && !target.startsWith(realRoot + path.sep)) {
+        throw new Error(
+          `code ${source}: ${rel} is a symlink to ${target}, outside the code directory; ` +
+            `copy the file in, or add ${rel} to ${IGNORE_FILE} / exclude`,
+        );
+      }
+      const st = await fs.stat(abs);
+      // A link to a directory inside the tree: its files are collected under their real path.
+      if (!st.isFile()) continue;
+      files.push({ rel, abs, size: st.size, mode: modeOf(st.mode) });
+      continue;
+    }
+    if (!lst.isFile()) continue; // sockets, FIFOs, devices: not code
+    files.push({ rel, abs, size: lst.size, mode: modeOf(lst.mode) });
+  }
+  files.sort((a, b) => comparePaths(a.rel, b.rel));
+  return mapLimit(files, 16, async (f) => ({ path: f.rel, size: f.size, sha256: await sha256File(f.abs), mode: f.mode }));
+}
+
+/**
+ * Collects the code at `path`: one entry for a file; for a directory, the selected regular
+ * files (symlinks are followed only within the directory). Throws, naming the path and the
+ * fix, when the path is missing or nothing is selected.
+ */
+export async function collectCodeSet(options: CollectOptions): Promise<CodeSet> {
+  const cwd = options.cwd ?? process.cwd();
+  const source = options.path;
+  const include = options.include && options.include.length > 0 ? [...options.include] : ["**/*"];
+  const exclude = [...(options.exclude ?? [])];
+  const root = path.resolve(cwd, source);
+
+  let st;
+  try {
+    st = await fs.stat(root);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") {
+      throw new Error(`code ${source}: no such file or directory (resolved to ${root}); set \`code\` to a file or a directory relative to ${cwd}`);
+    }
+    throw err;
+  }
+
+  let set: Omit<CodeSet, "codeHash">;
+  if (st.isFile()) {
+    const entry: CodeEntry = { path: path.basename(root), size: st.size, sha256: await sha256File(root), mode: modeOf(st.mode) };
+    set = { kind: "file", root, source, entries: [entry], manifest: manifestOf([entry]), selection: { include, exclude } };
+    // A single file is uploaded as-is, so its content hash is the code hash.
+    return { ...set, codeHash: `sha256:${entry.sha256}` };
+  }
+  if (!st.isDirectory()) throw new Error(`code ${source}: not a regular file or directory`);
+
+  const entries = await collectDirectory(root, source, include, exclude);
+  if (entries.length === 0) {
+    throw new Error(
+      `code ${source}: no files selected (include ${JSON.stringify(include)}, exclude ${JSON.stringify(exclude)}, ` +
+        `${IGNORE_FILE} and the built-in excludes); add files to ${root} or widen \`include\``,
+    );
+  }
+  set = { kind: "directory", root, source, entries, manifest: manifestOf(entries), selection: { include, exclude } };
+  return { ...set, codeHash: codeHashOf(await packCodeSet(set)) };
+}
