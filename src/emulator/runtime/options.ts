@@ -33,7 +33,20 @@ export interface ResolvedRuntimeOptions {
   maxResponseBytes: number;
 }
 
-export function resolveRuntimeOptions(options: RuntimeOptions = {}): ResolvedRuntimeOptions {
+/**
+ * Defaults ← IGNITE_RUNTIME_OPTIONS (a JSON RuntimeOptions, for the CLI and for tests run
+ * in their own process) ← the options passed to startEmulator, field by field.
+ */
+export function resolveRuntimeOptions(explicit: RuntimeOptions = {}, env = process.env): ResolvedRuntimeOptions {
+  let fromEnv: RuntimeOptions = {};
+  if (env.IGNITE_RUNTIME_OPTIONS) {
+    try {
+      fromEnv = JSON.parse(env.IGNITE_RUNTIME_OPTIONS) as RuntimeOptions;
+    } catch {
+      throw new Error("IGNITE_RUNTIME_OPTIONS is not valid JSON (expected e.g. {\"timeScale\":0.01})");
+    }
+  }
+  const options: RuntimeOptions = { ...fromEnv, ...definedOnly(explicit) };
   const timeScale = options.timeScale !== undefined && options.timeScale > 0 ? options.timeScale : 1;
   return {
     python: options.python ?? process.env.IGNITE_PYTHON ?? "python3",
@@ -52,4 +65,8 @@ export function scaledownPeriodMs(appPeriodSecs: number, options: ResolvedRuntim
   if (options.scaledownPeriodOverrideSecs !== undefined) return options.scaledownPeriodOverrideSecs * 1000;
   const secs = appPeriodSecs > 0 ? Math.max(30, appPeriodSecs) : 300;
   return secs * 1000 * options.timeScale;
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

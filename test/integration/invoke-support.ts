@@ -1,0 +1,98 @@
+// Shared set-up of the invoke-* integration tests: a local Ignite on port 0 over a temp data
+// dir, a gRPC client with the dev token, and `deploy()` = CreateApp → SaveDraft → PublishDraft.
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as zlib from "node:zlib";
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
+import { createClient, type Client, type Interceptor } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
+import * as tar from "tar-stream";
+import { startEmulator, type Emulator, type EmulatorOptions } from "../../src/emulator/index";
+import { ComputeService, CreateAppRequestSchema, type AppMeta } from "../../src/gen/dodil/ignite/v1/compute_pb";
+import type { RuntimeOptions } from "../../src/emulator/runtime/options";
+
+export interface Local {
+  emu: Emulator;
+  client: Client<typeof ComputeService>;
+  clientFor(token: string): Client<typeof ComputeService>;
+  deploy(name: string, files: Record<string, string>, init?: Partial<MessageInitShape<typeof CreateAppRequestSchema>>, token?: string): Promise<AppMeta>;
+  /** The app's log file (pod stdout/stderr). */
+  logFile(appId: string): string;
+  stop(): Promise<void>;
+}
+
+export async function startLocal(runtime: RuntimeOptions = {}, options: Partial<EmulatorOptions> = {}): Promise<Local> {
+  // The control plane does not forward `runtime` yet: the env fallback reaches the data plane either way.
+  process.env.IGNITE_RUNTIME_OPTIONS = JSON.stringify(runtime);
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "ignite-invoke-"));
+  const emu = await startEmulator({ port: 0, dataDir, ...options, ...({ runtime } as object) });
+  const clientFor = (token: string) => {
+    const bearer: Interceptor = (next) => (req) => {
+      req.header.set("authorization", `Bearer ${token}`);
+      return next(req);
+    };
+    return createClient(ComputeService, createGrpcTransport({ baseUrl: emu.grpcEndpoint, httpVersion: "2", interceptors: [bearer] }));
+  };
+  const client = clientFor(emu.token);
+  return {
+    emu,
+    client,
+    clientFor,
+    async deploy(name, files, init = {}, token = emu.token) {
+      const c = clientFor(token);
+      const org = init.organizationName ?? emu.org;
+      await c.createApp(create(CreateAppRequestSchema, { runtime: 1, ...init, organizationName: org, name }));
+      const single = Object.keys(files).length === 1 && files["handler.py"] !== undefined;
+      const input = single
+        ? ({ case: "sourceCode", value: Buffer.from(files["handler.py"]!) } as const)
+        : ({ case: "archive", value: await targz(files) } as const);
+      await c.saveDraft({
+        organizationName: org,
+        appName: name,
+        code: { source: { case: "compile", value: { runtime: { runtime: { case: "python", value: {} } }, input } } },
+      });
+      const published = await c.publishDraft({ organizationName: org, appName: name });
+      return published.app!;
+    },
+    logFile: (appId) => path.join(emu.store.dataPlaneDir, "logs", ...appId.split("/")) + ".log",
+    async stop() {
+      await emu.stop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The team's archive contract: gzip tar, sorted entries, mode 0644, mtime 0. */
+export async function targz(files: Record<string, string>): Promise<Buffer> {
+  const pack = tar.pack();
+  const chunks: Buffer[] = [];
+  pack.on("data", (c: Buffer) => chunks.push(c));
+  const ended = new Promise((resolve) => pack.on("end", resolve));
+  for (const name of Object.keys(files).sort()) {
+    pack.entry({ name, mode: 0o644, mtime: new Date(0), uid: 0, gid: 0 }, files[name]!);
+  }
+  pack.finalize();
+  await ended;
+  return zlib.gzipSync(Buffer.concat(chunks));
+}
+
+/** Polls until `check` returns a value (not a timed assertion: it only waits for a state). */
+export async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 30_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > until) throw new Error(`gave up waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
