@@ -64,9 +64,11 @@ export async function packCodeSet(set: Pick<CodeSet, "kind" | "root" | "entries"
           devmajor: 0,
           devminor: 0,
         };
-        const tarEntry = pack.entry(header, (err) =>
-          err ? reject(new Error(`${entry.path} changed while packing (${err.message}); run again`)) : resolve(),
-        );
+        const changed = (err: Error) => reject(new Error(`${entry.path} changed while packing (${err.message}); run again`));
+        const tarEntry = pack.entry(header, (err) => (err ? changed(err) : resolve()));
+        // The entry also emits the size mismatch as an event; without a listener it would
+        // surface as an uncaught exception.
+        tarEntry.on("error", changed);
         const file = createReadStream(path.join(set.root, entry.path));
         file.on("error", reject);
         file.pipe(tarEntry);
