@@ -96,3 +96,46 @@ export function alive(pid: number): boolean {
     return false;
   }
 }
+
+export interface HttpAnswer {
+  status: number;
+  headers: import("node:http").IncomingHttpHeaders;
+  trailers: NodeJS.Dict<string>;
+  body: Buffer;
+}
+
+/** One HTTP/1.1 request to the local Ignite's port with an explicit Host header. */
+export function httpCall(
+  port: number,
+  opts: { host?: string; method?: string; path?: string; headers?: Record<string, string>; body?: string | Buffer },
+): Promise<HttpAnswer> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const http = require("node:http") as typeof import("node:http");
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        host: "127.0.0.1",
+        port,
+        method: opts.method ?? "POST",
+        path: opts.path ?? "/",
+        headers: { ...(opts.host ? { host: opts.host } : {}), ...opts.headers },
+        agent: false,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, trailers: res.trailers, body: Buffer.concat(chunks) }),
+        );
+        res.on("error", reject);
+      },
+    );
+    req.on("error", reject);
+    req.end(opts.body);
+  });
+}
+
+/** The Host of an app's public URL (with the port, as curl would send it). */
+export function hostOf(url: string): string {
+  return new URL(url).host;
+}
