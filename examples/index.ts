@@ -1,0 +1,6 @@
+// The root program (Pulumi.yaml at the repository root): every example in one stack.
+import { greet } from "./greet/greet";
+import { tabler } from "./tabler/tabler";
+import { tiny } from "./tiny/tiny";
+
+export const apps = { greet: greet(), tabler: tabler(), tiny: tiny() };

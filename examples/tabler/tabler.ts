@@ -1,0 +1,13 @@
+// Seed "Deploy a Python app": a directory (handler.py + requirements.txt with tabulate) as app "tabler".
+import * as path from "node:path";
+import * as ignite from "pulumi-ignite";
+
+export function tabler() {
+  const app = new ignite.App("tabler", {
+    runtime: "python",
+    description: "Render rows as a text table",
+  });
+  const draft = new ignite.Draft("tabler", { app: app.appId, code: path.join(__dirname, "app") });
+  const release = new ignite.PublishedVersion("tabler", { app: app.appId, codeHash: draft.codeHash });
+  return { appId: app.appId, activeVersion: release.activeVersion, publicUrls: release.publicUrls };
+}

@@ -1,0 +1,18 @@
+// Seed "Compile for fast cold starts": a Rust crate (Cargo.toml + src/lib.rs) compiled for
+// the native target, as app "tiny".
+import * as path from "node:path";
+import * as ignite from "pulumi-ignite";
+
+export function tiny() {
+  const app = new ignite.App("tiny", {
+    runtime: "rust",
+    description: "Tiny compiled Rust handler",
+  });
+  const draft = new ignite.Draft("tiny", {
+    app: app.appId,
+    code: path.join(__dirname, "app"),
+    rust: { target: "native" },
+  });
+  const release = new ignite.PublishedVersion("tiny", { app: app.appId, codeHash: draft.codeHash });
+  return { appId: app.appId, activeVersion: release.activeVersion, publicUrls: release.publicUrls };
+}

@@ -1,0 +1,540 @@
+// The `App` resource: an Ignite app's metadata (name, organization, runtime, description,
+// tier, scaling, env, ports, auth). Config changes are applied in place with UpdateAppConfig;
+// a new name, organization or runtime replaces the app. Code and versions belong to `Draft`
+// and `PublishedVersion`.
+import * as pulumi from "@pulumi/pulumi";
+import {
+  Failures,
+  RUNTIMES,
+  SCALE_METRICS,
+  TIERS,
+  dnsLabelProblem,
+  isAlreadyExists,
+  isNonNegativeInt,
+  isUnknown,
+  jsonEqual,
+  metricToProto,
+  plainApp,
+  runtimeToProto,
+  tierToProto,
+  type AppConfigInit,
+  type PlainApp,
+  type PlainScaling,
+  type ProviderContext,
+  type RuntimeName,
+  type ScaleMetricName,
+  type TierName,
+} from "./common.js";
+import { providerShim } from "./shim.js";
+
+// ---- types ---------------------------------------------------------------------------------
+
+/** How the app scales. Every field is optional; omitted fields take the platform default. */
+export interface ScalingArgs {
+  /**
+   * Minimum warm pods, exempt from idle teardown. 0 lets the app scale to zero.
+   * @default 0
+   * @example 1
+   */
+  reservedCapacity?: pulumi.Input<number>;
+  /**
+   * Maximum pods. Values above the platform cap (5) are clamped to it; the preview shows the
+   * clamped value.
+   * @default 10, clamped to the platform cap (5)
+   * @example 3
+   */
+  maxReplicas?: pulumi.Input<number>;
+  /**
+   * What the autoscaler measures: `REQUEST_RATE` (requests/second per pod, for short uniform
+   * requests) or `CONCURRENCY` (in-flight requests per pod, for variable-duration work).
+   * @default "REQUEST_RATE"
+   * @example "CONCURRENCY"
+   */
+  scaleMetric?: pulumi.Input<ScaleMetricName>;
+  /**
+   * Per-pod target for `scaleMetric`; 0 means the platform default.
+   * @default 10
+   * @example 50
+   */
+  scaleThreshold?: pulumi.Input<number>;
+  /**
+   * Seconds to stay scaled up after traffic drops: 0 for the default, otherwise at least 30.
+   * @default 300
+   * @example 60
+   */
+  scaledownPeriodSecs?: pulumi.Input<number>;
+}
+
+export interface AppArgs {
+  /**
+   * The app's name on the platform: a single DNS label. Changing it replaces the app.
+   * @default the resource name
+   * @example "greet"
+   */
+  name?: pulumi.Input<string>;
+  /**
+   * The organization that owns the app. Changing it replaces the app.
+   * @default the `ignite:organization` config, else the `DODIL_ORG` environment variable
+   * @example "acme-corp"
+   */
+  organization?: pulumi.Input<string>;
+  /**
+   * The runtime the app is created with. Changing it replaces the app.
+   * @default "python"
+   * @example "rust"
+   */
+  runtime?: pulumi.Input<RuntimeName>;
+  /**
+   * A human description.
+   * @default ""
+   * @example "A tiny greeting microservice"
+   */
+  description?: pulumi.Input<string>;
+  /**
+   * Pod size.
+   * @default "small"
+   * @example "medium"
+   */
+  resourceTier?: pulumi.Input<TierName>;
+  /**
+   * How the app scales. The preview shows the effective values (defaults applied, clamped).
+   * @default platform defaults: `{ reservedCapacity: 0, maxReplicas: 5, scaleMetric: "REQUEST_RATE", scaleThreshold: 10, scaledownPeriodSecs: 300 }`
+   * @example { reservedCapacity: 1, maxReplicas: 3 }
+   */
+  scaling?: pulumi.Input<ScalingArgs>;
+  /**
+   * Environment variables for the app's pods. Values may be secrets; the whole map is stored
+   * encrypted in state.
+   * @default {}
+   * @example { GREETING: "Hello", API_KEY: config.requireSecret("apiKey") }
+   */
+  env?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /**
+   * Ports the app listens on, in order; one public URL per port.
+   * @default [80]
+   * @example [80, 8080]
+   */
+  ports?: pulumi.Input<pulumi.Input<number>[]>;
+  /**
+   * Whether the public URL may be invoked without a token (CORS-open).
+   * @default false
+   * @example true
+   */
+  allowUnauthenticated?: pulumi.Input<boolean>;
+  /**
+   * Bring an app that already exists on the platform under management instead of creating
+   * it: `create` checks that the app exists with the same organization, name and runtime,
+   * then updates its config to these args. Without it, creating an app whose name is taken
+   * fails (unless it is an empty app with exactly this config, i.e. our own interrupted
+   * create). `pulumi import` does not work for dynamic resources on Pulumi 3.248.
+   * @default false
+   * @example true
+   */
+  adopt?: pulumi.Input<boolean>;
+}
+
+/** The checked inputs the provider receives (defaults applied). */
+export interface AppInputs {
+  appId: string;
+  name: string;
+  organization: string;
+  runtime: RuntimeName;
+  description: string;
+  resourceTier: TierName;
+  scaling: PlainScaling;
+  env: Record<string, string>;
+  ports: number[];
+  allowUnauthenticated: boolean;
+  adopt: boolean;
+}
+
+/** State: the inputs, with the config fields as the platform holds them. */
+export type AppOutputs = AppInputs;
+
+// ---- defaults ------------------------------------------------------------------------------
+
+/** The platform's cap on `maxReplicas` ("typically 5"). */
+export const MAX_REPLICAS_CAP = 5;
+
+export const SCALING_DEFAULTS = {
+  reservedCapacity: 0,
+  maxReplicas: 10,
+  scaleMetric: "REQUEST_RATE",
+  scaleThreshold: 10,
+  scaledownPeriodSecs: 300,
+} as const;
+export const MIN_SCALEDOWN_SECS = 30;
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** The effective scaling the platform will hold for `s`, recording problems in `f`. */
+export function effectiveScaling(s: unknown, f: Failures): PlainScaling | string {
+  if (isUnknown(s)) return s as string;
+  let args = (s ?? {}) as Record<string, unknown>;
+  if (typeof args !== "object" || Array.isArray(args)) {
+    f.add("scaling", "`scaling` must be an object like { reservedCapacity: 0, maxReplicas: 5 }");
+    args = {};
+  }
+  const int = (key: keyof PlainScaling, dflt: number): number => {
+    const v = args[key];
+    if (v === undefined || v === null) return dflt;
+    if (isUnknown(v)) return v as unknown as number;
+    if (!isNonNegativeInt(v)) {
+      f.add(`scaling.${key}`, `\`scaling.${key}\` must be a whole number ≥ 0; got ${JSON.stringify(v)}`);
+      return dflt;
+    }
+    return v;
+  };
+  const reservedCapacity = int("reservedCapacity", SCALING_DEFAULTS.reservedCapacity);
+  const requestedMax = int("maxReplicas", 0);
+  const maxReplicas = isUnknown(requestedMax)
+    ? requestedMax
+    : Math.min(requestedMax === 0 ? SCALING_DEFAULTS.maxReplicas : requestedMax, MAX_REPLICAS_CAP);
+  const threshold = int("scaleThreshold", 0);
+  const scaleThreshold = isUnknown(threshold) || threshold !== 0 ? threshold : SCALING_DEFAULTS.scaleThreshold;
+  const scaledown = int("scaledownPeriodSecs", 0);
+  let scaledownPeriodSecs = scaledown;
+  if (!isUnknown(scaledown)) {
+    if (scaledown === 0) scaledownPeriodSecs = SCALING_DEFAULTS.scaledownPeriodSecs;
+    else if (scaledown < MIN_SCALEDOWN_SECS) {
+      f.add(
+        "scaling.scaledownPeriodSecs",
+        `\`scaling.scaledownPeriodSecs\` must be 0 (the default, ${SCALING_DEFAULTS.scaledownPeriodSecs}) or at least ${MIN_SCALEDOWN_SECS} (the autoscaler's minimum); got ${scaledown}`,
+      );
+    }
+  }
+  let scaleMetric = args.scaleMetric as ScaleMetricName | undefined;
+  if (scaleMetric === undefined || scaleMetric === null) scaleMetric = SCALING_DEFAULTS.scaleMetric;
+  else if (!isUnknown(scaleMetric) && !SCALE_METRICS.includes(scaleMetric)) {
+    f.add("scaling.scaleMetric", `\`scaling.scaleMetric\` must be one of ${SCALE_METRICS.map((m) => `"${m}"`).join(", ")}; got ${JSON.stringify(scaleMetric)}`);
+  }
+  for (const key of Object.keys(args)) {
+    if (!(key in SCALING_DEFAULTS)) {
+      f.add(`scaling.${key}`, `unknown field \`scaling.${key}\`; the fields are ${Object.keys(SCALING_DEFAULTS).join(", ")}`);
+    }
+  }
+  if (typeof reservedCapacity === "number" && typeof maxReplicas === "number" && reservedCapacity > maxReplicas) {
+    const capped = requestedMax !== 0 && requestedMax > MAX_REPLICAS_CAP ? ` (clamped to the platform cap of ${MAX_REPLICAS_CAP})` : "";
+    f.add(
+      "scaling.reservedCapacity",
+      `\`scaling.reservedCapacity\` (${reservedCapacity}) is more than \`scaling.maxReplicas\` (${maxReplicas}${capped}); lower reservedCapacity or raise maxReplicas`,
+    );
+  }
+  return { reservedCapacity, maxReplicas, scaleMetric, scaleThreshold, scaledownPeriodSecs };
+}
+
+// ---- check ---------------------------------------------------------------------------------
+
+/** Validates and defaults the App's inputs; every failure names its property. */
+export function checkApp(news: Record<string, unknown>, defaultOrganization?: string): pulumi.dynamic.CheckResult<AppInputs> {
+  const f = new Failures();
+  const known = (v: unknown) => v !== undefined && !isUnknown(v);
+
+  const name = news.name;
+  if (!isUnknown(name)) {
+    const p = dnsLabelProblem(name);
+    if (p) f.add("name", `\`name\` ${p}; set \`name\` to something like "greet"`);
+  }
+  let organization = news.organization ?? defaultOrganization;
+  if (organization === undefined || organization === "") {
+    organization = "";
+    f.add(
+      "organization",
+      "no organization: set `organization` on the App, or `pulumi config set ignite:organization <org>` (or DODIL_ORG)",
+    );
+  } else if (!isUnknown(organization)) {
+    const p = dnsLabelProblem(organization);
+    if (p) f.add("organization", `\`organization\` ${p}`);
+  }
+  const runtime = news.runtime ?? "python";
+  if (!isUnknown(runtime) && !RUNTIMES.includes(runtime as RuntimeName)) {
+    f.add("runtime", `\`runtime\` must be one of ${RUNTIMES.map((r) => `"${r}"`).join(", ")}; got ${JSON.stringify(runtime)}`);
+  }
+  const description = news.description ?? "";
+  if (known(description) && typeof description !== "string") f.add("description", "`description` must be a string");
+  const resourceTier = news.resourceTier ?? "small";
+  if (!isUnknown(resourceTier) && !TIERS.includes(resourceTier as TierName)) {
+    f.add("resourceTier", `\`resourceTier\` must be one of ${TIERS.map((t) => `"${t}"`).join(", ")}; got ${JSON.stringify(resourceTier)}`);
+  }
+  const scaling = effectiveScaling(news.scaling, f);
+  const env = (news.env ?? {}) as Record<string, unknown>;
+  if (!isUnknown(env)) {
+    if (typeof env !== "object" || Array.isArray(env)) f.add("env", "`env` must be a map of names to string values");
+    else
+      for (const [k, v] of Object.entries(env)) {
+        if (!ENV_NAME.test(k)) f.add(`env.${k}`, `\`env\` name "${k}" is not a valid variable name (letters, digits and "_", not starting with a digit)`);
+        if (!isUnknown(v) && typeof v !== "string") f.add(`env.${k}`, `\`env.${k}\` must be a string; got ${typeof v} (use String(...))`);
+      }
+  }
+  const ports = news.ports ?? [80];
+  if (!isUnknown(ports)) {
+    if (!Array.isArray(ports) || ports.length === 0) f.add("ports", "`ports` must be a non-empty list of port numbers, e.g. [80]");
+    else {
+      ports.forEach((p, i) => {
+        if (!isUnknown(p) && !(Number.isInteger(p) && (p as number) >= 1 && (p as number) <= 65535)) {
+          f.add(`ports[${i}]`, `\`ports[${i}]\` must be a port number 1-65535; got ${JSON.stringify(p)}`);
+        }
+      });
+      if (new Set(ports).size !== ports.length) f.add("ports", "`ports` lists a port more than once");
+    }
+  }
+  const allowUnauthenticated = news.allowUnauthenticated ?? false;
+  if (known(allowUnauthenticated) && typeof allowUnauthenticated !== "boolean") f.add("allowUnauthenticated", "`allowUnauthenticated` must be true or false");
+  const adopt = news.adopt ?? false;
+  if (known(adopt) && typeof adopt !== "boolean") f.add("adopt", "`adopt` must be true or false");
+
+  const appId = isUnknown(organization) || isUnknown(name) ? news.appId ?? "" : `${organization}/${name}`;
+  const inputs = {
+    appId,
+    name,
+    organization,
+    runtime,
+    description,
+    resourceTier,
+    scaling,
+    env,
+    ports,
+    allowUnauthenticated,
+    adopt,
+  } as AppInputs;
+  return { inputs, failures: f.list };
+}
+
+// ---- the request bodies ----------------------------------------------------------------------
+
+function configInit(i: AppInputs): AppConfigInit {
+  return {
+    description: i.description,
+    resourceTier: tierToProto[i.resourceTier],
+    scaling: {
+      reservedCapacity: i.scaling.reservedCapacity,
+      maxReplicas: i.scaling.maxReplicas,
+      scaleMetric: metricToProto[i.scaling.scaleMetric],
+      scaleThreshold: i.scaling.scaleThreshold,
+      scaledownPeriodSecs: i.scaling.scaledownPeriodSecs,
+    },
+    env: i.env,
+    ports: i.ports,
+    allowUnauthenticated: i.allowUnauthenticated,
+  };
+}
+
+/** Config fields: input name → UpdateAppConfig mask path. */
+const CONFIG_FIELDS = {
+  description: "description",
+  resourceTier: "resource_tier",
+  scaling: "scaling",
+  env: "env",
+  ports: "ports",
+  allowUnauthenticated: "allow_unauthenticated",
+} as const satisfies Partial<Record<keyof AppInputs, string>>;
+type ConfigField = keyof typeof CONFIG_FIELDS;
+
+/** The config fields where `live` differs from what `desired` asks for. */
+export function configDrift(desired: AppInputs, live: PlainApp): ConfigField[] {
+  return (Object.keys(CONFIG_FIELDS) as ConfigField[]).filter((k) => !jsonEqual(desired[k], live[k]));
+}
+
+function outputs(inputs: AppInputs, live: PlainApp): AppOutputs {
+  return {
+    ...inputs,
+    appId: live.appId,
+    description: live.description,
+    resourceTier: live.resourceTier,
+    scaling: live.scaling,
+    env: live.env,
+    ports: live.ports,
+    allowUnauthenticated: live.allowUnauthenticated,
+  };
+}
+
+// ---- the provider ----------------------------------------------------------------------------
+
+export function appProvider(ctx: ProviderContext): pulumi.dynamic.ResourceProvider<AppInputs, AppOutputs> {
+  async function applyConfig(i: AppInputs, live: PlainApp): Promise<PlainApp> {
+    const fields = configDrift(i, live);
+    if (fields.length === 0) return live;
+    const app = await ctx.platform().updateAppConfig({
+      organizationName: i.organization,
+      appName: i.name,
+      ...configInit(i),
+      mask: fields.map((k) => CONFIG_FIELDS[k]),
+    });
+    return plainApp(app);
+  }
+
+  async function adopt(i: AppInputs, reason: string): Promise<pulumi.dynamic.CreateResult<AppOutputs>> {
+    const existing = await ctx.platform().getApp(i.organization, i.name);
+    if (!existing) {
+      throw new Error(`ignite: app ${i.appId} does not exist, so it cannot be adopted; remove \`adopt: true\` to create it`);
+    }
+    const live = plainApp(existing);
+    if (live.runtime !== i.runtime) {
+      throw new Error(
+        `ignite: app ${i.appId} exists with runtime "${live.runtime}", but \`runtime\` is "${i.runtime}"; set \`runtime: "${live.runtime}"\` to adopt it (an app's runtime cannot change in place)`,
+      );
+    }
+    ctx.log(`ignite: ${reason} app ${i.appId}${configDrift(i, live).length ? `; updating ${configDrift(i, live).join(", ")}` : ""}`);
+    return { id: i.appId, outs: outputs(i, await applyConfig(i, live)) };
+  }
+
+  return {
+    async check(_olds, news) {
+      return checkApp(news as unknown as Record<string, unknown>, ctx.defaultOrganization());
+    },
+
+    async create(i) {
+      if (i.adopt) return adopt(i, "adopting");
+      try {
+        const created = await ctx.platform().createApp({
+          organizationName: i.organization,
+          name: i.name,
+          runtime: runtimeToProto[i.runtime],
+          ...configInit(i),
+        });
+        return { id: i.appId, outs: outputs(i, plainApp(created)) };
+      } catch (err) {
+        if (!isAlreadyExists(err)) throw err;
+        // An empty app with exactly this config is indistinguishable from our own create whose
+        // result never reached the state (an interrupted run): take it. Anything else is
+        // someone else's app and needs an explicit `adopt: true`.
+        const existing = await ctx.platform().getApp(i.organization, i.name);
+        const live = existing && plainApp(existing);
+        if (live && live.latestVersion === 0 && live.runtime === i.runtime && configDrift(i, live).length === 0) {
+          return adopt(i, "taking over the empty, identical");
+        }
+        throw new Error(
+          `ignite: app ${i.appId} already exists on the platform and is not managed by this stack. ` +
+            `To manage it, set \`adopt: true\` on the App (its config is then updated to match); or choose another \`name\`.`,
+          { cause: err },
+        );
+      }
+    },
+
+    async read(id, props) {
+      const old = props as AppOutputs;
+      const found = await ctx.platform().getApp(old.organization, old.name);
+      if (!found) return {};
+      const live = plainApp(found);
+      const outs = outputs({ ...old, runtime: live.runtime ?? old.runtime }, live);
+      return { id, props: outs };
+    },
+
+    async update(_id, _olds, news) {
+      const found = await ctx.platform().getApp(news.organization, news.name);
+      if (!found) {
+        throw new Error(`ignite: app ${news.appId} was deleted outside Pulumi; run \`pulumi up\` again to create it`);
+      }
+      return { outs: outputs(news, await applyConfig(news, plainApp(found))) };
+    },
+
+    async delete(_id, props) {
+      await ctx.platform().deleteApp(props.organization, props.name);
+    },
+
+    async diff(_id, olds, news) {
+      const found = isUnknown(news.organization) || isUnknown(news.name) ? undefined : await ctx.platform().getApp(news.organization, news.name);
+      const result = diffApp(olds, news, found ? plainApp(found) : undefined);
+      for (const line of result.notes) ctx.log(line);
+      return result;
+    },
+  };
+}
+
+// ---- diff ----------------------------------------------------------------------------------
+
+export interface AppDiff extends pulumi.dynamic.DiffResult {
+  /** Why, for the person reading the preview (out-of-band changes). */
+  notes: string[];
+}
+
+/**
+ * Compares what the program asks for (`news`) with the previous state (`olds`) and the live
+ * app (`live`, undefined when it no longer exists).
+ *
+ * replace: name, organization, runtime (and a vanished app, created again);
+ * update in place: description, resourceTier, scaling, env, ports, allowUnauthenticated;
+ * ignored: adopt (it only matters on create).
+ */
+export function diffApp(olds: AppOutputs, news: AppInputs, live: PlainApp | undefined): AppDiff {
+  const notes: string[] = [];
+  const replaces = (["name", "organization", "runtime"] as const).filter((k) => !jsonEqual(olds[k], news[k]));
+  const sameId = replaces.every((k) => k === "runtime");
+  if (live === undefined) {
+    if (sameId) {
+      notes.push(`ignite: app ${news.appId} no longer exists on the platform (deleted outside Pulumi); it will be created again`);
+      return { changes: true, replaces: [...new Set([...replaces, "appId"])], deleteBeforeReplace: true, notes };
+    }
+    return { changes: true, replaces, deleteBeforeReplace: false, notes };
+  }
+  if (!replaces.includes("runtime") && !isUnknown(news.runtime) && live.runtime !== news.runtime) {
+    notes.push(`ignite: app ${news.appId} has runtime "${live.runtime}" on the platform; it will be replaced to get runtime "${news.runtime}"`);
+    replaces.push("runtime");
+  }
+  if (replaces.length > 0) {
+    // Same app id: the old app must go first, or deleting it would delete the new one.
+    return { changes: true, replaces, deleteBeforeReplace: replaces.every((k) => k === "runtime"), notes };
+  }
+  const drift = (Object.keys(CONFIG_FIELDS) as ConfigField[]).filter((k) => !isUnknown(news[k]) && !jsonEqual(news[k], live[k]));
+  const outOfBand = drift.filter((k) => jsonEqual(olds[k], news[k]));
+  if (outOfBand.length > 0) {
+    notes.push(`ignite: app ${news.appId}: ${outOfBand.join(", ")} changed outside Pulumi; it will be set back`);
+  }
+  const unknownInputs = (Object.keys(CONFIG_FIELDS) as ConfigField[]).some((k) => isUnknown(news[k]));
+  return { changes: drift.length > 0 || unknownInputs, replaces: [], deleteBeforeReplace: false, notes };
+}
+
+// ---- the resource ----------------------------------------------------------------------------
+
+/**
+ * An Ignite app: metadata and config, no code.
+ *
+ * ```ts
+ * const app = new ignite.App("greet", {
+ *   runtime: "python",
+ *   scaling: { maxReplicas: 3 },
+ *   env: { API_KEY: config.requireSecret("apiKey") },
+ * });
+ * ```
+ *
+ * Pair it with a `Draft` (the code) and a `PublishedVersion` (what runs).
+ */
+export class App extends pulumi.dynamic.Resource {
+  /** "<organization>/<name>", e.g. "acme-corp/greet". */
+  declare readonly appId: pulumi.Output<string>;
+  declare readonly name: pulumi.Output<string>;
+  declare readonly organization: pulumi.Output<string>;
+  declare readonly runtime: pulumi.Output<RuntimeName>;
+  declare readonly description: pulumi.Output<string>;
+  declare readonly resourceTier: pulumi.Output<TierName>;
+  /** The effective scaling the platform holds (defaults applied, clamped). */
+  declare readonly scaling: pulumi.Output<PlainScaling>;
+  /** Secret: the whole map is stored encrypted. */
+  declare readonly env: pulumi.Output<Record<string, string>>;
+  declare readonly ports: pulumi.Output<number[]>;
+  declare readonly allowUnauthenticated: pulumi.Output<boolean>;
+
+  constructor(name: string, args: AppArgs = {}, opts?: pulumi.CustomResourceOptions) {
+    const appName = args.name ?? name;
+    const organization = normalizeOrganization(args.organization);
+    super(
+      providerShim("app"),
+      name,
+      {
+        ...args,
+        name: appName,
+        organization,
+        // Computed here, not by the provider, so dependents see it during preview.
+        appId: organization === undefined ? undefined : pulumi.interpolate`${organization}/${appName}`,
+      },
+      pulumi.mergeOptions(opts, { additionalSecretOutputs: ["env"] }),
+      "ignite",
+      "App",
+    );
+  }
+}
+
+/** The organization: the arg, else ignite:organization, else DODIL_ORG (read in the program, never in the provider closure). */
+function normalizeOrganization(org: pulumi.Input<string> | undefined): pulumi.Input<string> | undefined {
+  return org ?? new pulumi.Config("ignite").get("organization") ?? process.env.DODIL_ORG;
+}

@@ -1,0 +1,311 @@
+// Pieces the three resources share: the platform calls they make, enum spellings, app-id
+// parsing, validation helpers, and the conversions that keep protobuf messages out of state.
+import { Code } from "@connectrpc/connect";
+import type * as pulumi from "@pulumi/pulumi";
+import {
+  CompileState,
+  ResourceTier,
+  Runtime,
+  RustTarget,
+  ScaleMetric,
+  type AppMeta,
+  type CompileRuntime,
+  type Draft as DraftMessage,
+  type Version,
+} from "../gen/dodil/ignite/v1/compute_pb.js";
+
+// ---- the platform, as the providers use it --------------------------------------------
+
+/**
+ * The calls the providers make. Implemented by the Ignite client (src/client); kept as an
+ * interface so the providers state exactly what they depend on.
+ */
+export interface Platform {
+  /** GetApp; `undefined` when the app does not exist. */
+  getApp(org: string, name: string): Promise<AppMeta | undefined>;
+  createApp(req: CreateAppInit): Promise<AppMeta>;
+  updateAppConfig(req: UpdateAppInit): Promise<AppMeta>;
+  /** DeleteApp; resolves when the app is gone (NOT_FOUND included). */
+  deleteApp(org: string, name: string): Promise<void>;
+  /** GetDraft; `undefined` when the app does not exist. */
+  getDraft(org: string, name: string): Promise<DraftMessage | undefined>;
+  saveDraft(req: SaveDraftInit): Promise<DraftMessage>;
+  /** CompileDraft, then follows the compile to its end; throws with the log tail on failure. */
+  compileDraft(org: string, name: string, onLog: (line: string) => void): Promise<DraftMessage>;
+  publishDraft(org: string, name: string): Promise<{ publishedVersion: number; app?: AppMeta }>;
+  /** ListVersions; `undefined` when the app does not exist. */
+  listVersions(org: string, name: string): Promise<{ versions: Version[]; activeVersion: number } | undefined>;
+  rollbackVersion(org: string, name: string, version: number): Promise<AppMeta>;
+}
+
+export interface ScalingInit {
+  reservedCapacity: number;
+  maxReplicas: number;
+  scaleMetric: ScaleMetric;
+  scaleThreshold: number;
+  scaledownPeriodSecs: number;
+}
+
+export interface AppConfigInit {
+  description: string;
+  resourceTier: ResourceTier;
+  scaling: ScalingInit;
+  env: Record<string, string>;
+  ports: number[];
+  allowUnauthenticated: boolean;
+}
+
+export interface CreateAppInit extends AppConfigInit {
+  organizationName: string;
+  name: string;
+  runtime: Runtime;
+}
+
+/** UpdateAppConfig: `mask` names the proto fields to change. */
+export interface UpdateAppInit extends AppConfigInit {
+  organizationName: string;
+  appName: string;
+  mask: string[];
+}
+
+export interface SaveDraftInit {
+  organizationName: string;
+  appName: string;
+  runtime: RuntimeName;
+  rust?: { target: RustTargetName; toolchain: string };
+  /** Exactly one: a single file's bytes, or a directory's tar.gz. */
+  sourceCode?: Uint8Array;
+  archive?: Uint8Array;
+}
+
+/** What a provider method receives besides its inputs. */
+export interface ProviderContext {
+  platform(): Platform;
+  /** Organization from ignite:organization / DODIL_ORG, if any. */
+  defaultOrganization(): string | undefined;
+  /** A line for the person running `pulumi up` (the engine shows provider output as diagnostics). */
+  log(line: string): void;
+}
+
+// ---- enum spellings ----------------------------------------------------------------------
+
+export const RUNTIMES = ["python", "rust", "deno", "go"] as const;
+export type RuntimeName = (typeof RUNTIMES)[number];
+export const TIERS = ["small", "medium", "large"] as const;
+export type TierName = (typeof TIERS)[number];
+export const SCALE_METRICS = ["REQUEST_RATE", "CONCURRENCY"] as const;
+export type ScaleMetricName = (typeof SCALE_METRICS)[number];
+export const RUST_TARGETS = ["native", "wasm"] as const;
+export type RustTargetName = (typeof RUST_TARGETS)[number];
+
+export const runtimeToProto: Record<RuntimeName, Runtime> = {
+  python: Runtime.PYTHON,
+  rust: Runtime.RUST,
+  deno: Runtime.DENO,
+  go: Runtime.GO,
+};
+export const tierToProto: Record<TierName, ResourceTier> = {
+  small: ResourceTier.SMALL,
+  medium: ResourceTier.MEDIUM,
+  large: ResourceTier.LARGE,
+};
+export const metricToProto: Record<ScaleMetricName, ScaleMetric> = {
+  REQUEST_RATE: ScaleMetric.REQUEST_RATE,
+  CONCURRENCY: ScaleMetric.CONCURRENCY,
+};
+export const rustTargetToProto: Record<RustTargetName, RustTarget> = {
+  native: RustTarget.NATIVE,
+  wasm: RustTarget.WASM,
+};
+
+function invert<K extends string, V extends number>(m: Record<K, V>): Map<V, K> {
+  return new Map(Object.entries(m).map(([k, v]) => [v as V, k as K]));
+}
+const runtimeNames = invert(runtimeToProto);
+const tierNames = invert(tierToProto);
+const metricNames = invert(metricToProto);
+const rustTargetNames = invert(rustTargetToProto);
+
+export const runtimeName = (r: Runtime): RuntimeName | undefined => runtimeNames.get(r);
+/** The platform treats an unspecified tier as small. */
+export const tierName = (t: ResourceTier): TierName => tierNames.get(t) ?? "small";
+/** The platform treats an unspecified metric as REQUEST_RATE. */
+export const metricName = (m: ScaleMetric): ScaleMetricName => metricNames.get(m) ?? "REQUEST_RATE";
+export const rustTargetName = (t: RustTarget): RustTargetName | undefined => rustTargetNames.get(t);
+
+export function compileStateName(s: CompileState): string {
+  return (CompileState[s] ?? "UNSPECIFIED").toLowerCase().replace(/_/g, "-");
+}
+
+// ---- ids and names -----------------------------------------------------------------------
+
+/** A single DNS label: what the platform accepts for app and organization names. */
+export const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
+export function dnsLabelProblem(value: unknown): string | undefined {
+  if (typeof value !== "string" || value === "") return "is empty";
+  if (!DNS_LABEL.test(value)) {
+    return `"${value}" is not a single DNS label (lowercase letters, digits and "-", 1-63 characters, starting and ending with a letter or digit)`;
+  }
+  return undefined;
+}
+
+export interface AppRef {
+  org: string;
+  name: string;
+}
+
+/** Parses "<org>/<name>"; `undefined` when malformed. */
+export function parseAppId(appId: unknown): AppRef | undefined {
+  if (typeof appId !== "string") return undefined;
+  const parts = appId.split("/");
+  if (parts.length !== 2 || dnsLabelProblem(parts[0]) || dnsLabelProblem(parts[1])) return undefined;
+  return { org: parts[0], name: parts[1] };
+}
+
+export function appIdProblem(appId: unknown): string | undefined {
+  if (isUnknown(appId)) return undefined;
+  if (parseAppId(appId) === undefined) {
+    return `\`app\` must be an app id "<organization>/<name>" (e.g. "acme-corp/greet", or pass \`app.appId\`); got ${JSON.stringify(appId)}`;
+  }
+  return undefined;
+}
+
+// ---- the engine's view of values ---------------------------------------------------------
+
+/** The value the engine puts in place of an input that is not known yet (preview). */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+export function isUnknown(v: unknown): boolean {
+  return v === UNKNOWN;
+}
+
+/** Deep-equal for JSON values (key order ignored). */
+export function jsonEqual(a: unknown, b: unknown): boolean {
+  return stableJson(a) === stableJson(b);
+}
+
+export function stableJson(v: unknown): string {
+  return JSON.stringify(v, (_k, val) =>
+    val && typeof val === "object" && !Array.isArray(val)
+      ? Object.fromEntries(Object.keys(val).sort().map((k) => [k, (val as Record<string, unknown>)[k]]))
+      : val,
+  );
+}
+
+export type CheckFailure = pulumi.dynamic.CheckFailure;
+
+/** Collects property-named check failures. */
+export class Failures {
+  readonly list: CheckFailure[] = [];
+  add(property: string, reason: string): void {
+    this.list.push({ property, reason });
+  }
+}
+
+export function isNonNegativeInt(v: unknown): v is number {
+  return typeof v === "number" && Number.isInteger(v) && v >= 0;
+}
+
+// ---- errors --------------------------------------------------------------------------------
+
+/** True for a NOT_FOUND from the platform (IgniteError or ConnectError carry `code`). */
+export function isNotFound(err: unknown): boolean {
+  return typeof err === "object" && err !== null && (err as { code?: unknown }).code === Code.NotFound;
+}
+
+export function isAlreadyExists(err: unknown): boolean {
+  return typeof err === "object" && err !== null && (err as { code?: unknown }).code === Code.AlreadyExists;
+}
+
+// ---- plain views of platform messages (JSON-safe, for state) -------------------------------
+
+export interface PlainScaling {
+  reservedCapacity: number;
+  maxReplicas: number;
+  scaleMetric: ScaleMetricName;
+  scaleThreshold: number;
+  scaledownPeriodSecs: number;
+}
+
+export interface PlainApp {
+  appId: string;
+  organization: string;
+  name: string;
+  runtime: RuntimeName | undefined;
+  description: string;
+  resourceTier: TierName;
+  scaling: PlainScaling;
+  env: Record<string, string>;
+  ports: number[];
+  allowUnauthenticated: boolean;
+  activeVersion: number;
+  latestVersion: number;
+  publicUrls: string[];
+}
+
+export function plainApp(app: AppMeta): PlainApp {
+  const s = app.scaling;
+  return {
+    appId: app.appId,
+    organization: app.organizationName,
+    name: app.name,
+    runtime: runtimeName(app.runtime),
+    description: app.description,
+    resourceTier: tierName(app.resourceTier),
+    scaling: {
+      reservedCapacity: s?.reservedCapacity ?? 0,
+      maxReplicas: s?.maxReplicas ?? 0,
+      scaleMetric: metricName(s?.scaleMetric ?? ScaleMetric.UNSPECIFIED),
+      scaleThreshold: s?.scaleThreshold ?? 0,
+      scaledownPeriodSecs: s?.scaledownPeriodSecs ?? 0,
+    },
+    env: { ...app.env },
+    ports: [...app.ports],
+    allowUnauthenticated: app.allowUnauthenticated,
+    activeVersion: app.activeVersion,
+    latestVersion: app.latestVersion,
+    publicUrls: [...app.publicUrls],
+  };
+}
+
+export interface PlainDraftRuntime {
+  runtime: RuntimeName | "image" | "unknown";
+  rustTarget?: RustTargetName;
+  toolchain?: string;
+}
+
+export function plainRuntime(r: CompileRuntime | undefined): PlainDraftRuntime {
+  switch (r?.runtime.case) {
+    case "python":
+    case "deno":
+    case "go":
+      return { runtime: r.runtime.case };
+    case "rust":
+      return { runtime: "rust", rustTarget: rustTargetName(r.runtime.value.target), toolchain: r.runtime.value.toolchain };
+    default:
+      return { runtime: "unknown" };
+  }
+}
+
+export interface PlainDraft {
+  codeHash: string;
+  compileState: string;
+  compiledCodeHash: string;
+  runtime: PlainDraftRuntime;
+  files: string[];
+  sizeBytes: number;
+  compileError: string;
+}
+
+export function plainDraft(d: DraftMessage): PlainDraft {
+  return {
+    codeHash: d.codeHash,
+    compileState: compileStateName(d.compileState),
+    compiledCodeHash: d.compiledCodeHash,
+    runtime: plainRuntime(d.runtime),
+    files: [...d.files],
+    sizeBytes: Number(d.sizeBytes),
+    compileError: d.compileError,
+  };
+}

@@ -1,0 +1,126 @@
+// The providers' implementation, loaded by the shim (./shim.ts) inside the dynamic-provider
+// process. Its only module state is the connection: the stack config handed to `configure`,
+// and the client made from it on first use. Nothing here is ever serialized into state.
+import type * as pulumi from "@pulumi/pulumi";
+import { createIgniteClient, resolveConnection, type ConfigSource, type IgniteClient } from "../client/index.js";
+import { rustTargetToProto, type Platform, type ProviderContext, type SaveDraftInit } from "./common.js";
+import { appProvider } from "./app.js";
+import { draftProvider } from "./draft.js";
+import { publishedVersionProvider } from "./published-version.js";
+import type { ProviderImpl, ResourceKind } from "./shim.js";
+
+let config: ConfigSource = { get: () => undefined };
+let client: IgniteClient | undefined;
+
+/**
+ * Called once per resource kind with the same stack config (secrets arrive unwrapped). The
+ * client is made once and shared: closing it here would cut calls another kind has in flight.
+ */
+export async function configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> {
+  config = { get: (key) => req.config.get(key) };
+}
+
+function igniteClient(): IgniteClient {
+  // Resolved on first use, so a missing credential is reported by the call that needs it.
+  client ??= createIgniteClient(resolveConnection(config, process.env));
+  return client;
+}
+
+function platformOf(c: () => IgniteClient): Platform {
+  return {
+    getApp: (org, name) => c().getAppOrUndefined(org, name),
+    async createApp(req) {
+      const res = await c().createApp(req);
+      if (!res.app) throw new Error(`ignite: CreateApp ${req.organizationName}/${req.name} returned no app`);
+      return res.app;
+    },
+    async updateAppConfig(req) {
+      const { mask, ...fields } = req;
+      const res = await c().updateAppConfig({ ...fields, updateMask: { paths: mask } });
+      if (!res.app) throw new Error(`ignite: UpdateAppConfig ${req.organizationName}/${req.appName} returned no app`);
+      return res.app;
+    },
+    async deleteApp(org, name) {
+      try {
+        await c().deleteApp({ organizationName: org, appName: name });
+      } catch (err) {
+        if (!isNotFoundCode(err)) throw err;
+      }
+    },
+    async getDraft(org, name) {
+      try {
+        return (await c().getDraft({ organizationName: org, appName: name })).draft;
+      } catch (err) {
+        if (isNotFoundCode(err)) return undefined;
+        throw err;
+      }
+    },
+    async saveDraft(req) {
+      const res = await c().saveDraft({
+        organizationName: req.organizationName,
+        appName: req.appName,
+        code: { source: { case: "compile", value: { runtime: compileRuntime(req), input: input(req) } } },
+      });
+      if (!res.draft) throw new Error(`ignite: SaveDraft ${req.organizationName}/${req.appName} returned no draft`);
+      return res.draft;
+    },
+    async compileDraft(org, name, onLog) {
+      await c().compileDraft({ organizationName: org, appName: name });
+      return c().waitForCompile(org, name, { onLog });
+    },
+    async publishDraft(org, name) {
+      const res = await c().publishDraft({ organizationName: org, appName: name });
+      return { publishedVersion: res.publishedVersion, app: res.app };
+    },
+    async listVersions(org, name) {
+      try {
+        const res = await c().listVersions({ organizationName: org, appName: name });
+        return { versions: res.versions, activeVersion: res.activeVersion };
+      } catch (err) {
+        if (isNotFoundCode(err)) return undefined;
+        throw err;
+      }
+    },
+    async rollbackVersion(org, name, version) {
+      const res = await c().rollbackVersion({ organizationName: org, appName: name, version });
+      if (!res.app) throw new Error(`ignite: RollbackVersion ${org}/${name} returned no app`);
+      return res.app;
+    },
+  };
+}
+
+function isNotFoundCode(err: unknown): boolean {
+  // Code.NotFound = 5 (connect-es and gRPC agree).
+  return typeof err === "object" && err !== null && (err as { code?: unknown }).code === 5;
+}
+
+function compileRuntime(req: SaveDraftInit) {
+  if (req.runtime === "rust") {
+    return {
+      runtime: {
+        case: "rust" as const,
+        value: { target: rustTargetToProto[req.rust?.target ?? "native"], toolchain: req.rust?.toolchain ?? "" },
+      },
+    };
+  }
+  return { runtime: { case: req.runtime, value: {} } } as { runtime: { case: "python"; value: object } };
+}
+
+function input(req: SaveDraftInit) {
+  if (req.archive) return { case: "archive" as const, value: req.archive };
+  return { case: "sourceCode" as const, value: req.sourceCode ?? new Uint8Array() };
+}
+
+const context: ProviderContext = {
+  platform: () => platformOf(igniteClient),
+  defaultOrganization: () => config.get("ignite:organization") || process.env.DODIL_ORG || undefined,
+  // The engine shows the provider process's output as diagnostics of the resource being
+  // worked on; pulumi.log does not reach it from here.
+  log: (line) => process.stderr.write(`${line}\n`),
+};
+
+export const providers: ProviderImpl["providers"] = {
+  app: appProvider(context),
+  draft: draftProvider(context),
+  publishedVersion: publishedVersionProvider(context),
+} satisfies Record<ResourceKind, pulumi.dynamic.ResourceProvider>;

@@ -1,0 +1,244 @@
+// The `PublishedVersion` resource: which immutable version of an app is active. It publishes
+// the draft (PublishDraft → version N+1) only when the active version does not already carry
+// the Draft's code, and with `version` pinned it rolls back (RollbackVersion) instead.
+// Versions are immutable: removing this resource leaves every version, and the active one, as
+// they are.
+import * as pulumi from "@pulumi/pulumi";
+import type { Version } from "../gen/dodil/ignite/v1/compute_pb.js";
+import { Failures, appIdProblem, isNonNegativeInt, isUnknown, parseAppId, plainApp, type ProviderContext } from "./common.js";
+import { providerShim } from "./shim.js";
+
+// ---- types ---------------------------------------------------------------------------------
+
+export interface PublishedVersionArgs {
+  /**
+   * The app, "<organization>/<name>". Changing it replaces the resource.
+   * @default none: required
+   * @example app.appId
+   */
+  app: pulumi.Input<string>;
+  /**
+   * The code that should be live: the Draft's `codeHash`. A new version is published when the
+   * active version carries other code.
+   * @default none: required
+   * @example draft.codeHash
+   */
+  codeHash: pulumi.Input<string>;
+  /**
+   * Pin the active version (roll back, or forward, to an existing version) instead of
+   * publishing the draft. Remove it to publish the draft again.
+   * @default undefined (publish the draft when its code is not active)
+   * @example 1
+   */
+  version?: pulumi.Input<number>;
+}
+
+export interface PublishedVersionInputs {
+  app: string;
+  codeHash: string;
+  /** The pinned version; absent when not pinned. */
+  version?: number;
+}
+
+export interface PublishedVersionOutputs {
+  app: string;
+  codeHash: string;
+  /** The version this resource made (or found) active. */
+  version: number;
+  activeVersion: number;
+  /** One per port: `<scheme>://<app>-<org>.<domain>[:port]`. */
+  publicUrls: string[];
+  /** Whether `version` was pinned. */
+  pinned: boolean;
+}
+
+// ---- check ---------------------------------------------------------------------------------
+
+export function checkPublishedVersion(news: Record<string, unknown>): pulumi.dynamic.CheckResult<PublishedVersionInputs> {
+  const f = new Failures();
+  const appProblem = appIdProblem(news.app);
+  if (news.app === undefined) f.add("app", "`app` is required: pass the App's `appId` (e.g. `app: app.appId`)");
+  else if (appProblem) f.add("app", appProblem);
+  const codeHash = news.codeHash;
+  if (codeHash === undefined || codeHash === "") f.add("codeHash", "`codeHash` is required: pass the Draft's `codeHash` (e.g. `codeHash: draft.codeHash`)");
+  else if (!isUnknown(codeHash) && (typeof codeHash !== "string" || !/^sha256:[0-9a-f]{64}$/.test(codeHash))) {
+    f.add("codeHash", `\`codeHash\` must look like "sha256:<64 hex digits>" (the Draft's \`codeHash\`); got ${JSON.stringify(codeHash)}`);
+  }
+  const version = news.version;
+  if (version !== undefined && version !== null && !isUnknown(version) && !(isNonNegativeInt(version) && version >= 1)) {
+    f.add("version", `\`version\` must be a published version number (1, 2, …); got ${JSON.stringify(version)}`);
+  }
+  const inputs: PublishedVersionInputs = {
+    app: news.app as string,
+    codeHash: codeHash as string,
+    ...(version !== undefined && version !== null ? { version: version as number } : {}),
+  };
+  return { inputs, failures: f.list };
+}
+
+// ---- the provider ----------------------------------------------------------------------------
+
+export interface LiveVersions {
+  activeVersion: number;
+  versions: { version: number; codeHash: string }[];
+}
+
+function liveVersions(res: { versions: Version[]; activeVersion: number }): LiveVersions {
+  return { activeVersion: res.activeVersion, versions: res.versions.map((v) => ({ version: v.version, codeHash: v.codeHash })) };
+}
+
+/** The code hash of the active version ("" when nothing is published). */
+export function activeCodeHash(live: LiveVersions): string {
+  return live.versions.find((v) => v.version === live.activeVersion)?.codeHash ?? "";
+}
+
+export function publishedVersionProvider(ctx: ProviderContext): pulumi.dynamic.ResourceProvider<PublishedVersionInputs, PublishedVersionOutputs> {
+  async function sync(i: PublishedVersionInputs): Promise<PublishedVersionOutputs> {
+    const ref = parseAppId(i.app)!;
+    const platform = ctx.platform();
+    const found = await platform.listVersions(ref.org, ref.name);
+    if (!found) throw new Error(`ignite: app ${i.app} does not exist; create it with an ignite.App and pass \`app: app.appId\``);
+    const live = liveVersions(found);
+    if (i.version !== undefined) {
+      if (!live.versions.some((v) => v.version === i.version)) {
+        const have = live.versions.map((v) => v.version).join(", ") || "none yet";
+        throw new Error(`ignite: \`version\` ${i.version} does not exist for app ${i.app} (published versions: ${have}); pin one of them, or remove \`version\` to publish the draft`);
+      }
+      if (live.activeVersion !== i.version) {
+        ctx.log(`ignite: rolling ${i.app} from version ${live.activeVersion} to version ${i.version}`);
+        await platform.rollbackVersion(ref.org, ref.name, i.version);
+      }
+    } else if (activeCodeHash(live) !== i.codeHash) {
+      const draft = await platform.getDraft(ref.org, ref.name);
+      if (draft?.codeHash !== i.codeHash) {
+        throw new Error(
+          `ignite: the draft of ${i.app} holds ${draft?.codeHash || "no code"}, not ${i.codeHash} (the Draft's code hash), so it was not published. ` +
+            `It was probably saved outside Pulumi after the Draft ran; run \`pulumi up\` again to save and publish the planned code.`,
+        );
+      }
+      const published = await platform.publishDraft(ref.org, ref.name);
+      ctx.log(`ignite: published ${i.app} version ${published.publishedVersion}`);
+    }
+    return outputsFor(i, ref.org, ref.name);
+  }
+
+  async function outputsFor(i: PublishedVersionInputs, org: string, name: string): Promise<PublishedVersionOutputs> {
+    const app = await ctx.platform().getApp(org, name);
+    if (!app) throw new Error(`ignite: app ${i.app} disappeared while publishing`);
+    const live = plainApp(app);
+    return {
+      app: i.app,
+      codeHash: i.codeHash,
+      version: live.activeVersion,
+      activeVersion: live.activeVersion,
+      publicUrls: live.publicUrls,
+      pinned: i.version !== undefined,
+    };
+  }
+
+  return {
+    async check(_olds, news) {
+      return checkPublishedVersion(news as unknown as Record<string, unknown>);
+    },
+
+    async create(i) {
+      return { id: `${i.app}/published`, outs: await sync(i) };
+    },
+
+    async read(id, props) {
+      const old = props as PublishedVersionOutputs;
+      const ref = parseAppId(old.app);
+      const app = ref && (await ctx.platform().getApp(ref.org, ref.name));
+      if (!app || app.activeVersion === 0) return {};
+      const live = plainApp(app);
+      return { id, props: { ...old, version: live.activeVersion, activeVersion: live.activeVersion, publicUrls: live.publicUrls } };
+    },
+
+    async update(_id, _olds, news) {
+      return { outs: await sync(news) };
+    },
+
+    // Versions are immutable and stay on the platform; the App's deletion removes them.
+    async delete() {},
+
+    async diff(_id, olds, news) {
+      const ref = parseAppId(news.app);
+      const found = ref ? await ctx.platform().listVersions(ref.org, ref.name) : undefined;
+      const result = diffPublishedVersion(olds, news, found ? liveVersions(found) : undefined);
+      for (const line of result.notes) ctx.log(line);
+      return result;
+    },
+  };
+}
+
+// ---- diff ----------------------------------------------------------------------------------
+
+export interface PublishedVersionDiff extends pulumi.dynamic.DiffResult {
+  notes: string[];
+}
+
+/**
+ * replace: app; update: the active version is not the pinned one, or (unpinned) does not carry
+ * `codeHash`; ignored: anything else (a codeHash change whose code is already active).
+ */
+export function diffPublishedVersion(
+  olds: PublishedVersionOutputs,
+  news: PublishedVersionInputs,
+  live: LiveVersions | undefined,
+): PublishedVersionDiff {
+  const notes: string[] = [];
+  if (isUnknown(news.app) || olds.app !== news.app) return { changes: true, replaces: ["app"], notes };
+  if (isUnknown(news.codeHash) || isUnknown(news.version)) return { changes: true, notes };
+  if (live === undefined) {
+    notes.push(`ignite: app ${news.app} no longer exists on the platform; the code will be published again once it is created`);
+    return { changes: true, notes };
+  }
+  const outOfBand = live.activeVersion !== olds.activeVersion;
+  if (news.version !== undefined) {
+    const changes = live.activeVersion !== news.version;
+    if (changes && outOfBand && olds.pinned && olds.version === news.version) {
+      notes.push(`ignite: ${news.app} was moved to version ${live.activeVersion} outside Pulumi; it will be set back to version ${news.version}`);
+    }
+    return { changes, notes };
+  }
+  const changes = activeCodeHash(live) !== news.codeHash;
+  if (changes && outOfBand && olds.codeHash === news.codeHash) {
+    notes.push(`ignite: ${news.app} was moved to version ${live.activeVersion} outside Pulumi; the planned code will be published again`);
+  }
+  return { changes, notes };
+}
+
+// ---- the resource ----------------------------------------------------------------------------
+
+/**
+ * The active version of an app: publishes the Draft's code, or pins an existing version.
+ *
+ * ```ts
+ * const release = new ignite.PublishedVersion("greet", { app: app.appId, codeHash: draft.codeHash });
+ * export const url = release.publicUrls[0];
+ * ```
+ *
+ * Removing it (or `pulumi destroy` of it alone) leaves the published versions in place:
+ * versions are immutable, and they go away with their App.
+ */
+export class PublishedVersion extends pulumi.dynamic.Resource {
+  declare readonly app: pulumi.Output<string>;
+  declare readonly codeHash: pulumi.Output<string>;
+  /** The version this resource made active. */
+  declare readonly version: pulumi.Output<number>;
+  /** The app's active version, as of this resource's last update. */
+  declare readonly activeVersion: pulumi.Output<number>;
+  /** The app's public URLs, one per port. */
+  declare readonly publicUrls: pulumi.Output<string[]>;
+
+  constructor(name: string, args: PublishedVersionArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      providerShim("publishedVersion"),
+      name,
+      { app: args.app, codeHash: args.codeHash, version: args.version, activeVersion: undefined, publicUrls: undefined, pinned: undefined },
+      opts,
+      "ignite",
+      "PublishedVersion",
+    );
+  }
+}
