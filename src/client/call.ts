@@ -65,17 +65,25 @@ export class CallRunner {
   }
 
   /**
-   * Decides what to do after a failed attempt: "reauth" (retry at once with a fresh token),
-   * "retry" (after backoff) or "fail".
+   * After failed attempt number `attempt`: throws `e` when the call must not be repeated;
+   * otherwise prepares the next attempt and returns the attempt number to continue from.
    */
-  private next(e: IgniteError, target: CallTarget, attempt: number, reauthed: boolean, signal?: AbortSignal) {
-    if (signal?.aborted) return "fail" as const;
+  private async recover(e: IgniteError, target: CallTarget, attempt: number, state: { reauthed: boolean }, signal?: AbortSignal): Promise<number> {
+    if (signal?.aborted) throw e;
     // UNAUTHENTICATED is answered before the server does anything, so any call may be
     // repeated once with a new token: the cached one may have been revoked or skewed.
-    if (e.code === Code.Unauthenticated && !reauthed && this.options.tokens?.refreshable && e.method === target.method) {
-      return "reauth" as const;
+    // That repeat does not use up an attempt.
+    if (e.code === Code.Unauthenticated && !state.reauthed && this.options.tokens?.refreshable && e.method === target.method) {
+      state.reauthed = true;
+      this.options.tokens.invalidate();
+      return attempt - 1;
     }
-    return shouldRetry(target.method, e.code, attempt, this.options.retry) ? ("retry" as const) : ("fail" as const);
+    if (!shouldRetry(target.method, e.code, attempt, this.options.retry)) throw e;
+    // Cancelled while waiting: report the failure that made us wait, not the abort.
+    await (this.options.sleep ?? defaultSleep)(backoffDelayMs(attempt, this.options.retry, this.options.random), signal).catch(() => {
+      throw e;
+    });
+    return attempt;
   }
 
   private count(method: IgniteMethod): void {
@@ -83,23 +91,13 @@ export class CallRunner {
   }
 
   async unary<T>(target: CallTarget, timeoutMs: number, fn: (o: AttemptOptions) => Promise<T>, signal?: AbortSignal): Promise<T> {
-    const sleep = this.options.sleep ?? defaultSleep;
-    let reauthed = false;
+    const state = { reauthed: false };
     for (let attempt = 1; ; attempt++) {
       this.count(target.method);
       try {
         return await fn({ timeoutMs, signal });
       } catch (err) {
-        const e = this.map(err, target, timeoutMs);
-        const what = this.next(e, target, attempt, reauthed, signal);
-        if (what === "fail") throw e;
-        if (what === "reauth") {
-          reauthed = true;
-          this.options.tokens?.invalidate();
-          attempt--;
-          continue;
-        }
-        await sleep(backoffDelayMs(attempt, this.options.retry, this.options.random), signal);
+        attempt = await this.recover(this.map(err, target, timeoutMs), target, attempt, state, signal);
       }
     }
   }
@@ -109,8 +107,7 @@ export class CallRunner {
    * has already acted on part of it, and replaying would duplicate frames.
    */
   async *stream<T>(target: CallTarget, timeoutMs: number, fn: (o: AttemptOptions) => AsyncIterable<T>, signal?: AbortSignal): AsyncGenerator<T> {
-    const sleep = this.options.sleep ?? defaultSleep;
-    let reauthed = false;
+    const state = { reauthed: false };
     for (let attempt = 1; ; attempt++) {
       this.count(target.method);
       let received = false;
@@ -123,15 +120,7 @@ export class CallRunner {
       } catch (err) {
         const e = this.map(err, target, timeoutMs);
         if (received) throw e;
-        const what = this.next(e, target, attempt, reauthed, signal);
-        if (what === "fail") throw e;
-        if (what === "reauth") {
-          reauthed = true;
-          this.options.tokens?.invalidate();
-          attempt--;
-          continue;
-        }
-        await sleep(backoffDelayMs(attempt, this.options.retry, this.options.random), signal);
+        attempt = await this.recover(e, target, attempt, state, signal);
       }
     }
   }

@@ -194,12 +194,18 @@ export class IgniteClient {
       // re-opened; the server replays the log from the start, so skip what was seen.
       let index = 0;
       const remaining = Math.max(1, deadline - Date.now());
-      for await (const line of this.streamCompileLogs({ organizationName, appName, follow: true }, { timeoutMs: remaining, signal: opts.signal })) {
-        if (index++ < seen) continue;
-        seen++;
-        opts.onLog?.(line.line);
-        tail.push(line.line);
-        if (tail.length > tailLines) tail.shift();
+      try {
+        for await (const line of this.streamCompileLogs({ organizationName, appName, follow: true }, { timeoutMs: remaining, signal: opts.signal })) {
+          if (index++ < seen) continue;
+          seen++;
+          opts.onLog?.(line.line);
+          tail.push(line.line);
+          if (tail.length > tailLines) tail.shift();
+        }
+      } catch (err) {
+        // The stream broke after some lines (the runner retries only before the first):
+        // the compile goes on server-side, so check its state and follow again.
+        if (!(err instanceof IgniteError && err.code === Code.Unavailable)) throw err;
       }
       const draft = (await this.getDraft({ organizationName, appName }, { signal: opts.signal })).draft;
       const state = draft?.compileState ?? CompileState.UNSPECIFIED;
