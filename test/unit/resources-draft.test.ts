@@ -1,0 +1,92 @@
+// The Draft's check, diff and program-side code description, as tables.
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import { checkDraft, describeCode, diffDraft, type DraftInputs, type DraftOutputs } from "../../src/resources/draft.js";
+import { UNKNOWN, type PlainDraft } from "../../src/resources/common.js";
+
+const H1 = `sha256:${"1".repeat(64)}`;
+const H2 = `sha256:${"2".repeat(64)}`;
+const good = { app: "acme-corp/greet", code: "app", codeHash: H1, manifest: { "handler.py": H1 }, sourceKind: "file" };
+
+describe("Draft check", () => {
+  it("defaults the runtime to python, or rust when rust settings are given", () => {
+    expect(checkDraft(good).inputs!.runtime).toBe("python");
+    const r = checkDraft({ ...good, rust: { target: "native" } });
+    expect(r.failures).toEqual([]);
+    expect(r.inputs).toMatchObject({ runtime: "rust", rust: { target: "native", toolchain: "" } });
+  });
+
+  it.each([
+    [{ app: undefined }, "app"],
+    [{ app: "greet" }, "app"],
+    [{ app: "acme-corp/Greet" }, "app"],
+    [{ codeProblem: "`code` \"./nope\" cannot be used" }, "code"],
+    [{ code: "" }, "code"],
+    [{ codeHash: "abc" }, "code"],
+    [{ runtime: "java" }, "runtime"],
+    [{ rust: {} }, "rust.target"],
+    [{ rust: { target: "arm" } }, "rust.target"],
+    [{ runtime: "rust" }, "rust.target"],
+    [{ runtime: "python", rust: { target: "native" } }, "rust"],
+  ])("rejects %j, naming %s", (input, property) => {
+    expect(checkDraft({ ...good, ...input }).failures!.map((f) => f.property)).toContain(property);
+  });
+});
+
+describe("describeCode (in the program)", () => {
+  it("reports a missing path as a problem with `code`, not a crash", async () => {
+    const d = await describeCode({ code: "./does-not-exist", cwd: os.tmpdir() });
+    expect(d.codeProblem).toMatch(/`code` "\.\/does-not-exist"/);
+  });
+
+  it("stores the path relative to the project and hashes each file", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "draft-"));
+    fs.mkdirSync(path.join(dir, "app"));
+    fs.writeFileSync(path.join(dir, "app", "handler.py"), "def handler(p, c):\n    return 1\n");
+    const d = await describeCode({ code: path.join(dir, "app"), cwd: dir });
+    expect(d).toMatchObject({ code: "app", sourceKind: "directory" });
+    expect(Object.keys(d.manifest)).toEqual(["handler.py"]);
+    expect(d.codeHash).toMatch(/^sha256:[0-9a-f]{64}$/);
+  });
+});
+
+describe("Draft diff", () => {
+  const news = checkDraft(good).inputs as DraftInputs;
+  const olds: DraftOutputs = { ...news, compileState: "not-required", files: ["handler.py"], sizeBytes: 10 };
+  const live: PlainDraft = {
+    codeHash: H1,
+    compileState: "not-required",
+    compiledCodeHash: "",
+    runtime: { runtime: "python" },
+    files: ["handler.py"],
+    sizeBytes: 10,
+    compileError: "",
+  };
+  const rustNews = checkDraft({ ...good, rust: { target: "native" } }).inputs as DraftInputs;
+  const rustLive: PlainDraft = { ...live, runtime: { runtime: "rust", rustTarget: "native", toolchain: "" }, compileState: "succeeded", compiledCodeHash: H1 };
+
+  it.each<[string, DraftOutputs, DraftInputs, PlainDraft | undefined, boolean, string[] | undefined]>([
+    ["same code live", olds, news, live, false, undefined],
+    ["only the path changed", olds, { ...news, code: "./other" }, live, false, undefined],
+    ["a file changed", olds, { ...news, codeHash: H2 }, live, true, undefined],
+    ["saved out of band", olds, news, { ...live, codeHash: H2 }, true, undefined],
+    ["the app is gone", olds, news, undefined, true, undefined],
+    ["the app changed", olds, { ...news, app: "acme-corp/other" }, live, true, ["app"]],
+    ["the app is not known yet", olds, { ...news, app: UNKNOWN }, live, true, ["app"]],
+    ["the code hash is not known yet", olds, { ...news, codeHash: UNKNOWN }, live, true, undefined],
+    ["rust compiled", { ...olds, ...rustNews }, rustNews, rustLive, false, undefined],
+    ["rust not compiled", { ...olds, ...rustNews }, rustNews, { ...rustLive, compileState: "not-compiled" }, true, undefined],
+    ["rust compiled other code", { ...olds, ...rustNews }, rustNews, { ...rustLive, compiledCodeHash: H2 }, true, undefined],
+    ["rust target changed", { ...olds, ...rustNews }, { ...rustNews, rust: { target: "wasm", toolchain: "" } }, rustLive, true, undefined],
+  ])("%s", (_label, o, n, l, changes, replaces) => {
+    const d = diffDraft(o, n, l);
+    expect(d.changes).toBe(changes);
+    expect(d.replaces).toEqual(replaces);
+  });
+
+  it("explains a draft saved outside Pulumi", () => {
+    expect(diffDraft(olds, news, { ...live, codeHash: H2 }).notes.join()).toMatch(/changed outside Pulumi/);
+  });
+});
