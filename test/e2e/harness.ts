@@ -1,0 +1,148 @@
+// End-to-end harness: the real `pulumi` CLI (scripts/pulumi-toolchain.sh), a file backend and
+// PULUMI_HOME in a temp dir, and a local Ignite over real sockets in this process.
+//
+// Projects are copied into the temp dir next to a node_modules whose entries link to the
+// repository's, plus `pulumi-ignite` → the repository: the layout of a user who installed the
+// package from npm (so the shim's plain `require("pulumi-ignite/…")` path is the one tested;
+// `npm start` tests the in-repo self-reference path).
+import { execFileSync, spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { createIgniteClient, type IgniteClient } from "../../src/client/index.js";
+import { startEmulator, type Emulator } from "../../src/emulator/index.js";
+
+export const repo = path.resolve(__dirname, "..", "..");
+
+let toolchainBin: string | undefined;
+let built = false;
+
+/** The directory holding pulumi, the Node.js language host and the dynamic-provider plugin. */
+export function pulumiBin(): string {
+  toolchainBin ??= execFileSync("bash", [path.join(repo, "scripts", "pulumi-toolchain.sh")], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] })
+    .trim()
+    .split("\n")
+    .pop()!;
+  return toolchainBin;
+}
+
+/** The programs load pulumi-ignite from dist/: compile it once per test file. */
+export function buildOnce(): void {
+  if (built) return;
+  execFileSync(process.execPath, [path.join(repo, "node_modules", "typescript", "bin", "tsc"), "-p", path.join(repo, "tsconfig.json")], { stdio: "inherit" });
+  built = true;
+}
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  /** stdout + stderr. */
+  all: string;
+}
+
+export interface Workspace {
+  dir: string;
+  ignite: Emulator;
+  client: IgniteClient;
+  env: NodeJS.ProcessEnv;
+  /** Copies a directory of the repository (e.g. "examples") into the workspace; returns its path. */
+  copy(from: string, to?: string): string;
+  /** Writes a Pulumi project (Pulumi.yaml + index.ts) into the workspace. */
+  project(name: string, program: string): string;
+  /** Creates stack "test" in `cwd` and points it at the local Ignite (token as a secret). */
+  initStack(cwd: string): Promise<void>;
+  pulumi(cwd: string, args: string[], input?: string): Promise<RunResult>;
+  /** Like pulumi(), but throws with the output when the command fails. */
+  ok(cwd: string, args: string[], input?: string): Promise<RunResult>;
+  calls(): Promise<Record<string, number>>;
+  resetCalls(): Promise<void>;
+  dispose(): Promise<void>;
+}
+
+export async function createWorkspace(): Promise<Workspace> {
+  buildOnce();
+  const bin = pulumiBin();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ignite-e2e-"));
+  const modules = path.join(dir, "node_modules");
+  fs.mkdirSync(modules);
+  for (const entry of fs.readdirSync(path.join(repo, "node_modules"))) {
+    fs.symlinkSync(path.join(repo, "node_modules", entry), path.join(modules, entry));
+  }
+  fs.symlinkSync(repo, path.join(modules, "pulumi-ignite"));
+
+  const ignite = await startEmulator({ port: 0, dataDir: path.join(dir, "ignite") });
+  const client = createIgniteClient({ endpoint: ignite.grpcEndpoint, token: ignite.token });
+  fs.mkdirSync(path.join(dir, "state"));
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PATH: `${bin}${path.delimiter}${process.env.PATH}`,
+    PULUMI_HOME: path.join(dir, "home"),
+    PULUMI_BACKEND_URL: `file://${path.join(dir, "state")}`,
+    PULUMI_CONFIG_PASSPHRASE: "e2e-passphrase",
+    PULUMI_SKIP_UPDATE_CHECK: "true",
+  };
+  for (const k of Object.keys(env)) if (k.startsWith("DODIL_") || k === "IGNITE_GRPC") delete env[k];
+
+  const pulumi = (cwd: string, args: string[], input?: string) =>
+    new Promise<RunResult>((resolve, reject) => {
+      const child = spawn("pulumi", [...args, "--non-interactive"], { cwd, env, stdio: [input === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (d) => (stdout += d));
+      child.stderr.on("data", (d) => (stderr += d));
+      if (input !== undefined) child.stdin!.end(input);
+      child.on("error", reject);
+      child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr, all: stdout + stderr }));
+    });
+  const ok = async (cwd: string, args: string[], input?: string) => {
+    const r = await pulumi(cwd, args, input);
+    if (r.code !== 0) throw new Error(`pulumi ${args.join(" ")} exited with ${r.code}:\n${r.all}`);
+    return r;
+  };
+
+  return {
+    dir,
+    ignite,
+    client,
+    env,
+    copy(from, to = path.basename(from)) {
+      const dest = path.join(dir, to);
+      fs.cpSync(path.join(repo, from), dest, { recursive: true });
+      return dest;
+    },
+    project(name, program) {
+      const p = path.join(dir, name);
+      fs.mkdirSync(p, { recursive: true });
+      fs.writeFileSync(path.join(p, "Pulumi.yaml"), `name: ${name}\nruntime: nodejs\nmain: index.ts\n`);
+      fs.writeFileSync(path.join(p, "index.ts"), program);
+      return p;
+    },
+    async initStack(cwd) {
+      await ok(cwd, ["stack", "init", "test"]);
+      await ok(cwd, ["config", "set", "ignite:endpoint", ignite.grpcEndpoint]);
+      await ok(cwd, ["config", "set", "ignite:organization", ignite.org]);
+      await ok(cwd, ["config", "set", "--secret", "ignite:token"], ignite.token);
+    },
+    pulumi,
+    ok,
+    async calls() {
+      const res = await fetch(`${ignite.httpUrl}/_ignite/calls`);
+      return ((await res.json()) as { calls: Record<string, number> }).calls;
+    },
+    async resetCalls() {
+      await fetch(`${ignite.httpUrl}/_ignite/calls/reset`, { method: "POST" });
+    },
+    async dispose() {
+      client.close();
+      await ignite.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Only the mutating calls, for "exactly these calls were made" assertions. */
+export function mutations(calls: Record<string, number>): Record<string, number> {
+  const mutating = ["CreateApp", "UpdateAppConfig", "DeleteApp", "SaveDraft", "CompileDraft", "PublishDraft", "RollbackVersion"];
+  return Object.fromEntries(Object.entries(calls).filter(([k, n]) => mutating.includes(k) && n > 0));
+}
