@@ -5,6 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import {
   Failures,
+  jsonSafe,
   RUNTIMES,
   SCALE_METRICS,
   TIERS,
@@ -297,7 +298,7 @@ export function checkApp(news: Record<string, unknown>, defaultOrganization?: st
     allowUnauthenticated,
     adopt,
   } as AppInputs;
-  return { inputs, failures: f.list };
+  return { inputs: jsonSafe(inputs), failures: f.list };
 }
 
 // ---- the request bodies ----------------------------------------------------------------------

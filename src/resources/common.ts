@@ -195,6 +195,11 @@ export function stableJson(v: unknown): string {
 
 export type CheckFailure = pulumi.dynamic.CheckFailure;
 
+/** Drops `undefined` members (the engine's Struct encoding rejects them) from a JSON value. */
+export function jsonSafe<T>(v: T): T {
+  return v === undefined ? v : (JSON.parse(JSON.stringify(v)) as T);
+}
+
 /** Collects property-named check failures. */
 export class Failures {
   readonly list: CheckFailure[] = [];

@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { collectCodeSet, verifyCodeSet } from "../code/index.js";
 import {
   Failures,
+  jsonSafe,
   RUNTIMES,
   RUST_TARGETS,
   appIdProblem,
@@ -186,7 +187,7 @@ export function checkDraft(news: Record<string, unknown>): pulumi.dynamic.CheckR
     manifest: (news.manifest ?? {}) as Record<string, string>,
     codeHash: news.codeHash as string,
   };
-  return { inputs, failures: f.list };
+  return { inputs: jsonSafe(inputs), failures: f.list };
 }
 
 // ---- the provider ----------------------------------------------------------------------------

@@ -5,7 +5,7 @@
 // they are.
 import * as pulumi from "@pulumi/pulumi";
 import type { Version } from "../gen/dodil/ignite/v1/compute_pb.js";
-import { Failures, appIdProblem, isNonNegativeInt, isUnknown, parseAppId, plainApp, type ProviderContext } from "./common.js";
+import { Failures, jsonSafe, appIdProblem, isNonNegativeInt, isUnknown, parseAppId, plainApp, type ProviderContext } from "./common.js";
 import { providerShim } from "./shim.js";
 
 // ---- types ---------------------------------------------------------------------------------
@@ -73,7 +73,7 @@ export function checkPublishedVersion(news: Record<string, unknown>): pulumi.dyn
     codeHash: codeHash as string,
     ...(version !== undefined && version !== null ? { version: version as number } : {}),
   };
-  return { inputs, failures: f.list };
+  return { inputs: jsonSafe(inputs), failures: f.list };
 }
 
 // ---- the provider ----------------------------------------------------------------------------

@@ -1,0 +1,114 @@
+// Bad inputs fail at preview naming the property; secrets stay out of state and output; an
+// existing app is adopted without being recreated.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createWorkspace, mutations, type Workspace } from "./harness.js";
+
+const STEP = 240_000;
+
+// One resource per rule; `pulumi config set case <n>` picks which one the program declares.
+const BAD_CASES: [string, string, string][] = [
+  ["name", `new ignite.App("a", { name: "Not_A_Label" })`, "name"],
+  ["runtime", `new ignite.App("a", { runtime: "java" as any })`, "runtime"],
+  ["tier", `new ignite.App("a", { resourceTier: "huge" as any })`, "resourceTier"],
+  ["metric", `new ignite.App("a", { scaling: { scaleMetric: "CPU" as any } })`, "scaling.scaleMetric"],
+  ["negative", `new ignite.App("a", { scaling: { maxReplicas: -1 } })`, "scaling.maxReplicas"],
+  ["reserved", `new ignite.App("a", { scaling: { reservedCapacity: 4, maxReplicas: 2 } })`, "scaling.reservedCapacity"],
+  ["scaledown", `new ignite.App("a", { scaling: { scaledownPeriodSecs: 10 } })`, "scaling.scaledownPeriodSecs"],
+  ["code", `new ignite.Draft("d", { app: "acme-corp/a", code: "./no-such-dir" })`, "code"],
+  ["rust", `new ignite.Draft("d", { app: "acme-corp/a", code: "./index.ts", rust: {} as any })`, "rust.target"],
+  ["version", `new ignite.PublishedVersion("p", { app: "acme-corp/a", codeHash: "sha256:${"0".repeat(64)}", version: 0 })`, "version"],
+];
+
+describe("inputs, secrets and adoption, end to end", () => {
+  let ws: Workspace;
+
+  beforeAll(async () => {
+    ws = await createWorkspace();
+  }, STEP);
+  afterAll(async () => ws?.dispose());
+
+  it("each check rule fails at preview, naming the property and making no platform call", async () => {
+    const program = [
+      `import * as pulumi from "@pulumi/pulumi";`,
+      `import * as ignite from "pulumi-ignite";`,
+      `const which = new pulumi.Config().require("case");`,
+      ...BAD_CASES.map(([id, code]) => `if (which === "${id}") ${code};`),
+    ].join("\n");
+    const dir = ws.project("checks", program);
+    await ws.initStack(dir);
+    await ws.resetCalls();
+    for (const [id, , property] of BAD_CASES) {
+      await ws.ok(dir, ["config", "set", "case", id]);
+      const r = await ws.pulumi(dir, ["preview"]);
+      expect(r.code, id).not.toBe(0);
+      expect(r.all, id).toContain(property);
+      expect(r.all, id).toMatch(/`/); // the message quotes the property and the fix
+    }
+    expect(mutations(await ws.calls())).toEqual({});
+  }, STEP * 2);
+
+  it("secret env values, the token and the endpoint never appear in plaintext state; __provider is tiny", async () => {
+    const dir = ws.project(
+      "secrets",
+      [
+        `import * as pulumi from "@pulumi/pulumi";`,
+        `import * as ignite from "pulumi-ignite";`,
+        `const cfg = new pulumi.Config();`,
+        `const app = new ignite.App("vault", { env: { PLAIN: "visible", API_KEY: cfg.requireSecret("apiKey") } });`,
+        `export const env = app.env;`,
+      ].join("\n"),
+    );
+    await ws.initStack(dir);
+    const apiKey = "sk-live-7d2f0c9a1b3e4f5a";
+    await ws.ok(dir, ["config", "set", "--secret", "apiKey"], apiKey);
+    const up = await ws.ok(dir, ["up", "--yes"]);
+    expect(up.all).not.toContain(apiKey);
+    expect(up.all).not.toContain(ws.ignite.token);
+    // The platform got the real value.
+    expect((await ws.client.getApp({ organizationName: "acme-corp", appName: "vault" })).app?.env.API_KEY).toBe(apiKey);
+
+    const exported = (await ws.ok(dir, ["stack", "export"])).stdout;
+    expect(exported).not.toContain(apiKey);
+    expect(exported).not.toContain(ws.ignite.token);
+
+    const state = JSON.parse((await ws.ok(dir, ["stack", "export", "--show-secrets"])).stdout);
+    for (const r of state.deployment.resources as { type: string; inputs?: Record<string, unknown>; outputs?: Record<string, unknown> }[]) {
+      const text = JSON.stringify(r);
+      if (r.type === "pulumi:providers:pulumi-nodejs") continue; // the engine's own record of the stack config (see docs/resources.md)
+      expect(text, r.type).not.toContain(ws.ignite.token);
+      const provider = r.inputs?.__provider as string | undefined;
+      if (provider) {
+        expect(provider.length).toBeLessThan(4000);
+        expect(provider).not.toContain(ws.ignite.grpcEndpoint);
+        expect(provider).not.toMatch(/DODIL|ign_/);
+      }
+    }
+    await ws.ok(dir, ["destroy", "--yes"]);
+  }, STEP);
+
+  it("an existing app is refused without adopt, then adopted with adopt: true (UpdateAppConfig, never CreateApp)", async () => {
+    await ws.client.createApp({ organizationName: "acme-corp", name: "legacy", description: "made by hand" });
+    const dir = ws.project(
+      "adopt",
+      [
+        `import * as pulumi from "@pulumi/pulumi";`,
+        `import * as ignite from "pulumi-ignite";`,
+        `const adopt = new pulumi.Config().getBoolean("adopt") ?? false;`,
+        `new ignite.App("legacy", { description: "managed now", scaling: { maxReplicas: 2 }, adopt });`,
+      ].join("\n"),
+    );
+    await ws.initStack(dir);
+    const refused = await ws.pulumi(dir, ["up", "--yes"]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.all).toMatch(/already exists on the platform.*`adopt: true`/);
+
+    await ws.ok(dir, ["config", "set", "adopt", "true"]);
+    await ws.resetCalls();
+    await ws.ok(dir, ["up", "--yes"]);
+    expect(mutations(await ws.calls())).toEqual({ UpdateAppConfig: 1 });
+    const app = (await ws.client.getApp({ organizationName: "acme-corp", appName: "legacy" })).app!;
+    expect(app.description).toBe("managed now");
+    expect(app.scaling?.maxReplicas).toBe(2);
+    await ws.ok(dir, ["preview", "--expect-no-changes"]);
+  }, STEP);
+});
