@@ -3,6 +3,7 @@
  * rest of the emulator reads (every default applied in this one place).
  */
 import * as path from "node:path";
+import type { RuntimeOptions } from "./runtime/options.js";
 
 export interface TokenGrant {
   /** The organization the token is bound to. */
@@ -56,6 +57,8 @@ export interface EmulatorOptions {
   tlsKey?: string;
   /** Where log lines go. @default no logging */
   log?: (line: string) => void;
+  /** Knobs of the data plane's runtime (pods, timeouts, time scale), passed through to it untouched. */
+  runtime?: RuntimeOptions;
 }
 
 export interface ResolvedOptions {
@@ -77,6 +80,7 @@ export interface ResolvedOptions {
   compileDelayMs: number;
   tls: { cert: string; key: string } | undefined;
   log: (line: string) => void;
+  runtime: RuntimeOptions | undefined;
 }
 
 export const MiB = 1024 * 1024;
@@ -105,5 +109,6 @@ export function resolveOptions(options: EmulatorOptions): ResolvedOptions {
     compileDelayMs: options.compileDelayMs ?? 300,
     tls,
     log: options.log ?? (() => {}),
+    runtime: options.runtime,
   };
 }
