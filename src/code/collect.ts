@@ -21,7 +21,7 @@ export interface CodeEntry {
 }
 
 export interface CodeSet {
-  /** "file": uploaded as CompileSource.source_code; "directory": as a gzip tar archive. */
+  /** "file": uploaded as CompileSource.source_code; "directory": as a tar archive. */
   kind: "file" | "directory";
   /** Absolute path of the file or directory. */
   root: string;

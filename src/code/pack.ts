@@ -1,11 +1,13 @@
-// The deterministic upload bytes of a code set (TEAM-NOTES "Directory archives"): a single
-// file as-is; a directory as a gzip tar with sorted entries and no machine-specific metadata.
+// The deterministic upload bytes of a code set (docs/contract.md "Archives"): a single file
+// as-is; a directory as an uncompressed tar with sorted entries and no machine-specific
+// metadata. Uncompressed on purpose: deflate output depends on the zlib build, so a gzip
+// archive of the same files could hash differently on a machine with another Node.js, and a
+// stack promoted from a laptop to CI would upload unchanged code again.
 import { createHash } from "node:crypto";
 import { createReadStream, promises as fs } from "node:fs";
 import * as path from "node:path";
 import { Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import * as zlib from "node:zlib";
 import * as tar from "tar-stream";
 import type { CodeSet } from "./collect.js";
 
@@ -15,23 +17,8 @@ export function codeHashOf(bytes: Uint8Array): string {
 }
 
 /**
- * Pins the gzip header (RFC 1952) to machine-independent values: MTIME (bytes 4..7) = 0 and
- * OS (byte 9) = 255 "unknown" (zlib writes the build platform there: 3 on Unix, 19 on macOS).
- */
-export function normalizeGzipHeader(gz: Buffer): Buffer {
-  if (gz.length < 10 || gz[0] !== 0x1f || gz[1] !== 0x8b) throw new Error("not a gzip stream");
-  gz.fill(0, 4, 8);
-  gz[9] = 255;
-  return gz;
-}
-
-/** Compression settings are fixed: a different level would change the bytes and the hash. */
-export const GZIP_OPTIONS: zlib.ZlibOptions = { level: 9, memLevel: 8, windowBits: 15, strategy: zlib.constants.Z_DEFAULT_STRATEGY };
-
-/**
  * The bytes to upload. For a directory: tar entries in `entries` order (already sorted),
- * regular files only, mode 0644/0755, uid/gid 0, empty uname/gname, mtime 0; gzip-compressed
- * as a stream (the uncompressed tar is never held whole) with a normalized header.
+ * regular files only, mode 0644/0755, uid/gid 0, empty uname/gname, mtime 0.
  * Throws if a file's size changed since it was collected.
  */
 export async function packCodeSet(set: Pick<CodeSet, "kind" | "root" | "entries">): Promise<Buffer> {
@@ -45,7 +32,7 @@ export async function packCodeSet(set: Pick<CodeSet, "kind" | "root" | "entries"
       cb();
     },
   });
-  const done = pipeline(pack, zlib.createGzip(GZIP_OPTIONS), sink);
+  const done = pipeline(pack, sink);
 
   try {
     for (const entry of set.entries) {
@@ -81,5 +68,5 @@ export async function packCodeSet(set: Pick<CodeSet, "kind" | "root" | "entries"
     throw err;
   }
   await done;
-  return normalizeGzipHeader(Buffer.concat(chunks));
+  return Buffer.concat(chunks);
 }

@@ -1,6 +1,6 @@
 /**
- * Unpacking of directory drafts: a gzip-compressed tar (see docs/contract.md) becomes a list of
- * regular files, or a typed error. Untrusted input, so:
+ * Unpacking of directory drafts: a tar, uncompressed or gzip-compressed (see docs/contract.md),
+ * becomes a list of regular files, or a typed error. Untrusted input, so:
  * - no path escapes the tree: absolute paths, `..` and `.` segments, backslashes and NULs are rejected;
  * - links are rejected entirely (symlinks and hardlinks), as are devices and FIFOs: a draft is
  *   plain files, and rejecting beats reasoning about where a link points;
@@ -22,7 +22,7 @@ export interface ArchiveLimits {
 
 /** Unpacks `archive`; `field` names the request field in errors. Files come back sorted by path. */
 export async function unpackArchive(archive: Uint8Array, limits: ArchiveLimits, field: string): Promise<TreeFile[]> {
-  const tarBytes = await gunzipBounded(archive, limits, field);
+  const tarBytes = isGzip(archive) ? await gunzipBounded(archive, limits, field) : Buffer.from(archive.buffer, archive.byteOffset, archive.byteLength);
   const files = new Map<string, TreeFile>();
   let total = 0;
   let entries = 0;
@@ -69,6 +69,10 @@ export async function unpackArchive(archive: Uint8Array, limits: ArchiveLimits, 
     throw new InvalidArgumentError(field, `not a valid tar archive: ${(err as Error).message}`, { cause: err });
   }
   return [...files.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+function isGzip(bytes: Uint8Array): boolean {
+  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 
 async function gunzipBounded(archive: Uint8Array, limits: ArchiveLimits, field: string): Promise<Buffer> {

@@ -232,7 +232,7 @@ export function createControlPlane(deps: ControlPlaneDeps): ControlPlaneService 
         files = await unpackArchive(saved, options, "code.compile.archive");
         if (files.length === 0) throw new InvalidArgumentError("code.compile.archive", "contains no files");
       } else {
-        throw new InvalidArgumentError("code.compile.input", "set source_code (a single file) or archive (a gzip-compressed tar of a directory)");
+        throw new InvalidArgumentError("code.compile.input", "set source_code (a single file) or archive (a tar of a directory, optionally gzip-compressed)");
       }
       const runtime = create(CompileRuntimeSchema, compile.runtime);
       return locks.run(appId, async () => {

@@ -73,7 +73,7 @@ export interface SaveDraftInit {
   appName: string;
   runtime: RuntimeName;
   rust?: { target: RustTargetName; toolchain: string };
-  /** Exactly one: a single file's bytes, or a directory's tar.gz. */
+  /** Exactly one: a single file's bytes, or a directory's tar. */
   sourceCode?: Uint8Array;
   archive?: Uint8Array;
 }

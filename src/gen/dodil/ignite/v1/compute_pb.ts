@@ -613,8 +613,8 @@ export type CompileSource = Message<"dodil.ignite.v1.CompileSource"> & {
     case: "sourceCode";
   } | {
     /**
-     * A directory (`-c ./`) as a gzip-compressed tar archive; requirements.txt and
-     * Cargo.toml travel inside it. (choice: the archive format)
+     * A directory (`-c ./`) as a tar archive, uncompressed or gzip-compressed;
+     * requirements.txt and Cargo.toml travel inside it. (choice: the archive format)
      *
      * @generated from field: bytes archive = 3;
      */
@@ -662,7 +662,7 @@ export type ImageSource = Message<"dodil.ignite.v1.ImageSource"> & {
   } | { case: undefined; value?: undefined };
 
   /**
-   * Build context (gzip-compressed tar) for dockerfile_path.
+   * Build context (a tar, optionally gzip-compressed) for dockerfile_path.
    *
    * @generated from field: bytes context_archive = 4;
    */
