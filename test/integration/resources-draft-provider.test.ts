@@ -1,0 +1,212 @@
+// The Draft provider implementation (src/resources/provider-impl.ts) driven directly against a
+// local Ignite over real sockets: configured the way the dynamic-provider host configures it,
+// with inputs computed the way the Draft resource computes them (describeCode in the program,
+// then the provider's check). Every platform call is counted by the local Ignite itself.
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+// The class the dynamic-provider host builds from the stack config and hands to `configure`.
+import { Config as HostConfig } from "@pulumi/pulumi/cmd/dynamic-provider/config.js";
+import { createIgniteClient, type IgniteClient } from "../../src/client/index.js";
+import { collectCodeSet, packCodeSet } from "../../src/code/index.js";
+import { startEmulator, type Emulator } from "../../src/emulator/index.js";
+import { Runtime, RustTarget } from "../../src/gen/dodil/ignite/v1/compute_pb.js";
+import { describeCode, type DraftInputs, type DraftOutputs } from "../../src/resources/draft.js";
+import * as impl from "../../src/resources/provider-impl.js";
+
+const HANDLER = 'def handler(payload, ctx):\n    return {"message": "hello"}\n';
+const CARGO = '[package]\nname = "crab"\nversion = "0.1.0"\nedition = "2021"\n\n[dependencies]\nignite = "*"\n';
+const LIB_RS = "use ignite::prelude::*;\n\n#[ignite::main]\nasync fn handler(req: Request, ctx: Context) -> Result<impl IntoResponse> {\n    Ok(json!({}))\n}\n";
+
+describe("the Draft provider against a local Ignite", () => {
+  let ignite: Emulator;
+  let client: IgniteClient;
+  let dir: string;
+  const draft = impl.providers.draft;
+  let logged: string[] = [];
+  const realWrite = process.stderr.write.bind(process.stderr);
+
+  const calls = async (): Promise<Record<string, number>> =>
+    ((await (await fetch(`${ignite.httpUrl}/_ignite/calls`)).json()) as { calls: Record<string, number> }).calls;
+  const resetCalls = async () => {
+    await fetch(`${ignite.httpUrl}/_ignite/calls/reset`, { method: "POST" });
+  };
+
+  /** A code directory with these files, relative to the test's temp dir. */
+  const codeDir = (name: string, files: Record<string, string>): string => {
+    const root = path.join(dir, name);
+    for (const [rel, text] of Object.entries(files)) {
+      fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
+      fs.writeFileSync(path.join(root, rel), text);
+    }
+    return root;
+  };
+
+  /** What `new ignite.Draft(...)` sends, after the engine ran the provider's check on it. */
+  const planInputs = async (args: { app: string; code: string; rust?: { target: "native" | "wasm" } }): Promise<DraftInputs> => {
+    const described = await describeCode({ code: args.code });
+    const checked = await draft.check!({}, { app: args.app, rust: args.rust, ...described });
+    expect(checked.failures ?? []).toEqual([]);
+    return checked.inputs as DraftInputs;
+  };
+
+  const createApp = async (name: string, runtime = Runtime.PYTHON) => {
+    await client.createApp({ organizationName: ignite.org, name, runtime });
+    return `${ignite.org}/${name}`;
+  };
+
+  const failureOf = async (p: Promise<unknown>): Promise<Error> => {
+    const err = await p.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err, "expected the call to fail").toBeInstanceOf(Error);
+    return err as Error;
+  };
+
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "ignite-draft-provider-"));
+    ignite = await startEmulator({ port: 0, dataDir: path.join(dir, "ignite") });
+    client = createIgniteClient({ endpoint: ignite.grpcEndpoint, token: ignite.token });
+    // The host passes the whole stack config, keyed "<namespace>:<key>".
+    await impl.configure({
+      config: new HostConfig({ "ignite:endpoint": ignite.grpcEndpoint, "ignite:organization": ignite.org, "ignite:token": ignite.token }, "draft-provider-test"),
+    });
+    // The provider talks to the person running `pulumi up` through its stderr.
+    process.stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+      logged.push(String(chunk));
+      return (realWrite as (...a: unknown[]) => boolean)(chunk, ...rest);
+    }) as typeof process.stderr.write;
+  });
+  afterEach(() => {
+    logged = [];
+  });
+  afterAll(async () => {
+    process.stderr.write = realWrite;
+    client?.close();
+    await ignite?.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("create with the planned code saves it exactly once", async () => {
+    const app = await createApp("planned");
+    const code = codeDir("planned", { "handler.py": HANDLER, "requirements.txt": "requests\n" });
+    const inputs = await planInputs({ app, code });
+    expect(inputs.manifest).toEqual({ "handler.py": expect.stringMatching(/^sha256:/), "requirements.txt": expect.stringMatching(/^sha256:/) });
+    await resetCalls();
+    const { id, outs } = await draft.create(inputs);
+    expect(id).toBe(`${app}/draft`);
+    expect(outs).toMatchObject({ codeHash: inputs.codeHash, compileState: "not-required", files: ["handler.py", "requirements.txt"] });
+    expect(await calls()).toMatchObject({ SaveDraft: 1 });
+    expect((await calls()).CompileDraft ?? 0).toBe(0);
+    expect((await client.getDraft({ organizationName: ignite.org, appName: "planned" })).draft?.codeHash).toBe(inputs.codeHash);
+  });
+
+  it("diff with the same inputs and the live draft unchanged reports no change; an out-of-band SaveDraft is a change", async () => {
+    const app = await createApp("drift");
+    const code = codeDir("drift", { "handler.py": HANDLER });
+    const inputs = await planInputs({ app, code });
+    const { id, outs } = await draft.create(inputs);
+
+    await resetCalls();
+    const same = await draft.diff!(id, outs as DraftOutputs, inputs);
+    expect(same.changes).toBe(false);
+    expect(same.replaces ?? []).toEqual([]);
+    expect(await calls()).toEqual({ GetDraft: 1 }); // diff only reads
+
+    await client.saveDraft({
+      organizationName: ignite.org,
+      appName: "drift",
+      code: { source: { case: "compile", value: { runtime: { runtime: { case: "python", value: {} } }, input: { case: "sourceCode", value: Buffer.from("def handler(p, c):\n    return 'x'\n") } } } },
+    });
+    const drifted = await draft.diff!(id, outs as DraftOutputs, inputs);
+    expect(drifted.changes).toBe(true);
+    expect(drifted.replaces ?? []).toEqual([]);
+    expect(logged.join("")).toContain(`the draft of ${app} was changed outside Pulumi (it holds other code`);
+
+    // update puts the planned code back with one SaveDraft.
+    await resetCalls();
+    const { outs: repaired } = await draft.update!(id, outs as DraftOutputs, inputs);
+    expect(repaired).toMatchObject({ codeHash: inputs.codeHash });
+    expect((await calls()).SaveDraft).toBe(1);
+    expect((await draft.diff!(id, repaired as DraftOutputs, inputs)).changes).toBe(false);
+  });
+
+  it("create refuses code that changed after the plan, naming the file, and uploads nothing", async () => {
+    const app = await createApp("stale");
+    const code = codeDir("stale", { "handler.py": HANDLER, "util.py": "X = 1\n" });
+    const inputs = await planInputs({ app, code });
+    fs.writeFileSync(path.join(code, "util.py"), "X = 2\n"); // edited between preview and up
+
+    await resetCalls();
+    const err = await failureOf(draft.create(inputs));
+    expect(err.message).toContain(`ignite: Draft \`code\` "${inputs.code}" of ${app}`);
+    expect(err.message).toMatch(/changed after preview: changed util\.py;/);
+    expect(err.message).not.toContain("handler.py");
+    expect(err.message).toContain(`expected ${inputs.codeHash}; run pulumi up again`);
+    expect(err.message).toContain("Nothing was uploaded.");
+    expect((await calls()).SaveDraft ?? 0).toBe(0);
+    expect((await client.getDraft({ organizationName: ignite.org, appName: "stale" })).draft?.codeHash ?? "").toBe("");
+
+    // Planning again (the next `pulumi up`) takes the edit and saves it.
+    const replanned = await planInputs({ app, code });
+    expect(replanned.codeHash).not.toBe(inputs.codeHash);
+    await draft.create(replanned);
+    expect((await calls()).SaveDraft).toBe(1);
+  });
+
+  it("update refuses stale inputs too: an added and a removed file are named, and the live draft stays as it was", async () => {
+    const app = await createApp("stale-update");
+    const code = codeDir("stale-update", { "handler.py": HANDLER, "old.py": "A = 1\n" });
+    const first = await planInputs({ app, code });
+    const { id, outs } = await draft.create(first);
+
+    fs.writeFileSync(path.join(code, "handler.py"), HANDLER.replace("hello", "hi"));
+    const second = await planInputs({ app, code }); // the preview of the edit
+    fs.rmSync(path.join(code, "old.py"));
+    fs.writeFileSync(path.join(code, "new.py"), "B = 2\n");
+
+    await resetCalls();
+    const err = await failureOf(draft.update!(id, outs as DraftOutputs, second));
+    expect(err.message).toMatch(/changed after preview: .*added new\.py/);
+    expect(err.message).toMatch(/changed after preview: .*removed old\.py/);
+    expect(err.message).toContain("run pulumi up again");
+    expect((await calls()).SaveDraft ?? 0).toBe(0);
+    expect((await client.getDraft({ organizationName: ignite.org, appName: "stale-update" })).draft?.codeHash).toBe(first.codeHash);
+  });
+
+  it("a Rust draft saved with the same code but not compiled is compiled without a new SaveDraft", async () => {
+    const app = await createApp("crab", Runtime.RUST);
+    const code = codeDir("crab", { "Cargo.toml": CARGO, "src/lib.rs": LIB_RS });
+    const inputs = await planInputs({ app, code, rust: { target: "native" } });
+    await resetCalls();
+    const { id, outs } = await draft.create(inputs);
+    expect(outs).toMatchObject({ compileState: "succeeded", codeHash: inputs.codeHash });
+    expect(await calls()).toMatchObject({ SaveDraft: 1, CompileDraft: 1 });
+    expect(logged.join("")).toContain(`[compile ${app}] compile succeeded`);
+    expect((await draft.diff!(id, outs as DraftOutputs, inputs)).changes).toBe(false);
+
+    // The same bytes saved again outside Pulumi: the platform resets the compile state.
+    const archive = await packCodeSet(await collectCodeSet({ path: code }));
+    const resaved = await client.saveDraft({
+      organizationName: ignite.org,
+      appName: "crab",
+      code: { source: { case: "compile", value: { runtime: { runtime: { case: "rust", value: { target: RustTarget.NATIVE } } }, input: { case: "archive", value: archive } } } },
+    });
+    expect(resaved.draft?.codeHash).toBe(inputs.codeHash);
+    expect(resaved.draft?.compiledCodeHash).toBe(inputs.codeHash); // compiled once, but not now
+
+    logged = [];
+    const diff = await draft.diff!(id, outs as DraftOutputs, inputs);
+    expect(diff.changes).toBe(true);
+    expect(logged.join("")).toContain(`the draft of ${app} is not compiled (not-compiled); it will be compiled`);
+
+    await resetCalls();
+    const { outs: compiled } = await draft.update!(id, outs as DraftOutputs, inputs);
+    expect(compiled).toMatchObject({ compileState: "succeeded", codeHash: inputs.codeHash });
+    const c = await calls();
+    expect(c.CompileDraft).toBe(1);
+    expect(c.SaveDraft ?? 0).toBe(0);
+  });
+});
