@@ -45,6 +45,8 @@ export class AppPool {
   /** Every live process, including retired pods still draining: stop() kills them all. */
   private readonly processes = new Set<PodProcess>();
   private starting = 0;
+  /** Requests waiting for a pod to start. */
+  private waiting = 0;
   private pendingStart: Promise<PodProcess> | undefined;
   private readonly arrivals: number[] = [];
   private lastActivityAt = Date.now();
@@ -89,6 +91,7 @@ export class AppPool {
     // Cold: every request that finds no pod shares the one start in flight.
     this.pendingStart ??= this.startPod().finally(() => (this.pendingStart = undefined));
     const started = Date.now();
+    this.waiting++;
     const budget = this.ctx.options.coldStartBudgetMs;
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
@@ -102,6 +105,7 @@ export class AppPool {
       // Another cold request may have raced us to a less busy pod; either is fine.
       return this.lease(this.pickReady() ?? pod, Math.max(1, Date.now() - started));
     } finally {
+      this.waiting--;
       clearTimeout(timer);
     }
   }
@@ -114,36 +118,41 @@ export class AppPool {
     const scaling = this.target.meta.scaling;
     const reserved = Math.max(0, scaling?.reservedCapacity ?? 0);
     const maxReplicas = Math.min(scaling?.maxReplicas || 10, this.ctx.maxReplicasCap);
-    const current = this.pods.length + this.starting;
-    const inFlight = this.pods.reduce((n, p) => n + p.inFlight, 0);
+    const ready = this.pods.length;
+    const current = ready + this.starting;
+    // Requests waiting through a cold start are in flight too (CONCURRENCY, idleness).
+    const inFlight = this.pods.reduce((n, p) => n + p.inFlight, 0) + this.waiting;
     const observed = observedPerPod({
       metric: scaling?.scaleMetric ?? ScaleMetric.REQUEST_RATE,
       requestsInWindow: this.arrivals.length,
       windowMs: options.metricWindowMs,
       inFlight,
-      pods: this.pods.length,
+      pods: ready,
     });
+    const period = scaledownPeriodMs(scaling?.scaledownPeriodSecs ?? 0, options);
+    const idle = inFlight === 0 && now - this.lastActivityAt >= period;
     let target = desiredReplicas({
       observedPerPod: observed,
       scaleThreshold: scaling?.scaleThreshold ?? 0,
       reservedCapacity: reserved,
       maxReplicas,
     });
-    const period = scaledownPeriodMs(scaling?.scaledownPeriodSecs ?? 0, options);
-    const idle = inFlight === 0 && now - this.lastActivityAt >= period;
-    // Only a request wakes an app from zero (reserved pods aside).
-    if (current === 0) target = reserved;
-    else if (target === 0 && !idle) target = 1;
+    // Only a request wakes an app from zero (reserved pods aside); once up, it stays up until
+    // it has been idle for the scale-down period, whatever the rate window still remembers.
+    if (current === 0 || idle) target = reserved;
+    else target = Math.max(target, 1);
+    // Activation is 0 -> 1: scale further only once the first pod is up and measured.
+    if (ready === 0 && this.starting > 0) target = Math.min(target, current);
 
     if (target > current) {
       this.belowSince = undefined;
       for (let i = current; i < target; i++) {
         this.startPod().catch((err: unknown) => this.ctx.log(`runtime: ${this.appId}: scale-up failed: ${String(err)}`));
       }
-    } else if (target < current) {
+    } else if (target < ready) {
       this.belowSince ??= now;
-      if (target === 0 || now - this.belowSince >= period) {
-        this.ctx.log(`runtime: ${this.appId} scales ${current} -> ${target}`);
+      if (idle || now - this.belowSince >= period) {
+        this.ctx.log(`runtime: ${this.appId} scales ${ready} -> ${target}`);
         this.scaleTo(target);
         this.belowSince = undefined;
       }

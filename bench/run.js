@@ -1,0 +1,253 @@
+// Benchmark of the local Ignite's data plane (not a test): `npm run bench` builds, then runs this.
+//
+// Measures, in one run, on a pool-mode app:
+//  1. warm invoke latency p50/p99 through the public URL vs a direct HTTP call to the same pod
+//     process (target: public URL p50 <= 1.5x direct p50);
+//  2. the cold start (a request to a scaled-to-zero app, end to end) vs the bare time to start
+//     Python and import the handler, `python3 -c 'import handler'` (target: <= 2x).
+// and writes docs/benchmarks.md.
+"use strict";
+const { spawn, execFileSync } = require("node:child_process");
+const fs = require("node:fs");
+const http = require("node:http");
+const os = require("node:os");
+const path = require("node:path");
+const { createClient } = require("@connectrpc/connect");
+const { createGrpcTransport } = require("@connectrpc/connect-node");
+const { startEmulator } = require("../dist/emulator/index.js");
+const { ComputeService } = require("../dist/gen/dodil/ignite/v1/compute_pb.js");
+
+const WARM_REQUESTS = Number(process.env.BENCH_WARM ?? 2000);
+const COLD_STARTS = Number(process.env.BENCH_COLD ?? 15);
+const HANDLER = "import json\n\ndef handler(payload, ctx):\n    return {'ok': True, 'n': len(payload)}\n";
+
+function percentile(sorted, p) {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+function stats(samples) {
+  const s = [...samples].sort((a, b) => a - b);
+  return { p50: percentile(s, 50), p99: percentile(s, 99), n: s.length };
+}
+const ms = (ns) => Number(ns) / 1e6;
+
+function request(agent, port, host, body) {
+  return new Promise((resolve, reject) => {
+    const t0 = process.hrtime.bigint();
+    const req = http.request(
+      { host: "127.0.0.1", port, method: "POST", path: "/", agent, headers: { ...host, "content-type": "application/json", "content-length": Buffer.byteLength(body) } },
+      (res) => {
+        res.on("data", () => {});
+        res.on("end", () => (res.statusCode === 200 ? resolve(ms(process.hrtime.bigint() - t0)) : reject(new Error(`HTTP ${res.statusCode}`))));
+      },
+    );
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+/**
+ * The local Ignite runs in a child process (as the platform's gateway runs apart from its
+ * callers): sharing one event loop with the load generator would bill the client's own
+ * work to the proxy. The child reports its endpoints and relays log lines over IPC.
+ */
+async function start(runtime, lines) {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "ignite-bench-"));
+  const child = require("node:child_process").fork(__filename, ["--serve"], {
+    env: { ...process.env, IGNITE_RUNTIME_OPTIONS: JSON.stringify(runtime), BENCH_DATA_DIR: dataDir },
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  const emu = await new Promise((resolve, reject) => {
+    child.on("message", (m) => (m.log !== undefined ? lines.push(m.log) : resolve(m.ready)));
+    child.on("exit", (code) => reject(new Error(`emulator exited (${code})`)));
+  });
+  const bearer = (next) => (req) => {
+    req.header.set("authorization", `Bearer ${emu.token}`);
+    return next(req);
+  };
+  const client = createClient(ComputeService, createGrpcTransport({ baseUrl: emu.grpcEndpoint, httpVersion: "2", interceptors: [bearer] }));
+  const deploy = async (name) => {
+    await client.createApp({ organizationName: emu.org, name, runtime: 1 });
+    await client.saveDraft({
+      organizationName: emu.org,
+      appName: name,
+      code: { source: { case: "compile", value: { runtime: { runtime: { case: "python", value: {} } }, input: { case: "sourceCode", value: Buffer.from(HANDLER) } } } },
+    });
+    return (await client.publishDraft({ organizationName: emu.org, appName: name })).app;
+  };
+  const stop = async () => {
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    child.send("stop");
+    await exited;
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  };
+  return { emu, deploy, dataDir, stop };
+}
+
+/** The floor: the smallest Node HTTP proxy (no routing, no auth), to show what one extra hop costs here. */
+function floorProxy(podPort) {
+  const agent = new http.Agent({ keepAlive: true });
+  http
+    .createServer((req, res) => {
+      const up = http.request({ host: "127.0.0.1", port: podPort, method: req.method, path: req.url, headers: req.headers, agent }, (pr) => {
+        res.writeHead(pr.statusCode, pr.headers);
+        pr.pipe(res);
+      });
+      req.pipe(up);
+    })
+    .listen(0, "127.0.0.1", function () {
+      process.send({ port: this.address().port });
+    });
+}
+
+async function serve() {
+  const emu = await startEmulator({ port: 0, dataDir: process.env.BENCH_DATA_DIR, log: (l) => process.send({ log: l }) });
+  const treeDir = emu.store.versionTreeDir("acme-corp/coldbench", 1);
+  process.send({ ready: { port: emu.port, grpcEndpoint: emu.grpcEndpoint, token: emu.token, org: emu.org, treeDir } });
+  process.on("message", async (m) => {
+    if (m !== "stop") return;
+    await emu.stop();
+    process.exit(0);
+  });
+}
+
+async function waitFor(check) {
+  while (!check()) await new Promise((r) => setTimeout(r, 5));
+}
+
+async function warmPhase() {
+  const lines = [];
+  const local = await start({}, lines);
+  try {
+    const app = await local.deploy("bench");
+    const host = { host: new URL(app.publicUrls[0]).host, authorization: `Bearer ${local.emu.token}` };
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    await request(agent, local.emu.port, host, "{}"); // cold start out of the way
+    const portLine = lines.find((l) => / ready on port \d+/.test(l));
+    const podPort = Number(/ ready on port (\d+)/.exec(portLine)[1]);
+    const direct = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const body = JSON.stringify({ name: "Ada" });
+    for (let i = 0; i < 200; i++) {
+      await request(agent, local.emu.port, host, body);
+      await request(direct, podPort, {}, body);
+    }
+    const floor = require("node:child_process").fork(__filename, ["--floor-proxy", String(podPort)], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    const floorPort = await new Promise((resolve) => floor.once("message", (m) => resolve(m.port)));
+    const floorAgent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    for (let i = 0; i < 200; i++) await request(floorAgent, floorPort, {}, body);
+    const viaUrl = [];
+    const viaPod = [];
+    const viaFloor = [];
+    // Interleaved, so drift (GC, CPU frequency) hits both series alike.
+    for (let i = 0; i < WARM_REQUESTS; i++) {
+      viaUrl.push(await request(agent, local.emu.port, host, body));
+      viaPod.push(await request(direct, podPort, {}, body));
+      viaFloor.push(await request(floorAgent, floorPort, {}, body));
+    }
+    floor.kill();
+    floorAgent.destroy();
+    agent.destroy();
+    direct.destroy();
+    return { publicUrl: stats(viaUrl), direct: stats(viaPod), floor: stats(viaFloor) };
+  } finally {
+    await local.stop();
+  }
+}
+
+async function coldPhase() {
+  const lines = [];
+  // Scale to zero 50 ms after the last request, evaluated every 10 ms.
+  const local = await start({ scaledownPeriodOverrideSecs: 0.05, autoscaleIntervalMs: 10 }, lines);
+  try {
+    const app = await local.deploy("coldbench");
+    const host = { host: new URL(app.publicUrls[0]).host, authorization: `Bearer ${local.emu.token}` };
+    const treeDir = local.emu.treeDir;
+    const python = execFileSync("python3", ["-c", "import sys; print(sys.executable)"]).toString().trim();
+    const cold = [];
+    const bare = [];
+    await request(false, local.emu.port, host, "{}"); // resolves the interpreter, warms the OS cache
+    for (let i = 0; i < COLD_STARTS; i++) {
+      // Scaled to zero = the latest pod event of the app is a scale-down to 0.
+      await waitFor(() => / -> 0$/.test(lines.filter((l) => /coldbench (scales \d+ -> 0|v1 pod-)/.test(l)).at(-1) ?? ""));
+      await new Promise((r) => setTimeout(r, 20));
+      cold.push(await request(false, local.emu.port, host, "{}"));
+      bare.push(await timeBare(python, treeDir));
+    }
+    return { cold: stats(cold), bare: stats(bare), python };
+  } finally {
+    await local.stop();
+  }
+}
+
+function timeBare(python, cwd) {
+  return new Promise((resolve, reject) => {
+    const t0 = process.hrtime.bigint();
+    const child = spawn(python, ["-c", "import handler"], { cwd, stdio: "ignore" });
+    child.on("error", reject);
+    child.on("exit", (code) => (code === 0 ? resolve(ms(process.hrtime.bigint() - t0)) : reject(new Error(`exit ${code}`))));
+  });
+}
+
+function fmt(x) {
+  return x.toFixed(2);
+}
+
+async function main() {
+  const warm = await warmPhase();
+  const cold = await coldPhase();
+  const warmRatio = warm.publicUrl.p50 / warm.direct.p50;
+  const coldRatio = cold.cold.p50 / cold.bare.p50;
+  const pyVersion = execFileSync(cold.python, ["--version"]).toString().trim();
+  const cpu = os.cpus()[0]?.model ?? "unknown";
+  const md = `# Benchmarks of the local Ignite's data plane
+
+Generated by \`npm run bench\` (bench/run.js) on ${new Date().toISOString().slice(0, 10)}. Re-run it to refresh this page.
+
+Machine: ${os.cpus().length} × ${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM, ${os.type()} ${os.release()}, Node ${process.version}, ${pyVersion} (${cold.python}).
+
+## Warm invoke latency (pool-mode app, sequential keep-alive requests, ${warm.publicUrl.n} each, interleaved)
+
+| path | p50 (ms) | p99 (ms) |
+|---|---|---|
+| public URL through the local Ignite (Host header, Bearer auth, proxy to the pod) | ${fmt(warm.publicUrl.p50)} | ${fmt(warm.publicUrl.p99)} |
+| direct HTTP call to the same pod process | ${fmt(warm.direct.p50)} | ${fmt(warm.direct.p99)} |
+| reference: the smallest possible Node proxy (http.createServer → keep-alive http.request, no routing, no auth) to the same pod | ${fmt(warm.floor.p50)} | ${fmt(warm.floor.p99)} |
+| **ratio public URL / direct** | **${fmt(warmRatio)}×** (target ≤ 1.5×) | ${fmt(warm.publicUrl.p99 / warm.direct.p99)}× |
+
+The 1.5× target is not met on this machine, and the reference row shows why: the direct call
+to the pod takes a few hundred microseconds, and one extra HTTP hop through *any* Node proxy
+(a second parse and serialize of the request and response, plus a third process competing
+for ${os.cpus().length} cores) already costs about ${fmt(warm.floor.p50 / warm.direct.p50)}× the direct call. The local
+Ignite's own routing, public-host lookup, Bearer check and execution id add
+${fmt(warm.publicUrl.p50 - warm.floor.p50)} ms on top of that floor (${fmt(warm.publicUrl.p50 / warm.floor.p50)}× the floor). The path is
+already lean (keep-alive agent per pod, cached host and app lookups, no disk I/O, bodies piped
+unparsed); meeting 1.5× would need a proxy that is not an HTTP server in Node (e.g. splicing
+the client's socket to the pod), which would give up per-request auth on keep-alive
+connections.
+
+## Cold start (${cold.cold.n} wake-ups of a scaled-to-zero pool-mode app)
+
+| measurement | p50 (ms) | p99 (ms) |
+|---|---|---|
+| request to a scaled-to-zero app through the public URL, end to end (pod spawn, handler import, ready, proxy, answer) | ${fmt(cold.cold.p50)} | ${fmt(cold.cold.p99)} |
+| bare \`python3 -c 'import handler'\` (same interpreter, same tree; process spawn to exit) | ${fmt(cold.bare.p50)} | ${fmt(cold.bare.p99)} |
+| **ratio cold request / bare start** | **${fmt(coldRatio)}×** (target ≤ 2×) | ${fmt(cold.cold.p99 / cold.bare.p99)}× |
+
+No pre-forked interpreter is used: every cold start spawns a fresh Python process that imports
+the handler. What keeps it close to the bare start: the pod imports only socket/json/_thread
+before the handler (no http.server), the interpreter is resolved once to the real binary (a
+pyenv shim costs ~150 ms per start), and the pod reports readiness over a pipe instead of being
+polled. Both columns use the real interpreter, so the shim is excluded from both.
+`;
+  fs.writeFileSync(path.join(__dirname, "..", "docs", "benchmarks.md"), md);
+  process.stdout.write(md);
+  if (warmRatio > 1.5 || coldRatio > 2) process.stdout.write("\nWARNING: a target was missed (see the ratios above)\n");
+}
+
+(process.argv.includes("--serve")
+  ? serve()
+  : process.argv.includes("--floor-proxy")
+    ? Promise.resolve(floorProxy(Number(process.argv[process.argv.indexOf("--floor-proxy") + 1])))
+    : main()).catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
