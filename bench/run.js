@@ -53,7 +53,7 @@ function request(agent, port, host, body) {
 async function start(runtime, lines) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "ignite-bench-"));
   const child = require("node:child_process").fork(__filename, ["--serve"], {
-    env: { ...process.env, IGNITE_RUNTIME_OPTIONS: JSON.stringify(runtime), BENCH_DATA_DIR: dataDir },
+    env: { ...process.env, BENCH_RUNTIME: JSON.stringify(runtime), BENCH_DATA_DIR: dataDir },
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   const emu = await new Promise((resolve, reject) => {
@@ -100,7 +100,8 @@ function floorProxy(podPort) {
 }
 
 async function serve() {
-  const emu = await startEmulator({ port: 0, dataDir: process.env.BENCH_DATA_DIR, log: (l) => process.send({ log: l }) });
+  const runtime = JSON.parse(process.env.BENCH_RUNTIME);
+  const emu = await startEmulator({ port: 0, dataDir: process.env.BENCH_DATA_DIR, runtime, log: (l) => process.send({ log: l }) });
   const treeDir = emu.store.versionTreeDir("acme-corp/coldbench", 1);
   process.send({ ready: { port: emu.port, grpcEndpoint: emu.grpcEndpoint, token: emu.token, org: emu.org, treeDir } });
   process.on("message", async (m) => {

@@ -43,7 +43,7 @@ import type { ResolvedOptions } from "./options.js";
 import { RuntimeError, InvocationTimeoutError } from "./runtime/errors.js";
 import { bucketExecutions, Executions, isTerminal } from "./runtime/executions.js";
 import { newExecutionId } from "./runtime/ids.js";
-import { resolveRuntimeOptions, type RuntimeOptions } from "./runtime/options.js";
+import { resolveRuntimeOptions } from "./runtime/options.js";
 import type { AppPool, Lease } from "./runtime/pool.js";
 import { callPod, responseHeadersFromPod, tooLarge, type PodCall } from "./runtime/proxy.js";
 import { PublicHosts } from "./runtime/public-hosts.js";
@@ -54,8 +54,8 @@ export type { RuntimeOptions } from "./runtime/options.js";
 
 export interface DataPlaneDeps {
   store: Store;
-  /** Resolved emulator options; runtime knobs are read from `options.runtime` when the control plane passes them. */
-  options: ResolvedOptions & { runtime?: RuntimeOptions };
+  /** Resolved emulator options; the runtime knobs are `options.runtime`. */
+  options: ResolvedOptions;
   /** Throws UnauthenticatedError / PermissionDeniedError. */
   authorize(token: string | undefined, org: string): Caller;
   log(line: string): void;
@@ -90,7 +90,7 @@ const TIER_NAMES: Record<ResourceTier, string> = {
 
 export function createDataPlane(deps: DataPlaneDeps): DataPlane {
   const { store, options } = deps;
-  const runtime = new Runtime(store, resolveRuntimeOptions(options.runtime), options.maxReplicasCap, deps.log);
+  const runtime = new Runtime(store, resolveRuntimeOptions(options.runtime ?? {}), options.maxReplicasCap, deps.log);
   const limits = { timeoutMs: runtime.options.appTimeoutMs, maxResponseBytes: runtime.options.maxResponseBytes };
   const executions = new Executions(store);
   const hosts = new PublicHosts(store, options.domain);

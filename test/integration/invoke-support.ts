@@ -23,10 +23,8 @@ export interface Local {
 }
 
 export async function startLocal(runtime: RuntimeOptions = {}, options: Partial<EmulatorOptions> = {}): Promise<Local> {
-  // The control plane does not forward `runtime` yet: the env fallback reaches the data plane either way.
-  process.env.IGNITE_RUNTIME_OPTIONS = JSON.stringify(runtime);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "ignite-invoke-"));
-  const emu = await startEmulator({ port: 0, dataDir, ...options, ...({ runtime } as object) });
+  const emu = await startEmulator({ port: 0, dataDir, ...options, runtime });
   const clientFor = (token: string) => {
     const bearer: Interceptor = (next) => (req) => {
       req.header.set("authorization", `Bearer ${token}`);
