@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm start` (after `npm run build`): deploys every example (greet, tabler, tiny) with the
-// real Pulumi CLI onto a local Ignite, prints each app's active version and public URLs, then
-// stops what it started. Everything it keeps lives in the repository and is ignored by git:
+// real Pulumi CLI onto a local Ignite, prints each app's active version and public URLs, calls
+// each app through its public URL and prints the answer, then stops what it started. Everything it keeps lives in the repository and is ignored by git:
 //   .ignite-local/   the local Ignite's data (apps, drafts, versions, dev token)
 //   .pulumi-state/   the file backend, PULUMI_HOME and the stack's config file
 // A second run changes nothing (the apps are already at their code); it ends by checking that
@@ -60,14 +60,65 @@ async function startIgnite() {
   return ignite;
 }
 
+/** What the main job sends each example, from the seed pages. */
+const PAYLOADS = {
+  greet: { name: "Ada" },
+  tabler: { rows: [["ada", 1], ["grace", 2]] },
+};
+
 /**
- * ISSUE 4 HOOK: invoke each app through its public URL (and the Invoke RPC) once the data
- * plane runs published handlers. `apps` is the stack output: { greet: { appId, activeVersion,
- * publicUrls }, tabler: …, tiny: … }; `ignite` is the running local Ignite (token, httpUrl).
+ * POSTs `payload` to a public URL the way curl would. `*.localhost` names are loopback
+ * (RFC 6761) — curl knows that, Node's resolver does not, so resolve them here.
  */
+function postJson(url, token, payload) {
+  const http = require("node:http");
+  const body = Buffer.from(JSON.stringify(payload));
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      url,
+      {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json", "content-length": body.length },
+        lookup: (host, opts, cb) =>
+          host === "localhost" || host.endsWith(".localhost")
+            ? opts && opts.all ? cb(null, [{ address: "127.0.0.1", family: 4 }]) : cb(null, "127.0.0.1", 4)
+            : require("node:dns").lookup(host, opts, cb),
+        timeout: 180_000,
+      },
+      (res) => {
+        const chunks = [];
+        res.on("data", (c) => chunks.push(c));
+        res.on("end", () => resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString("utf8") }));
+      },
+    );
+    req.on("timeout", () => req.destroy(new Error(`no answer from ${url} in 180 s`)));
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+/** Calls each deployed app through its public URL and prints what it answered. */
 async function invokeApps(apps, ignite) {
-  void ignite;
-  say(`(issue 4) invoking ${Object.keys(apps).join(", ")} through their public URLs is not wired yet`);
+  for (const [name, app] of Object.entries(apps)) {
+    const url = (app.publicUrls ?? [])[0];
+    const payload = PAYLOADS[name];
+    if (!payload) {
+      say(`${name}: a compiled (Rust) app; the local Ignite checks its crate but does not build or run compiled apps yet, so it is not called`);
+      continue;
+    }
+    if (!url) throw new Error(`${name} has no public URL after pulumi up`);
+    say(`${name}: POST ${url} ${JSON.stringify(payload)}`);
+    const res = await postJson(url, ignite.token, payload);
+    if (res.status !== 200) throw new Error(`${name} answered HTTP ${res.status}: ${res.body}`);
+    let shown = res.body;
+    try {
+      const json = JSON.parse(res.body);
+      shown = name === "tabler" && typeof json.table === "string" ? json.table : JSON.stringify(json, null, 2);
+    } catch {
+      // not JSON: print it as text
+    }
+    for (const line of shown.split("\n")) say(`  ${line}`);
+  }
 }
 
 async function main() {
