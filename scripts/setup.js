@@ -5,7 +5,7 @@
 // Go modules on first use, cached outside the clone) and the Python packages the tests use.
 // Only Node built-ins here: it runs before node_modules exists.
 "use strict";
-const { execFileSync, spawnSync } = require("node:child_process");
+const { spawnSync } = require("node:child_process");
 const fs = require("node:fs");
 const path = require("node:path");
 
@@ -36,15 +36,9 @@ function build() {
 }
 
 function pulumiToolchain() {
-  const out = execFileSync("bash", [path.join(root, "scripts", "pulumi-toolchain.sh")], {
-    cwd: root,
-    stdio: ["ignore", "pipe", "inherit"],
-    encoding: "utf8",
-  });
-  const bin = out.trim().split("\n").pop();
-  fs.mkdirSync(path.join(root, "node_modules", ".cache"), { recursive: true });
-  // Where the toolchain lives, for the main job and the end-to-end tests.
-  fs.writeFileSync(path.join(root, "node_modules", ".cache", "pulumi-bin"), bin + "\n");
+  // Built (or found) and cached here so the first test or deploy does not wait on it; the
+  // end-to-end harness and the main job ask the same script for its directory.
+  run("bash", [path.join(root, "scripts", "pulumi-toolchain.sh")], { stdio: ["ignore", "ignore", "inherit"] });
 }
 
 function pythonPackages() {
