@@ -12,6 +12,7 @@
  * changes and deletes.
  */
 import type * as http from "node:http";
+import type * as net from "node:net";
 import { create, fromJson, type JsonValue } from "@bufbuild/protobuf";
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import {
@@ -47,6 +48,7 @@ import { resolveRuntimeOptions } from "./runtime/options.js";
 import type { AppPool, Lease } from "./runtime/pool.js";
 import { callPod, responseHeadersFromPod, tooLarge, type PodCall } from "./runtime/proxy.js";
 import { PublicHosts } from "./runtime/public-hosts.js";
+import { relayIfPublic, type HandBack, type RelayDeps } from "./runtime/relay.js";
 import { Runtime } from "./runtime/runtime.js";
 import type { Store } from "./store.js";
 
@@ -71,6 +73,13 @@ export interface DataPlane {
    * Return false to let the control plane answer 404.
    */
   handleHttp(req: http.IncomingMessage, res: http.ServerResponse): Promise<boolean>;
+  /**
+   * A new cleartext HTTP/1.x connection whose first request head is complete in `first`:
+   * returns true and relays it (runtime/relay.ts) when that request is HTTP/1.1 to a
+   * public-URL host; may later give it back to the http server with `handBack` at a request
+   * boundary. Returns false (and touches nothing) otherwise.
+   */
+  claimSocket(socket: net.Socket, first: Buffer, handBack: HandBack): boolean;
   /** Called after any change to an app's config or active version. */
   appChanged(appId: string): void;
   /** Called after an app is deleted. */
@@ -296,11 +305,32 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     }
   }
 
-  async function servePublic(label: string, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  /** The app behind a public-URL label (cached: no disk I/O once warm). */
+  async function publicApp(label: string, host: string) {
     const target = await hosts.resolve(label);
-    if (!target) throw new NotFoundError(`no published app serves ${req.headers.host ?? label}`);
+    if (!target) throw new NotFoundError(`no published app serves ${host}`);
     const [org, name] = target.appId.split("/") as [string, string];
-    const pool = await runtime.pool(target.appId);
+    return { org, name, pool: await runtime.pool(target.appId) };
+  }
+
+  /** The public-URL fast path (see runtime/relay.ts); same lookups and checks as servePublic. */
+  const relayDeps: RelayDeps = {
+    labelOf: (host) => hosts.labelOf(host),
+    async route(label, host) {
+      const { org, pool } = await publicApp(label, host);
+      return { org, pool, open: pool.meta.allowUnauthenticated };
+    },
+    authorize: (authorization, org) => void deps.authorize(bearerToken(authorization), org),
+    errorResponse: (err) => {
+      const connectErr = toConnectError(err);
+      const status = err instanceof RuntimeError ? err.httpStatus : httpStatusForCode(connectErr.code);
+      return { status, body: JSON.stringify(errorBody(connectErr)) };
+    },
+    limits,
+  };
+
+  async function servePublic(label: string, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const { org, name, pool } = await publicApp(label, req.headers.host ?? label);
     const open_ = pool.meta.allowUnauthenticated;
     if (open_) {
       res.setHeader("access-control-allow-origin", "*");
@@ -369,13 +399,11 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
   }
 
   function answerError(res: http.ServerResponse, err: unknown): void {
-    const connectErr = toConnectError(err);
     if (res.headersSent) {
       res.destroy();
       return;
     }
-    const status = err instanceof RuntimeError ? err.httpStatus : httpStatusForCode(connectErr.code);
-    const text = JSON.stringify(errorBody(connectErr));
+    const { status, body: text } = relayDeps.errorResponse(err);
     res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
     res.end(text);
   }
@@ -383,6 +411,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
   return {
     service,
     handleHttp,
+    claimSocket: (socket, first, handBack) => relayIfPublic(socket, first, relayDeps, handBack),
     appChanged(appId) {
       hosts.invalidate();
       runtime.appChanged(appId).catch((err: unknown) => deps.log(`data-plane: ${appId}: ${String(err)}`));

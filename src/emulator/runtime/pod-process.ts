@@ -11,6 +11,7 @@ import * as fs from "node:fs";
 import * as http from "node:http";
 import * as path from "node:path";
 import type { Readable } from "node:stream";
+import { PodSockets } from "./pod-sockets.js";
 import { PYTHON_ENV_BLOCKLIST, type Interpreter } from "./python-env.js";
 
 /** Where pod.py lives: next to this file in src/, or in the source tree when running from dist/. */
@@ -41,6 +42,8 @@ let nextPodNumber = 1;
 export class PodProcess {
   readonly name: string;
   readonly agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+  /** Raw keep-alive connections for the public-URL relay. */
+  readonly sockets = new PodSockets(() => this.port);
   port = 0;
   inFlight = 0;
   lastActiveAt = Date.now();
@@ -72,6 +75,7 @@ export class PodProcess {
     this.child.on("exit", () => {
       this.exited = true;
       this.agent.destroy();
+      this.sockets.destroy();
       for (const l of this.exitListeners.splice(0)) l();
     });
     this.child.on("error", () => {

@@ -9,7 +9,7 @@ import { InvocationTimeoutError, PodFailedError, ResponseTooLargeError } from ".
 import type { Lease } from "./pool.js";
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1) plus those the local Ignite owns. */
-const DROPPED_REQUEST_HEADERS = new Set([
+export const DROPPED_REQUEST_HEADERS: ReadonlySet<string> = new Set([
   "connection",
   "keep-alive",
   "proxy-connection",
