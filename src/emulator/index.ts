@@ -18,7 +18,7 @@ import { KeyedMutex } from "./mutex.js";
 import { TOKEN_PATH } from "./oidc.js";
 import { resolveOptions, type EmulatorOptions, type ResolvedOptions } from "./options.js";
 import { createRouter } from "./router.js";
-import { listen, type RequestHandler } from "./server.js";
+import { listen, type RequestHandler, type SocketClaim } from "./server.js";
 import type { Store } from "./store.js";
 
 export type { EmulatorOptions, ResolvedOptions, ServiceAccount, TokenGrant } from "./options.js";
@@ -60,7 +60,15 @@ export async function startEmulator(input: EmulatorOptions): Promise<Emulator> {
   // Listen first: the port is part of the issuer and the public URLs. Until the handler is
   // wired (a few ms, before this function returns) requests get 503.
   let handler: RequestHandler = (_req, res) => sendJson(res, 503, { code: 14, message: "starting", details: [] });
-  const server = await listen({ host: options.host, port: options.port, tls: options.tls, handler: (req, res) => handler(req, res) });
+  // Public-URL connections go to the data plane's byte relay once it exists.
+  let claim: SocketClaim = () => false;
+  const server = await listen({
+    host: options.host,
+    port: options.port,
+    tls: options.tls,
+    handler: (req, res) => handler(req, res),
+    claim: (socket, first, handBack) => claim(socket, first, handBack),
+  });
   options.port = server.port;
   options.publicPort ??= server.port;
   const scheme = options.tls ? "https" : "http";
@@ -89,6 +97,7 @@ export async function startEmulator(input: EmulatorOptions): Promise<Emulator> {
       },
       log: options.log,
     });
+    claim = (socket, first, handBack) => dataPlane.claimSocket(socket, first, handBack);
     const controlPlane = createControlPlane({ store, auth, options, locks, compiler, dataPlane: () => dataPlane });
     const impl = instrument({ ...controlPlane, ...dataPlane.service }, counter);
     const connect = connectNodeAdapter({

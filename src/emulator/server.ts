@@ -3,6 +3,10 @@
  * HTTP/2 connection preface ("PRI * HTTP/2.0") goes to an http2 server (gRPC, Connect,
  * gRPC-web, h2c gateway), anything else to an HTTP/1.1 server (the JSON gateway, Connect unary,
  * admin, OIDC, public-URL hosts). With TLS, ALPN does the same job (h2, or http/1.1 fallback).
+ *
+ * Cleartext HTTP/1.x connections are first offered to `claim` once their first request head is
+ * complete: the data plane relays public-URL connections itself (a byte relay, much cheaper
+ * than a second HTTP parse in the http server) and may hand one back at a request boundary.
  */
 import * as fs from "node:fs";
 import * as http from "node:http";
@@ -11,6 +15,9 @@ import * as net from "node:net";
 import type { HttpRequest, HttpResponse } from "./http-types.js";
 
 export type RequestHandler = (req: HttpRequest, res: HttpResponse) => void;
+
+/** Takes over a connection (true) or leaves it untouched (false); `handBack` returns it to the http server. */
+export type SocketClaim = (socket: net.Socket, first: Buffer, handBack: (unread: Buffer) => void) => boolean;
 
 export interface ListeningServer {
   port: number;
@@ -25,6 +32,7 @@ export async function listen(init: {
   port: number;
   tls?: { cert: string; key: string };
   handler: RequestHandler;
+  claim?: SocketClaim;
 }): Promise<ListeningServer> {
   const sockets = new Set<net.Socket>();
   let server: net.Server;
@@ -36,7 +44,7 @@ export async function listen(init: {
   } else {
     const h1 = http.createServer(init.handler);
     const h2 = http2.createServer(init.handler);
-    server = net.createServer((socket) => sniff(socket, h1, h2));
+    server = net.createServer((socket) => sniff(socket, h1, h2, init.claim));
   }
   server.on("connection", (socket: net.Socket) => {
     sockets.add(socket);
@@ -60,21 +68,39 @@ export async function listen(init: {
   };
 }
 
-/** Reads just enough of the first bytes to tell an HTTP/2 preface from HTTP/1.x, then hands off. */
-function sniff(socket: net.Socket, h1: http.Server, h2: http2.Http2Server): void {
-  let buffered = Buffer.alloc(0);
+/** Past this many bytes without a complete head, the http server decides (it answers 431). */
+const MAX_CLAIM_HEAD = 64 * 1024;
+const CRLFCRLF = Buffer.from("\r\n\r\n");
+
+/**
+ * Reads just enough of the first bytes to tell an HTTP/2 preface from HTTP/1.x, then hands
+ * off; with a `claim`, HTTP/1.x waits for the complete first head so the claim can see it.
+ */
+function sniff(socket: net.Socket, h1: http.Server, h2: http2.Http2Server, claim?: SocketClaim): void {
+  let buffered: Buffer = Buffer.alloc(0);
+  const toH1 = (bytes: Buffer): void => {
+    socket.pause();
+    socket.unshift(bytes);
+    h1.emit("connection", socket);
+    socket.resume(); // HTTP/1 needs the stream flowing again
+  };
   const onData = (chunk: Buffer): void => {
-    buffered = Buffer.concat([buffered, chunk]);
+    buffered = buffered.length > 0 ? Buffer.concat([buffered, chunk]) : chunk;
     const n = Math.min(buffered.length, PREFACE.length);
     const isPrefix = buffered.subarray(0, n).equals(PREFACE.subarray(0, n));
     if (isPrefix && n < PREFACE.length) return; // need more bytes to decide
+    const headDone = isPrefix || !claim || buffered.length > MAX_CLAIM_HEAD || buffered.includes(CRLFCRLF);
+    if (!headDone) return;
     socket.off("data", onData);
     socket.off("error", onError);
-    socket.pause();
-    socket.unshift(buffered);
-    (isPrefix ? h2 : h1).emit("connection", socket);
-    // http2 drains the readable buffer itself; HTTP/1 needs the stream flowing again.
-    if (!isPrefix) socket.resume();
+    if (isPrefix) {
+      socket.pause();
+      socket.unshift(buffered);
+      h2.emit("connection", socket); // http2 drains the readable buffer itself
+      return;
+    }
+    if (claim?.(socket, buffered, toH1)) return;
+    toH1(buffered);
   };
   const onError = (): void => {
     socket.destroy();
