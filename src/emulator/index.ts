@@ -66,6 +66,7 @@ export async function startEmulator(input: EmulatorOptions): Promise<Emulator> {
     host: options.host,
     port: options.port,
     tls: options.tls,
+    firstHeadTimeoutMs: options.firstHeadTimeoutMs,
     handler: (req, res) => handler(req, res),
     claim: (socket, first, handBack) => claim(socket, first, handBack),
   });

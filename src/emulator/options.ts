@@ -52,6 +52,8 @@ export interface EmulatorOptions {
   maxFiles?: number;
   /** How long the (simulated) compile stays in COMPILING before it finishes, ms. @default 300 */
   compileDelayMs?: number;
+  /** A cleartext connection that has not sent its first request head by then is dropped, ms. @default 60000 */
+  firstHeadTimeoutMs?: number;
   /** PEM certificate and key paths; when both are set the port speaks TLS (h2 + HTTP/1.1 via ALPN). */
   tlsCert?: string;
   tlsKey?: string;
@@ -78,6 +80,7 @@ export interface ResolvedOptions {
   maxUnpackedBytes: number;
   maxFiles: number;
   compileDelayMs: number;
+  firstHeadTimeoutMs: number;
   tls: { cert: string; key: string } | undefined;
   log: (line: string) => void;
   runtime: RuntimeOptions | undefined;
@@ -107,6 +110,7 @@ export function resolveOptions(options: EmulatorOptions): ResolvedOptions {
     maxUnpackedBytes: options.maxUnpackedBytes ?? 256 * MiB,
     maxFiles: options.maxFiles ?? 10_000,
     compileDelayMs: options.compileDelayMs ?? 300,
+    firstHeadTimeoutMs: options.firstHeadTimeoutMs ?? 60_000,
     tls,
     log: options.log ?? (() => {}),
     runtime: options.runtime,

@@ -31,6 +31,11 @@ export async function listen(init: {
   host: string;
   port: number;
   tls?: { cert: string; key: string };
+  /**
+   * A cleartext connection that has not sent its first head by then is dropped, as the http
+   * server's own headersTimeout would: while sniffing, nothing else times the socket out.
+   */
+  firstHeadTimeoutMs: number;
   handler: RequestHandler;
   claim?: SocketClaim;
 }): Promise<ListeningServer> {
@@ -44,7 +49,7 @@ export async function listen(init: {
   } else {
     const h1 = http.createServer(init.handler);
     const h2 = http2.createServer(init.handler);
-    server = net.createServer((socket) => sniff(socket, h1, h2, init.claim));
+    server = net.createServer((socket) => sniff(socket, h1, h2, init.firstHeadTimeoutMs, init.claim));
   }
   server.on("connection", (socket: net.Socket) => {
     sockets.add(socket);
@@ -70,13 +75,14 @@ export async function listen(init: {
 
 /** Past this many bytes without a complete head, the http server decides (it answers 431). */
 const MAX_CLAIM_HEAD = 64 * 1024;
+
 const CRLFCRLF = Buffer.from("\r\n\r\n");
 
 /**
  * Reads just enough of the first bytes to tell an HTTP/2 preface from HTTP/1.x, then hands
  * off; with a `claim`, HTTP/1.x waits for the complete first head so the claim can see it.
  */
-function sniff(socket: net.Socket, h1: http.Server, h2: http2.Http2Server, claim?: SocketClaim): void {
+function sniff(socket: net.Socket, h1: http.Server, h2: http2.Http2Server, firstHeadTimeoutMs: number, claim?: SocketClaim): void {
   let buffered: Buffer = Buffer.alloc(0);
   const toH1 = (bytes: Buffer): void => {
     socket.pause();
@@ -84,6 +90,8 @@ function sniff(socket: net.Socket, h1: http.Server, h2: http2.Http2Server, claim
     h1.emit("connection", socket);
     socket.resume(); // HTTP/1 needs the stream flowing again
   };
+  const timer = setTimeout(() => socket.destroy(), firstHeadTimeoutMs);
+  timer.unref();
   const onData = (chunk: Buffer): void => {
     buffered = buffered.length > 0 ? Buffer.concat([buffered, chunk]) : chunk;
     const n = Math.min(buffered.length, PREFACE.length);
@@ -91,6 +99,7 @@ function sniff(socket: net.Socket, h1: http.Server, h2: http2.Http2Server, claim
     if (isPrefix && n < PREFACE.length) return; // need more bytes to decide
     const headDone = isPrefix || !claim || buffered.length > MAX_CLAIM_HEAD || buffered.includes(CRLFCRLF);
     if (!headDone) return;
+    clearTimeout(timer);
     socket.off("data", onData);
     socket.off("error", onError);
     if (isPrefix) {
@@ -103,8 +112,10 @@ function sniff(socket: net.Socket, h1: http.Server, h2: http2.Http2Server, claim
     toH1(buffered);
   };
   const onError = (): void => {
+    clearTimeout(timer);
     socket.destroy();
   };
+  socket.once("close", () => clearTimeout(timer));
   socket.on("data", onData);
   socket.on("error", onError);
 }
