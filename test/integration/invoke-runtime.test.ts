@@ -5,7 +5,7 @@ import * as fs from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { ExecutionStatus } from "../../src/gen/dodil/ignite/v1/compute_pb";
-import { eventually, hostOf, httpCall, startLocal, type Local } from "./invoke-support";
+import { eventually, exampleFiles, hostOf, httpCall, startLocal, type Local } from "./invoke-support";
 
 let local: Local;
 const ORG = "acme-corp";
@@ -121,24 +121,8 @@ describe("dependencies: pool mode vs dedicated mode", () => {
   });
 
   it("installs requirements.txt into a dedicated venv (seed 000's tabler with tabulate==0.9.0)", async () => {
-    await local.deploy("tabler", {
-      "handler.py": [
-        "import json",
-        "from tabulate import tabulate",
-        "",
-        "def handler(payload, ctx):",
-        "    try:",
-        "        event = json.loads(payload) if payload else {}",
-        "    except (TypeError, ValueError):",
-        "        event = {}",
-        '    rows = event.get("rows", [["alice", 1], ["bob", 2]])',
-        "    return {",
-        '        "table": tabulate(rows, tablefmt="plain"),',
-        '        "execution_id": ctx.get("execution_id", ""),',
-        "    }",
-      ].join("\n"),
-      "requirements.txt": "tabulate==0.9.0\n",
-    });
+    // Seed 000's handler and requirements.txt, as the tabler example ships them.
+    await local.deploy("tabler", exampleFiles("tabler", "handler.py", "requirements.txt"));
     const execution = await finished("tabler", '{"rows": [["ada", 1], ["grace", 2]]}');
     expect(execution.status).toBe(ExecutionStatus.COMPLETED);
     const out = JSON.parse(Buffer.from(execution.result).toString());

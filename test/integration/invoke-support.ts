@@ -3,11 +3,10 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import * as zlib from "node:zlib";
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { createClient, type Client, type Interceptor } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
-import * as tar from "tar-stream";
+import { tarGz } from "../support/archive";
 import { startEmulator, type Emulator, type EmulatorOptions } from "../../src/emulator/index";
 import { ComputeService, CreateAppRequestSchema, type AppMeta } from "../../src/gen/dodil/ignite/v1/compute_pb";
 import type { RuntimeOptions } from "../../src/emulator/runtime/options";
@@ -44,7 +43,7 @@ export async function startLocal(runtime: RuntimeOptions = {}, options: Partial<
       const single = Object.keys(files).length === 1 && files["handler.py"] !== undefined;
       const input = single
         ? ({ case: "sourceCode", value: Buffer.from(files["handler.py"]!) } as const)
-        : ({ case: "archive", value: await targz(files) } as const);
+        : ({ case: "archive", value: await tarGz(files) } as const);
       await c.saveDraft({
         organizationName: org,
         appName: name,
@@ -61,18 +60,10 @@ export async function startLocal(runtime: RuntimeOptions = {}, options: Partial<
   };
 }
 
-/** The team's archive contract: gzip tar, sorted entries, mode 0644, mtime 0. */
-export async function targz(files: Record<string, string>): Promise<Buffer> {
-  const pack = tar.pack();
-  const chunks: Buffer[] = [];
-  pack.on("data", (c: Buffer) => chunks.push(c));
-  const ended = new Promise((resolve) => pack.on("end", resolve));
-  for (const name of Object.keys(files).sort()) {
-    pack.entry({ name, mode: 0o644, mtime: new Date(0), uid: 0, gid: 0 }, files[name]!);
-  }
-  pack.finalize();
-  await ended;
-  return zlib.gzipSync(Buffer.concat(chunks));
+/** The files of an example app (examples/<name>/app), as the tests deploy them. */
+export function exampleFiles(name: string, ...files: string[]): Record<string, string> {
+  const dir = path.join(__dirname, "..", "..", "examples", name, "app");
+  return Object.fromEntries(files.map((f) => [f, fs.readFileSync(path.join(dir, f), "utf8")]));
 }
 
 /** Polls until `check` returns a value (not a timed assertion: it only waits for a state). */

@@ -7,7 +7,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { ExecutionStatus } from "../../src/gen/dodil/ignite/v1/compute_pb";
-import { hostOf, httpCall, startLocal, type Local } from "./invoke-support";
+import { exampleFiles, hostOf, httpCall, startLocal, type Local } from "./invoke-support";
 
 let local: Local;
 let greetUrl: string;
@@ -15,27 +15,12 @@ const ORG = "acme-corp";
 // Async on purpose: the local Ignite runs in this process, so a blocking exec would deadlock it.
 const run = async (cmd: string, args: string[], env?: NodeJS.ProcessEnv) => (await promisify(execFile)(cmd, args, { env, timeout: 60_000 })).stdout;
 
-const GREET = [
-  "import json",
-  "from datetime import datetime, timezone",
-  "",
-  "def handler(payload, ctx):",
-  "    try:",
-  "        event = json.loads(payload) if payload else {}",
-  "    except (TypeError, ValueError):",
-  "        event = {}",
-  '    name = event.get("name", "world")',
-  "    return {",
-  '        "greeting": f"Hello, {name}!",',
-  '        "execution_id": ctx.get("execution_id", ""),',
-  '        "function_id": ctx.get("function_id", ""),',
-  '        "received_at": datetime.now(timezone.utc).isoformat(),',
-  "    }",
-].join("\n");
+// Seed 001's handler, as the greet example ships it.
+const GREET = exampleFiles("greet", "handler.py");
 
 beforeAll(async () => {
   local = await startLocal();
-  greetUrl = (await local.deploy("greet", { "handler.py": GREET })).publicUrls[0]!;
+  greetUrl = (await local.deploy("greet", GREET)).publicUrls[0]!;
 });
 afterAll(async () => local?.stop());
 
