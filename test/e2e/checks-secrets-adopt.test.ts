@@ -86,6 +86,42 @@ describe("inputs, secrets and adoption, end to end", () => {
     await ws.ok(dir, ["destroy", "--yes"]);
   }, STEP);
 
+  it("a service account's secret and its access tokens never appear in state or output, even with --show-secrets", async () => {
+    const dir = ws.project("service-account", `import * as ignite from "pulumi-ignite";\nexport const appId = new ignite.App("svc", {}).appId;\n`);
+    await ws.ok(dir, ["stack", "init", "test"]);
+    await ws.ok(dir, ["config", "set", "ignite:endpoint", ws.ignite.grpcEndpoint]);
+    await ws.ok(dir, ["config", "set", "ignite:organization", ws.ignite.org]);
+    const secret = ws.ignite.clientSecret;
+    // Credentials from the environment: the engine never sees them.
+    Object.assign(ws.env, { DODIL_CLIENT_ID: ws.ignite.clientId, DODIL_CLIENT_SECRET: secret, DODIL_TOKEN_URL: ws.ignite.tokenUrl });
+    try {
+      const up = await ws.ok(dir, ["up", "--yes"]);
+      expect(up.all).toContain("created");
+      expect(up.all).not.toContain(secret);
+      const everything = (await ws.ok(dir, ["stack", "export", "--show-secrets"])).stdout;
+      expect(everything).not.toContain(secret);
+      expect(everything).not.toMatch(/eyJ[\w-]+\.eyJ/); // no JWT access token anywhere, provider record included
+
+      // The same secret from stack config: encrypted at rest, absent from every resource but
+      // the engine's own record of the config it handed the dynamic provider.
+      delete ws.env.DODIL_CLIENT_SECRET;
+      await ws.ok(dir, ["config", "set", "--secret", "ignite:clientSecret"], secret);
+      await ws.ok(dir, ["config", "set", "ignite:clientId", ws.ignite.clientId]);
+      await ws.ok(dir, ["config", "set", "--plaintext", "ignite:tokenUrl", ws.ignite.tokenUrl]); // "token" in the name makes pulumi ask
+      const again = await ws.ok(dir, ["up", "--yes"]);
+      expect(again.all).not.toContain(secret);
+      expect((await ws.ok(dir, ["stack", "export"])).stdout).not.toContain(secret);
+      const state = JSON.parse((await ws.ok(dir, ["stack", "export", "--show-secrets"])).stdout);
+      for (const r of state.deployment.resources as { type: string }[]) {
+        if (r.type === "pulumi:providers:pulumi-nodejs") continue;
+        expect(JSON.stringify(r), r.type).not.toContain(secret);
+      }
+      await ws.ok(dir, ["destroy", "--yes"]);
+    } finally {
+      for (const k of ["DODIL_CLIENT_ID", "DODIL_CLIENT_SECRET", "DODIL_TOKEN_URL"]) delete ws.env[k];
+    }
+  }, STEP);
+
   it("an existing app is refused without adopt, then adopted with adopt: true (UpdateAppConfig, never CreateApp)", async () => {
     await ws.client.createApp({ organizationName: "acme-corp", name: "legacy", description: "made by hand" });
     const dir = ws.project(
