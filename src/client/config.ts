@@ -1,8 +1,8 @@
 // Connection settings from Pulumi config (`ignite:*` keys) with environment fallbacks: the
 // one place that decides endpoint, organization and credentials for the provider.
 import { DEFAULT_TOKEN_URL } from "./auth.js";
-import { DEFAULT_ENDPOINT, resolveEndpoint } from "./endpoint.js";
-import type { ClientOptions } from "./index.js";
+import { DEFAULT_ENDPOINT, DEFAULT_HTTP_ENDPOINT, resolveEndpoint } from "./endpoint.js";
+import type { ClientOptions, IgniteProtocol } from "./index.js";
 
 /**
  * Anything with `get("ignite:token")`: the dynamic provider's `configure({ config })`
@@ -21,6 +21,7 @@ export const CONFIG_ENV: Readonly<Record<string, readonly string[]>> = {
   "ignite:clientSecret": ["DODIL_CLIENT_SECRET"],
   "ignite:tokenUrl": ["DODIL_TOKEN_URL"],
   "ignite:insecure": ["DODIL_IGNITE_INSECURE"],
+  "ignite:protocol": ["DODIL_IGNITE_PROTOCOL"],
 };
 
 export type ResolvedConnection = ClientOptions & { organization?: string };
@@ -31,6 +32,13 @@ export function parseBool(key: string, value: string): boolean {
   if (["true", "1", "yes", "on"].includes(v)) return true;
   if (["false", "0", "no", "off", ""].includes(v)) return false;
   throw new Error(`ignite: ${key} must be true or false, got "${value}"`);
+}
+
+/** Parses ignite:protocol: "grpc" or "http" (any case); anything else is an error. */
+export function parseProtocol(key: string, value: string): IgniteProtocol {
+  const v = value.trim().toLowerCase();
+  if (v === "grpc" || v === "http") return v;
+  throw new Error(`ignite: ${key} must be "grpc" or "http", got "${value}"`);
 }
 
 /**
@@ -48,7 +56,10 @@ export function resolveConnection(config: ConfigSource, env: NodeJS.ProcessEnv =
     return undefined;
   };
 
-  const endpoint = read("ignite:endpoint") ?? DEFAULT_ENDPOINT;
+  // The protocol is always explicit: an "api." endpoint does not switch to http by itself.
+  const protocolRaw = read("ignite:protocol");
+  const protocol = protocolRaw === undefined ? undefined : parseProtocol("ignite:protocol", protocolRaw);
+  const endpoint = read("ignite:endpoint") ?? (protocol === "http" ? DEFAULT_HTTP_ENDPOINT : DEFAULT_ENDPOINT);
   const insecureRaw = read("ignite:insecure");
   const insecure = insecureRaw === undefined ? false : parseBool("ignite:insecure", insecureRaw);
   // Validate here so a bad endpoint fails at configure time, naming the setting.
@@ -60,7 +71,12 @@ export function resolveConnection(config: ConfigSource, env: NodeJS.ProcessEnv =
   const clientSecret = read("ignite:clientSecret");
   const tokenUrl = read("ignite:tokenUrl") ?? DEFAULT_TOKEN_URL;
 
-  const base: ResolvedConnection = { endpoint, ...(insecure ? { insecure } : {}), ...(organization ? { organization } : {}) };
+  const base: ResolvedConnection = {
+    endpoint,
+    ...(protocol ? { protocol } : {}),
+    ...(insecure ? { insecure } : {}),
+    ...(organization ? { organization } : {}),
+  };
   if (token) return { ...base, token };
   if (clientId && !clientSecret) {
     throw new Error(

@@ -15,6 +15,9 @@ export interface ResolvedEndpoint {
 /** The staging gRPC endpoint named by the platform docs. */
 export const DEFAULT_ENDPOINT = "rpc.dev.dodil.io:443";
 
+/** The staging HTTP/JSON gateway named by the platform docs (the default with protocol "http"). */
+export const DEFAULT_HTTP_ENDPOINT = "https://api.dev.dodil.io";
+
 /**
  * True for addresses that never leave the machine: 127.0.0.0/8, ::1 (also IPv4-mapped),
  * "localhost" and any "*.localhost" name (RFC 6761 reserves them for loopback).

@@ -1,13 +1,20 @@
 // The Ignite client: createIgniteClient wires endpoint/TLS, credentials, deadlines and the
-// retry policy onto a gRPC (HTTP/2) transport; everything else is re-exported from here.
-import { createClient, type Interceptor } from "@connectrpc/connect";
+// retry policy onto a gRPC (HTTP/2) transport, or the HTTP/JSON gateway (HTTP/1.1) with
+// `protocol: "http"`; everything else is re-exported from here.
+import { createClient, type Interceptor, type Transport } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import { ComputeService } from "../gen/dodil/ignite/v1/compute_pb.js";
 import { ServiceAccountTokenSource, staticTokenSource, type ServiceAccount, type TokenSource } from "./auth.js";
 import { CallRunner } from "./call.js";
 import { IgniteClient } from "./client.js";
 import { resolveEndpoint } from "./endpoint.js";
+import { createGatewayTransport } from "./gateway-transport.js";
 import { DEFAULT_RETRY, type RetryOptions } from "./retry.js";
+
+/** How the client talks to Ignite: gRPC over HTTP/2, or the HTTP/JSON gateway over HTTP/1.1. */
+export type IgniteProtocol = "grpc" | "http";
+
+export const PROTOCOLS: readonly IgniteProtocol[] = ["grpc", "http"];
 
 export interface ClientOptions {
   /**
@@ -15,6 +22,12 @@ export interface ClientOptions {
    * @example "rpc.dev.dodil.io:443"
    */
   endpoint: string;
+  /**
+   * "grpc" (HTTP/2, the default) or "http": the platform's HTTP/JSON gateway over HTTP/1.1
+   * (e.g. `https://api.dev.dodil.io`), for networks that only allow HTTPS/1.1. Same TLS rule,
+   * auth, deadlines and retries. @default "grpc"
+   */
+  protocol?: IgniteProtocol;
   /** A bearer token. Takes precedence over `serviceAccount`. */
   token?: string;
   /** OIDC client credentials, exchanged for a token that is cached and refreshed. */
@@ -35,6 +48,10 @@ export interface ClientOptions {
 
 /** Creates a client. Nothing is dialled until the first call. */
 export function createIgniteClient(options: ClientOptions): IgniteClient {
+  const protocol = options.protocol ?? "grpc";
+  if (!PROTOCOLS.includes(protocol)) {
+    throw new Error(`ignite: protocol must be "grpc" or "http", got ${JSON.stringify(protocol)}`);
+  }
   const endpoint = resolveEndpoint(options.endpoint, options.insecure ?? false);
   const tokens: TokenSource | undefined =
     options.tokenSource ??
@@ -51,11 +68,20 @@ export function createIgniteClient(options: ClientOptions): IgniteClient {
     return next(req);
   };
 
-  // gRPC always runs over HTTP/2 (the grpc transport takes no httpVersion). Our own session
-  // manager so close() can end the HTTP/2 connection (otherwise it idles
-  // open and keeps the process, or a test's server, alive).
-  const sessionManager = new Http2SessionManager(endpoint.baseUrl, { idleConnectionTimeoutMs: 60_000 });
-  const transport = createGrpcTransport({ baseUrl: endpoint.baseUrl, sessionManager, interceptors: [headers] });
+  let transport: Transport;
+  let close: () => void;
+  if (protocol === "http") {
+    const gateway = createGatewayTransport({ baseUrl: endpoint.baseUrl, interceptors: [headers] });
+    transport = gateway;
+    close = () => gateway.close();
+  } else {
+    // gRPC always runs over HTTP/2 (the grpc transport takes no httpVersion). Our own session
+    // manager so close() can end the HTTP/2 connection (otherwise it idles
+    // open and keeps the process, or a test's server, alive).
+    const sessionManager = new Http2SessionManager(endpoint.baseUrl, { idleConnectionTimeoutMs: 60_000 });
+    transport = createGrpcTransport({ baseUrl: endpoint.baseUrl, sessionManager, interceptors: [headers] });
+    close = () => sessionManager.abort();
+  }
 
   const runner = new CallRunner({
     endpoint: options.endpoint,
@@ -68,7 +94,7 @@ export function createIgniteClient(options: ClientOptions): IgniteClient {
     tokens,
     timeoutMs: options.timeoutMs ?? 30_000,
     streamTimeoutMs: options.streamTimeoutMs ?? 45 * 60_000,
-    close: () => sessionManager.abort(),
+    close,
   });
 }
 
@@ -76,7 +102,7 @@ export { IgniteClient, type WaitForCompileOptions } from "./client.js";
 export type { CallOptions } from "./call.js";
 export { IgniteError, codeName, redact, toIgniteError, type ErrorContext } from "./errors.js";
 export { RETRY_SAFE, TRANSIENT_CODES, DEFAULT_RETRY, shouldRetry, backoffDelayMs, type IgniteMethod, type RetryOptions } from "./retry.js";
-export { resolveEndpoint, isLoopbackHost, DEFAULT_ENDPOINT, type ResolvedEndpoint } from "./endpoint.js";
+export { resolveEndpoint, isLoopbackHost, DEFAULT_ENDPOINT, DEFAULT_HTTP_ENDPOINT, type ResolvedEndpoint } from "./endpoint.js";
 export {
   ServiceAccountTokenSource,
   staticTokenSource,
@@ -88,4 +114,14 @@ export {
   type TokenSource,
   type JwtClaims,
 } from "./auth.js";
-export { resolveConnection, parseBool, CONFIG_ENV, type ConfigSource, type ResolvedConnection } from "./config.js";
+export {
+  createGatewayTransport,
+  buildGatewayRequest,
+  routeOf,
+  errorFromGateway,
+  type GatewayTransport,
+  type GatewayTransportOptions,
+  type GatewayRoute,
+  type GatewayRequest,
+} from "./gateway-transport.js";
+export { resolveConnection, parseBool, parseProtocol, CONFIG_ENV, type ConfigSource, type ResolvedConnection } from "./config.js";
