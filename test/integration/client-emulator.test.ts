@@ -1,11 +1,14 @@
-// Every ComputeService RPC through IgniteClient against the local Ignite over a real socket:
-// the code set's hash equals the platform's, errors read well, secrets stay out of them.
+// Every ComputeService RPC through IgniteClient against the local Ignite over a real socket,
+// once over gRPC and once over the HTTP/JSON gateway (protocol "http"): the code set's hash
+// equals the platform's, errors read well, secrets stay out of them.
+import * as diagnostics from "node:diagnostics_channel";
+import type * as http from "node:http";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createIgniteClient, IgniteError, type IgniteClient } from "../../src/client/index.js";
+import { createIgniteClient, IgniteError, type ClientOptions, type IgniteClient, type IgniteProtocol } from "../../src/client/index.js";
 import { collectCodeSet, packCodeSet } from "../../src/code/index.js";
 import { startEmulator, type Emulator } from "../../src/emulator/index.js";
 import {
@@ -28,15 +31,22 @@ def handler(payload, ctx):
     return {"greeting": "${greeting}, " + event.get("name", "world") + "!"}
 `;
 
+const PROTOCOLS: Array<[IgniteProtocol]> = [["grpc"], ["http"]];
+
+describe.each(PROTOCOLS)("over %s", (protocol) => {
 let emu: Emulator;
 let client: IgniteClient;
 let work: string;
 const org = "acme-corp";
 
+/** A client over this suite's protocol (the endpoint defaults to the local Ignite). */
+const connect = (opts: Partial<ClientOptions>): IgniteClient =>
+  createIgniteClient({ endpoint: protocol === "http" ? emu.httpUrl : emu.grpcEndpoint, protocol, ...opts });
+
 beforeAll(async () => {
-  work = fs.mkdtempSync(path.join(os.tmpdir(), "client-emu-"));
+  work = fs.mkdtempSync(path.join(os.tmpdir(), `client-emu-${protocol}-`));
   emu = await startEmulator({ port: 0, dataDir: path.join(work, "data"), org, compileDelayMs: 50 });
-  client = createIgniteClient({ endpoint: emu.grpcEndpoint, token: emu.token });
+  client = connect({ token: emu.token });
 });
 
 afterAll(async () => {
@@ -63,6 +73,35 @@ async function saveDirectory(appName: string, dir: string) {
   });
   return { set, draft: res.draft! };
 }
+
+/** Creates, saves (single file) and publishes a Python app. */
+async function deploySource(appName: string, source: string) {
+  await client.createApp({ organizationName: org, name: appName, runtime: Runtime.PYTHON });
+  await client.saveDraft({
+    organizationName: org,
+    appName,
+    code: { source: { case: "compile", value: { runtime: { runtime: { case: "python", value: {} } }, input: { case: "sourceCode", value: Buffer.from(source) } } } },
+  });
+  await client.publishDraft({ organizationName: org, appName });
+}
+
+describe("the wire", () => {
+  it(`speaks ${protocol}: gateway paths over HTTP/1.1 only with protocol "http"`, async () => {
+    const seen: string[] = [];
+    const onRequest = (msg: unknown) => {
+      const req = (msg as { request: http.ClientRequest }).request;
+      if (req.path.startsWith("/v1/ignite/")) seen.push(`${req.method} ${req.path}`);
+    };
+    diagnostics.subscribe("http.client.request.start", onRequest);
+    try {
+      await client.getAppOrUndefined(org, "wire-check");
+      await client.listApps({ organizationName: org, pageSize: 2 });
+    } finally {
+      diagnostics.unsubscribe("http.client.request.start", onRequest);
+    }
+    expect(seen).toEqual(protocol === "http" ? ["GET /v1/ignite/app/acme-corp/wire-check", "GET /v1/ignite/app/acme-corp?pageSize=2"] : []);
+  });
+});
 
 describe("apps, drafts, versions and invocation through the client", () => {
   it("runs the whole flow", async () => {
@@ -101,14 +140,22 @@ describe("apps, drafts, versions and invocation through the client", () => {
     // Invoke: head → chunks → trailer
     const frames: string[] = [];
     let body = "";
+    let totalBodyBytes: bigint | undefined;
     for await (const f of client.invoke({ organizationName: org, appName: "greet", http: { method: HttpMethod.POST }, body: Buffer.from('{"name":"Ada"}') })) {
       frames.push(f.frame.case ?? "none");
       if (f.frame.case === "chunk") body += Buffer.from(f.frame.value.data).toString();
-      if (f.frame.case === "head") expect(f.frame.value.statusCode).toBe(200);
+      if (f.frame.case === "head") {
+        expect(f.frame.value.statusCode).toBe(200);
+        expect(f.frame.value.executionId).toMatch(/^exec_/);
+        expect(f.frame.value.responseHeaders["content-type"]).toBe("application/json");
+      }
+      if (f.frame.case === "trailer") totalBodyBytes = f.frame.value.totalBodyBytes;
     }
     expect(frames[0]).toBe("head");
+    expect(frames.filter((f) => f === "head" || f === "trailer")).toEqual(["head", "trailer"]);
     expect(frames.at(-1)).toBe("trailer");
     expect(JSON.parse(body)).toEqual({ greeting: "Hello, Ada!" });
+    expect(totalBodyBytes).toBe(BigInt(Buffer.byteLength(body)));
 
     // InvokeAsync / GetExecution / WatchExecution
     const { executionId } = await client.invokeAsync({ organizationName: org, appName: "greet", body: Buffer.from('{"name":"Bob"}') });
@@ -121,9 +168,22 @@ describe("apps, drafts, versions and invocation through the client", () => {
     expect(exec.appId).toBe("acme-corp/greet");
     expect(JSON.parse(Buffer.from(exec.result).toString())).toEqual({ greeting: "Hello, Bob!" });
 
-    // GetExecutionStats
+    // GetExecutionStats (int64 range and bucket width travel as query params over HTTP)
     const stats = await client.getExecutionStats({ organizationName: org, appName: "greet" });
     expect(stats.buckets.reduce((n, b) => n + b.completed, 0)).toBeGreaterThanOrEqual(1);
+    const now = BigInt(Date.now());
+    const daily = await client.getExecutionStats({ organizationName: org, appName: "greet", bucketSecs: 86_400, startTimeMs: now - 3_600_000n, endTimeMs: now + 60_000n });
+    expect(daily.bucketSecs).toBe(86_400);
+    expect(daily.buckets.reduce((n, b) => n + b.completed, 0)).toBe(1);
+
+    // ListApps paging (page_size / page_token as query params over HTTP)
+    await client.createApp({ organizationName: org, name: "greet-z", runtime: Runtime.PYTHON });
+    const page1 = await client.listApps({ organizationName: org, pageSize: 1 });
+    expect(page1.apps).toHaveLength(1);
+    expect(page1.nextPageToken).not.toBe("");
+    const page2 = await client.listApps({ organizationName: org, pageSize: 1, pageToken: page1.nextPageToken });
+    expect(page2.apps[0]?.name).not.toBe(page1.apps[0]?.name);
+    await client.deleteApp({ organizationName: org, appName: "greet-z" });
 
     // A second version, then RollbackVersion
     fs.writeFileSync(path.join(dir, "handler.py"), HANDLER("Hi"));
@@ -213,7 +273,7 @@ describe("errors from the platform", () => {
   });
 
   it("UNAUTHENTICATED says how to authenticate and never echoes the token", async () => {
-    const bad = createIgniteClient({ endpoint: emu.grpcEndpoint, token: "wrong-token-1234567" });
+    const bad = connect({ token: "wrong-token-1234567" });
     try {
       const err = (await bad.getApp({ organizationName: org, appName: "dup" }).catch((e: unknown) => e)) as IgniteError;
       expect(err.code).toBe(Code.Unauthenticated);
@@ -225,7 +285,7 @@ describe("errors from the platform", () => {
   });
 
   it("PERMISSION_DENIED when the token's organization does not own the app", async () => {
-    const other = createIgniteClient({ endpoint: emu.grpcEndpoint, token: await emu.tokenFor("other-org") });
+    const other = connect({ token: await emu.tokenFor("other-org") });
     try {
       const err = (await other.getApp({ organizationName: org, appName: "dup" }).catch((e: unknown) => e)) as IgniteError;
       expect(err.code).toBe(Code.PermissionDenied);
@@ -236,7 +296,7 @@ describe("errors from the platform", () => {
   });
 
   it("PublishDraft is attempted once even when the endpoint is down; GetApp is retried", async () => {
-    const dead = createIgniteClient({ endpoint: "127.0.0.1:1", token: emu.token, retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 2 } });
+    const dead = connect({ endpoint: "127.0.0.1:1", token: emu.token, retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 2 } });
     try {
       await expect(dead.publishDraft({ organizationName: org, appName: "dup" })).rejects.toMatchObject({ code: Code.Unavailable });
       await expect(dead.getApp({ organizationName: org, appName: "dup" })).rejects.toMatchObject({ code: Code.Unavailable });
@@ -247,6 +307,49 @@ describe("errors from the platform", () => {
     }
   });
 
+  it("Invoke of a missing app is NOT_FOUND before any frame", async () => {
+    const frames: unknown[] = [];
+    const err = (await (async () => {
+      for await (const f of client.invoke({ organizationName: org, appName: "absent", body: Buffer.from("{}") })) frames.push(f);
+    })().catch((e: unknown) => e)) as IgniteError;
+    expect(frames).toEqual([]);
+    expect(err).toBeInstanceOf(IgniteError);
+    expect(err.code).toBe(Code.NotFound);
+    expect(err.message).toMatch(/^ignite: Invoke acme-corp\/absent failed: .*\(NOT_FOUND\)/);
+  });
+
+  it("a handler that raises is a 500 head frame, not an error", async () => {
+    await deploySource("raises", "def handler(payload, ctx):\n    raise RuntimeError('boom')\n");
+    const frames: string[] = [];
+    let status = 0;
+    for await (const f of client.invoke({ organizationName: org, appName: "raises", body: Buffer.from("{}") })) {
+      frames.push(f.frame.case ?? "none");
+      if (f.frame.case === "head") status = f.frame.value.statusCode;
+    }
+    expect(status).toBe(500);
+    expect(frames[0]).toBe("head");
+    expect(frames.at(-1)).toBe("trailer");
+  });
+
+  it("a deadline ends an Invoke with DEADLINE_EXCEEDED, attempted once", async () => {
+    await deploySource("slow", "import time\n\ndef handler(payload, ctx):\n    time.sleep(3)\n    return 'late'\n");
+    const before = client.runner.attempts.get("Invoke") ?? 0;
+    const started = Date.now();
+    const err = (await (async () => {
+      for await (const _ of client.invoke({ organizationName: org, appName: "slow", body: Buffer.from("{}") }, { timeoutMs: 300 })) void _;
+    })().catch((e: unknown) => e)) as IgniteError;
+    expect(err).toBeInstanceOf(IgniteError);
+    expect(err.code).toBe(Code.DeadlineExceeded);
+    expect(Date.now() - started).toBeLessThan(2_500);
+    expect(client.runner.attempts.get("Invoke")).toBe(before + 1);
+  });
+
+  it("an empty path field is INVALID_ARGUMENT", async () => {
+    const err = (await client.getApp({ organizationName: org, appName: "" }).catch((e: unknown) => e)) as IgniteError;
+    expect(err).toBeInstanceOf(IgniteError);
+    expect(err.code).toBe(Code.InvalidArgument);
+  });
+
   it("the emulator counts one PublishDraft call for one failed publish", async () => {
     await fetch(`${emu.httpUrl}/_ignite/calls/reset`, { method: "POST" });
     await client.createApp({ organizationName: org, name: "nocode", runtime: Runtime.PYTHON });
@@ -254,4 +357,5 @@ describe("errors from the platform", () => {
     const { calls } = (await (await fetch(`${emu.httpUrl}/_ignite/calls`)).json()) as { calls: Record<string, number> };
     expect(calls.PublishDraft).toBe(1);
   });
+});
 });
