@@ -63,6 +63,28 @@ describe("resolveConnection", () => {
     expect(() => resolveConnection(cfg({ "ignite:token": "t", "ignite:endpoint": "http://rpc.example.com" }), {})).toThrow(/insecure/);
   });
 
+  it("reads ignite:protocol / DODIL_IGNITE_PROTOCOL; http defaults the endpoint to the HTTP gateway", () => {
+    expect(resolveConnection(cfg({ "ignite:token": "t", "ignite:protocol": "http" }), {})).toEqual({ endpoint: "https://api.dev.dodil.io", protocol: "http", token: "t" });
+    expect(resolveConnection(cfg({ "ignite:token": "t" }), { DODIL_IGNITE_PROTOCOL: "HTTP" })).toMatchObject({ protocol: "http" });
+    expect(resolveConnection(cfg({ "ignite:token": "t", "ignite:protocol": "grpc" }), { DODIL_IGNITE_PROTOCOL: "http" })).toEqual({
+      endpoint: "rpc.dev.dodil.io:443",
+      protocol: "grpc",
+      token: "t",
+    });
+    // An explicit endpoint is kept as given.
+    expect(resolveConnection(cfg({ "ignite:token": "t", "ignite:protocol": "http", "ignite:endpoint": "127.0.0.1:7700" }), {})).toMatchObject({ endpoint: "127.0.0.1:7700" });
+  });
+
+  it("does not guess the protocol from an api. endpoint", () => {
+    const r = resolveConnection(cfg({ "ignite:token": "t", "ignite:endpoint": "https://api.dev.dodil.io" }), {});
+    expect(r.protocol).toBeUndefined();
+  });
+
+  it("rejects an unknown protocol at configure time", () => {
+    expect(() => resolveConnection(cfg({ "ignite:token": "t", "ignite:protocol": "rest" }), {})).toThrow(/ignite:protocol must be "grpc" or "http", got "rest"/);
+    expect(() => resolveConnection(cfg({ "ignite:token": "t" }), { DODIL_IGNITE_PROTOCOL: "h2" })).toThrow(/ignite:protocol must be/);
+  });
+
   it("works with the dynamic provider's config shape (full namespace:key names)", () => {
     const raw: Record<string, string> = { "ignite:token": "t", "ignite:organization": "acme-corp", "proj:other": "x" };
     // Same lookup rule as @pulumi/pulumi's dynamic-provider Config.get.
