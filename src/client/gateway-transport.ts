@@ -263,7 +263,11 @@ export interface GatewayTransportOptions {
   /** Base URL, e.g. "https://api.dev.dodil.io:443" (from resolveEndpoint). */
   baseUrl: string;
   interceptors?: Interceptor[];
-  /** Keep-alive connections per host. @default 16 */
+  /**
+   * Connections per host. Each open server stream (a compile log follow, an Invoke) holds one
+   * HTTP/1.1 connection, so the default has no cap: a cap would queue unary calls behind
+   * long streams until their deadlines pass. @default Infinity
+   */
   maxSockets?: number;
 }
 
@@ -276,9 +280,8 @@ export function createGatewayTransport(options: GatewayTransportOptions): Gatewa
   const base = new URL(options.baseUrl);
   const tls = base.protocol === "https:";
   const basePath = base.pathname.replace(/\/$/, "");
-  const agent = tls
-    ? new https.Agent({ keepAlive: true, maxSockets: options.maxSockets ?? 16 })
-    : new http.Agent({ keepAlive: true, maxSockets: options.maxSockets ?? 16 });
+  const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? Infinity };
+  const agent = tls ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
   const urlOf = (path: string) => `${base.protocol}//${base.host}${basePath}${path}`;
 
   /** Sends one request and resolves with the response head. */
