@@ -3,7 +3,7 @@
 // and the client made from it on first use. Nothing here is ever serialized into state.
 import type * as pulumi from "@pulumi/pulumi";
 import { createIgniteClient, resolveConnection, type ConfigSource, type IgniteClient } from "../client/index.js";
-import { rustTargetToProto, type Platform, type ProviderContext, type SaveDraftInit } from "./common.js";
+import { isNotFound, rustTargetToProto, type Platform, type ProviderContext, type SaveDraftInit } from "./common.js";
 import { appProvider } from "./app.js";
 import { draftProvider } from "./draft.js";
 import { publishedVersionProvider } from "./published-version.js";
@@ -44,14 +44,14 @@ function platformOf(c: () => IgniteClient): Platform {
       try {
         await c().deleteApp({ organizationName: org, appName: name });
       } catch (err) {
-        if (!isNotFoundCode(err)) throw err;
+        if (!isNotFound(err)) throw err;
       }
     },
     async getDraft(org, name) {
       try {
         return (await c().getDraft({ organizationName: org, appName: name })).draft;
       } catch (err) {
-        if (isNotFoundCode(err)) return undefined;
+        if (isNotFound(err)) return undefined;
         throw err;
       }
     },
@@ -77,7 +77,7 @@ function platformOf(c: () => IgniteClient): Platform {
         const res = await c().listVersions({ organizationName: org, appName: name });
         return { versions: res.versions, activeVersion: res.activeVersion };
       } catch (err) {
-        if (isNotFoundCode(err)) return undefined;
+        if (isNotFound(err)) return undefined;
         throw err;
       }
     },
@@ -87,11 +87,6 @@ function platformOf(c: () => IgniteClient): Platform {
       return res.app;
     },
   };
-}
-
-function isNotFoundCode(err: unknown): boolean {
-  // Code.NotFound = 5 (connect-es and gRPC agree).
-  return typeof err === "object" && err !== null && (err as { code?: unknown }).code === 5;
 }
 
 function compileRuntime(req: SaveDraftInit) {
