@@ -4,7 +4,7 @@
 // Versions are immutable: removing this resource leaves every version, and the active one, as
 // they are.
 import * as pulumi from "@pulumi/pulumi";
-import type { Version } from "../gen/dodil/ignite/v1/compute_pb.js";
+import type { AppMeta, Version } from "../gen/dodil/ignite/v1/compute_pb.js";
 import { Failures, jsonSafe, appIdProblem, isNonNegativeInt, isUnknown, parseAppId, plainApp, type ProviderContext } from "./common.js";
 import { providerShim } from "./shim.js";
 
@@ -99,6 +99,8 @@ export function publishedVersionProvider(ctx: ProviderContext): pulumi.dynamic.R
     const found = await platform.listVersions(ref.org, ref.name);
     if (!found) throw new Error(`ignite: app ${i.app} does not exist; create it with an ignite.App and pass \`app: app.appId\``);
     const live = liveVersions(found);
+    // PublishDraft and RollbackVersion answer with the app as it now is; otherwise read it.
+    let app: AppMeta | undefined;
     if (i.version !== undefined) {
       if (!live.versions.some((v) => v.version === i.version)) {
         const have = live.versions.map((v) => v.version).join(", ") || "none yet";
@@ -106,7 +108,7 @@ export function publishedVersionProvider(ctx: ProviderContext): pulumi.dynamic.R
       }
       if (live.activeVersion !== i.version) {
         ctx.log(`ignite: rolling ${i.app} from version ${live.activeVersion} to version ${i.version}`);
-        await platform.rollbackVersion(ref.org, ref.name, i.version);
+        app = await platform.rollbackVersion(ref.org, ref.name, i.version);
       }
     } else if (activeCodeHash(live) !== i.codeHash) {
       const draft = await platform.getDraft(ref.org, ref.name);
@@ -118,20 +120,17 @@ export function publishedVersionProvider(ctx: ProviderContext): pulumi.dynamic.R
       }
       const published = await platform.publishDraft(ref.org, ref.name);
       ctx.log(`ignite: published ${i.app} version ${published.publishedVersion}`);
+      app = published.app;
     }
-    return outputsFor(i, ref.org, ref.name);
-  }
-
-  async function outputsFor(i: PublishedVersionInputs, org: string, name: string): Promise<PublishedVersionOutputs> {
-    const app = await ctx.platform().getApp(org, name);
+    app ??= await platform.getApp(ref.org, ref.name);
     if (!app) throw new Error(`ignite: app ${i.app} disappeared while publishing`);
-    const live = plainApp(app);
+    const now = plainApp(app);
     return {
       app: i.app,
       codeHash: i.codeHash,
-      version: live.activeVersion,
-      activeVersion: live.activeVersion,
-      publicUrls: live.publicUrls,
+      version: now.activeVersion,
+      activeVersion: now.activeVersion,
+      publicUrls: now.publicUrls,
       pinned: i.version !== undefined,
     };
   }
