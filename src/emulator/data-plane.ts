@@ -8,8 +8,8 @@
  * execution records, `dataPlaneDir` for venvs and logs), the resolved options (public
  * domain, replica cap; runtime knobs under `runtime`), `authorize(token, org)` and `log`.
  * The control plane wraps `service` so thrown domain errors become ConnectErrors, routes
- * public-URL hosts and the gateway's `POST .../invoke` to `handleHttp`, and reports app
- * changes and deletes.
+ * public-URL hosts to `handlePublic` and the gateway's `POST .../invoke` (matched from the
+ * descriptor's google.api.http rule) to `handleInvoke`, and reports app changes and deletes.
  */
 import type * as http from "node:http";
 import type * as net from "node:net";
@@ -68,11 +68,12 @@ export type DataPlaneMethods = "invoke" | "invokeAsync" | "getExecution" | "watc
 export interface DataPlane {
   service: Pick<ServiceImpl<typeof ComputeService>, DataPlaneMethods>;
   /**
-   * Plain HTTP/1.1 requests the control plane does not own: public-URL hosts
-   * (Host: <label>.<domain>) and the gateway's POST .../invoke (chunked, with trailers).
-   * Return false to let the control plane answer 404.
+   * A plain HTTP/1.1 request whose Host is under the public-URL domain (Host: <label>.<domain>).
+   * Returns false when the host is not a public-URL label, to let the control plane answer 404.
    */
-  handleHttp(req: http.IncomingMessage, res: http.ServerResponse): Promise<boolean>;
+  handlePublic(req: http.IncomingMessage, res: http.ServerResponse): Promise<void | false>;
+  /** The gateway's POST /v1/ignite/app/{org}/{app}/invoke (chunked, with trailers); the router matched the route. */
+  handleInvoke(org: string, name: string, req: http.IncomingMessage, res: http.ServerResponse): Promise<void>;
   /**
    * A new cleartext HTTP/1.x connection whose first request head is complete in `first`:
    * returns true and relays it (runtime/relay.ts) when that request is HTTP/1.1 to a
@@ -89,7 +90,6 @@ export interface DataPlane {
   appLogFile(appId: string): string;
 }
 
-const GATEWAY_INVOKE = /^\/v1\/ignite\/app\/([^/]+)\/([^/]+)\/invoke\/?$/;
 const TIER_NAMES: Record<ResourceTier, string> = {
   [ResourceTier.UNSPECIFIED]: "Small",
   [ResourceTier.SMALL]: "Small",
@@ -287,22 +287,19 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
 
   // ---- HTTP: public URLs and the gateway's chunked Invoke ----------------------------
 
-  async function handleHttp(req: http.IncomingMessage, res: http.ServerResponse): Promise<boolean> {
-    const host = (req.headers.host ?? "").replace(/:\d+$/, "").toLowerCase();
-    const label = hosts.labelOf(host);
+  /** Runs an HTTP handler, answering what it throws before the response head as the data plane's JSON error. */
+  async function answering(res: http.ServerResponse, serve: () => Promise<void>): Promise<void> {
     try {
-      if (label !== undefined) {
-        await servePublic(label, req, res);
-        return true;
-      }
-      const m = req.method === "POST" ? GATEWAY_INVOKE.exec((req.url ?? "").split("?")[0] ?? "") : null;
-      if (!m) return false;
-      await serveGatewayInvoke(decodeURIComponent(m[1]!), decodeURIComponent(m[2]!), req, res);
-      return true;
+      await serve();
     } catch (err) {
       answerError(res, err);
-      return true;
     }
+  }
+
+  async function handlePublic(req: http.IncomingMessage, res: http.ServerResponse): Promise<void | false> {
+    const label = hosts.labelOf((req.headers.host ?? "").replace(/:\d+$/, "").toLowerCase());
+    if (label === undefined) return false;
+    await answering(res, () => servePublic(label, req, res));
   }
 
   /** The app behind a public-URL label (cached: no disk I/O once warm). */
@@ -410,7 +407,8 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
 
   return {
     service,
-    handleHttp,
+    handlePublic,
+    handleInvoke: (org, name, req, res) => answering(res, () => serveGatewayInvoke(org, name, req, res)),
     claimSocket: (socket, first, handBack) => relayIfPublic(socket, first, relayDeps, handBack),
     appChanged(appId) {
       hosts.invalidate();

@@ -34,14 +34,16 @@ export function createRouter(deps: RouterDeps): RequestHandler {
   const notFound = (res: HttpResponse, what: string): void => sendJson(res, 404, { code: 5, message: `not found: ${what}`, details: [] });
 
   /** The data plane speaks HTTP/1.1 only (chunked bodies with trailers). */
-  const toDataPlane = async (req: HttpRequest, res: HttpResponse): Promise<boolean> =>
-    req instanceof http.IncomingMessage && res instanceof http.ServerResponse && deps.dataPlane.handleHttp(req, res);
+  const isHttp1 = (req: HttpRequest, res: HttpResponse): req is http.IncomingMessage & HttpRequest =>
+    req instanceof http.IncomingMessage && res instanceof http.ServerResponse;
 
   const route = async (req: HttpRequest, res: HttpResponse): Promise<void> => {
     const url = new URL(req.url ?? "/", "http://ignite.local");
     const host = requestHost(req);
     if (host.endsWith(`.${deps.domain}`)) {
-      if (!(await toDataPlane(req, res))) notFound(res, `no app serves ${host}`);
+      if (!isHttp1(req, res) || (await deps.dataPlane.handlePublic(req, res as http.ServerResponse)) === false) {
+        notFound(res, `no app serves ${host}`);
+      }
       return;
     }
     const pathname = url.pathname;
@@ -52,9 +54,12 @@ export function createRouter(deps: RouterDeps): RequestHandler {
     if (!matched) return notFound(res, `${req.method} ${pathname}`);
     if (matched.route.method.name === "Invoke") {
       deps.counter.count("Invoke");
-      if (!(await toDataPlane(req, res))) {
-        sendJson(res, 501, { code: 12, message: "Invoke over HTTP is not implemented by the local Ignite yet", details: [] });
+      if (isHttp1(req, res)) {
+        const param = (field: string): string => matched.values[matched.route.params.indexOf(field)] ?? "";
+        return deps.dataPlane.handleInvoke(param("organization_name"), param("app_name"), req, res as http.ServerResponse);
       }
+      // Its chunked body with trailers is an HTTP/1.1 form.
+      sendJson(res, 501, { code: 12, message: "Invoke over the HTTP gateway needs HTTP/1.1 (a chunked body with trailers)", details: [] });
       return;
     }
     return deps.gateway.serve(req, res, url, matched);
