@@ -35,6 +35,11 @@ export interface CodeSet {
   codeHash: string;
   /** The selection, so the set can be collected again identically (see verifyCodeSet). */
   selection: { include: string[]; exclude: string[] };
+  /**
+   * The exact bytes `codeHash` was computed from, when collected with `keepBytes: true`;
+   * verifyCodeSet then hands them back instead of reading and packing the files again.
+   */
+  bytes?: Buffer;
 }
 
 export interface CollectOptions {
@@ -46,6 +51,11 @@ export interface CollectOptions {
   exclude?: string[];
   /** Base for a relative `path`. @default process.cwd() */
   cwd?: string;
+  /**
+   * Keep the upload bytes on the result (`bytes`), for a caller that uploads right away:
+   * the archive is packed anyway to compute `codeHash`. @default false
+   */
+  keepBytes?: boolean;
 }
 
 /** Bytewise order of UTF-8 names: the same on every machine and locale. */
@@ -167,10 +177,13 @@ export async function collectCodeSet(options: CollectOptions): Promise<CodeSet> 
 
   let set: Omit<CodeSet, "codeHash">;
   if (st.isFile()) {
-    const entry: CodeEntry = { path: path.basename(root), size: st.size, sha256: await sha256File(root), mode: modeOf(st.mode) };
+    // A single file is uploaded as-is, so its content hash is the code hash. With keepBytes
+    // it is read once and hashed from memory rather than streamed and read again.
+    const bytes = options.keepBytes ? await fs.readFile(root) : undefined;
+    const sha256 = bytes ? createHash("sha256").update(bytes).digest("hex") : await sha256File(root);
+    const entry: CodeEntry = { path: path.basename(root), size: bytes?.length ?? st.size, sha256, mode: modeOf(st.mode) };
     set = { kind: "file", root, source, entries: [entry], manifest: manifestOf([entry]), selection: { include, exclude } };
-    // A single file is uploaded as-is, so its content hash is the code hash.
-    return { ...set, codeHash: `sha256:${entry.sha256}` };
+    return { ...set, codeHash: `sha256:${entry.sha256}`, ...(bytes ? { bytes } : {}) };
   }
   if (!st.isDirectory()) throw new Error(`code ${source}: not a regular file or directory`);
 
@@ -182,5 +195,6 @@ export async function collectCodeSet(options: CollectOptions): Promise<CodeSet> 
     );
   }
   set = { kind: "directory", root, source, entries, manifest: manifestOf(entries), selection: { include, exclude } };
-  return { ...set, codeHash: codeHashOf(await packCodeSet(set)) };
+  const bytes = await packCodeSet(set);
+  return { ...set, codeHash: codeHashOf(bytes), ...(options.keepBytes ? { bytes } : {}) };
 }

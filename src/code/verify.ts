@@ -10,11 +10,14 @@ export interface VerifyOptions {
 }
 
 /**
- * Packs `set` again and returns the bytes when they hash to `expectedHash`. Otherwise throws
+ * Returns the bytes to upload when they hash to `expectedHash`: `set.bytes` when the set was
+ * collected with `keepBytes` (those are the bytes `set.codeHash` was computed from, so they
+ * are not read and packed a second time), else `set` packed again. Otherwise throws
  * "files under ./greet changed after preview: changed handler.py; run pulumi up again",
  * listing the paths that differ between the planned manifest and the files on disk now.
  */
 export async function verifyCodeSet(set: CodeSet, expectedHash: string, options: VerifyOptions = {}): Promise<Buffer> {
+  if (set.bytes && set.codeHash === expectedHash) return set.bytes;
   let bytes: Buffer | undefined;
   try {
     bytes = await packCodeSet(set);

@@ -202,6 +202,23 @@ describe("verifyCodeSet", () => {
     await expect(verifyCodeSet(fresh, planned.codeHash, { plannedManifest: planned.manifest })).rejects.toThrow(/changed a\.py/);
   });
 
+  it("hands back the bytes kept at collect time instead of packing again", async () => {
+    const root = tree({ "a.py": "A", "lib/b.py": "B" });
+    for (const code of [root, path.join(root, "a.py")]) {
+      const set = await collectCodeSet({ path: code, keepBytes: true });
+      expect(set.bytes).toBeDefined();
+      expect(`sha256:${createHash("sha256").update(set.bytes!).digest("hex")}`).toBe(set.codeHash);
+      expect((await collectCodeSet({ path: code })).bytes).toBeUndefined();
+      expect((await collectCodeSet({ path: code })).codeHash).toBe(set.codeHash);
+      // The kept bytes are the planned ones: a later edit on disk does not reach the upload.
+      writeFileSync(path.join(root, "a.py"), "A2");
+      expect(await verifyCodeSet(set, set.codeHash)).toBe(set.bytes);
+      writeFileSync(path.join(root, "a.py"), "A");
+      // A set kept for other code is still checked against the files.
+      await expect(verifyCodeSet(set, sha("other"))).rejects.toThrow(/expected sha256:/);
+    }
+  });
+
   it("verifies a single file too", async () => {
     const root = tree({ "handler.py": "v1" });
     const set = await collectCodeSet({ path: path.join(root, "handler.py") });
