@@ -20,6 +20,7 @@ import {
   tierToProto,
   type AppConfigInit,
   type PlainApp,
+  type PlainAppConfig,
   type PlainScaling,
   type ProviderContext,
   type RuntimeName,
@@ -135,17 +136,11 @@ export interface AppArgs {
 }
 
 /** The checked inputs the provider receives (defaults applied). */
-export interface AppInputs {
+export interface AppInputs extends PlainAppConfig {
   appId: string;
   name: string;
   organization: string;
   runtime: RuntimeName;
-  description: string;
-  resourceTier: TierName;
-  scaling: PlainScaling;
-  env: Record<string, string>;
-  ports: number[];
-  allowUnauthenticated: boolean;
   adopt: boolean;
 }
 
@@ -328,7 +323,7 @@ const CONFIG_FIELDS = {
   env: "env",
   ports: "ports",
   allowUnauthenticated: "allow_unauthenticated",
-} as const satisfies Partial<Record<keyof AppInputs, string>>;
+} as const satisfies Record<keyof PlainAppConfig, string>;
 type ConfigField = keyof typeof CONFIG_FIELDS;
 
 /** The config fields where `live` differs from what `desired` asks for. */
@@ -375,7 +370,8 @@ export function appProvider(ctx: ProviderContext): pulumi.dynamic.ResourceProvid
         `ignite: app ${i.appId} exists with runtime "${live.runtime}", but \`runtime\` is "${i.runtime}"; set \`runtime: "${live.runtime}"\` to adopt it (an app's runtime cannot change in place)`,
       );
     }
-    ctx.log(`ignite: ${reason} app ${i.appId}${configDrift(i, live).length ? `; updating ${configDrift(i, live).join(", ")}` : ""}`);
+    const drift = configDrift(i, live);
+    ctx.log(`ignite: ${reason} app ${i.appId}${drift.length ? `; updating ${drift.join(", ")}` : ""}`);
     return { id: i.appId, outs: outputs(i, await applyConfig(i, live)) };
   }
 
@@ -476,7 +472,7 @@ export function diffApp(olds: AppOutputs, news: AppInputs, live: PlainApp | unde
     // Same app id: the old app must go first, or deleting it would delete the new one.
     return { changes: true, replaces, deleteBeforeReplace: replaces.every((k) => k === "runtime"), notes };
   }
-  const drift = (Object.keys(CONFIG_FIELDS) as ConfigField[]).filter((k) => !isUnknown(news[k]) && !jsonEqual(news[k], live[k]));
+  const drift = configDrift(news, live).filter((k) => !isUnknown(news[k]));
   const outOfBand = drift.filter((k) => jsonEqual(olds[k], news[k]));
   if (outOfBand.length > 0) {
     notes.push(`ignite: app ${news.appId}: ${outOfBand.join(", ")} changed outside Pulumi; it will be set back`);

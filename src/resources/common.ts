@@ -233,17 +233,21 @@ export interface PlainScaling {
   scaledownPeriodSecs: number;
 }
 
-export interface PlainApp {
-  appId: string;
-  organization: string;
-  name: string;
-  runtime: RuntimeName | undefined;
+/** An app's config (what UpdateAppConfig changes), as the App's inputs and state spell it. */
+export interface PlainAppConfig {
   description: string;
   resourceTier: TierName;
   scaling: PlainScaling;
   env: Record<string, string>;
   ports: number[];
   allowUnauthenticated: boolean;
+}
+
+export interface PlainApp extends PlainAppConfig {
+  appId: string;
+  organization: string;
+  name: string;
+  runtime: RuntimeName | undefined;
   activeVersion: number;
   latestVersion: number;
   publicUrls: string[];
