@@ -142,35 +142,25 @@ export function buildGatewayRequest<I extends DescMessage>(schema: I, route: Gat
 
 // ---- errors ---------------------------------------------------------------------------
 
-/** gRPC code for an HTTP status when the body names none (the inverse of grpc-gateway's table). */
+/** HTTP status → gRPC code when the body names none (the inverse of grpc-gateway's table). */
+const CODE_OF_STATUS: Readonly<Record<number, Code>> = {
+  400: Code.InvalidArgument,
+  401: Code.Unauthenticated,
+  403: Code.PermissionDenied,
+  404: Code.NotFound,
+  409: Code.AlreadyExists,
+  412: Code.FailedPrecondition,
+  429: Code.ResourceExhausted,
+  499: Code.Canceled,
+  501: Code.Unimplemented,
+  502: Code.Unavailable,
+  503: Code.Unavailable,
+  504: Code.DeadlineExceeded,
+};
+
+/** gRPC code for an HTTP status when the body names none; other 5xx are INTERNAL. */
 export function codeFromHttpStatus(status: number): Code {
-  switch (status) {
-    case 400:
-      return Code.InvalidArgument;
-    case 401:
-      return Code.Unauthenticated;
-    case 403:
-      return Code.PermissionDenied;
-    case 404:
-      return Code.NotFound;
-    case 409:
-      return Code.AlreadyExists;
-    case 412:
-      return Code.FailedPrecondition;
-    case 429:
-      return Code.ResourceExhausted;
-    case 499:
-      return Code.Canceled;
-    case 501:
-      return Code.Unimplemented;
-    case 502:
-    case 503:
-      return Code.Unavailable;
-    case 504:
-      return Code.DeadlineExceeded;
-    default:
-      return status >= 500 ? Code.Internal : Code.Unknown;
-  }
+  return CODE_OF_STATUS[status] ?? (status >= 500 ? Code.Internal : Code.Unknown);
 }
 
 /** A google.rpc code as a number (5), a numeric string ("5") or a name ("NOT_FOUND", "NotFound"). */

@@ -164,6 +164,24 @@ describe("gateway errors", () => {
     expect(err.rawMessage).toBe(message);
   });
 
+  it.each([
+    [400, Code.InvalidArgument],
+    [401, Code.Unauthenticated],
+    [403, Code.PermissionDenied],
+    [404, Code.NotFound],
+    [409, Code.AlreadyExists],
+    [418, Code.Unknown],
+    [429, Code.ResourceExhausted],
+    [500, Code.Internal],
+    [501, Code.Unimplemented],
+    [502, Code.Unavailable],
+    [503, Code.Unavailable],
+    [504, Code.DeadlineExceeded],
+    [507, Code.Internal],
+  ])("HTTP %s without a code in the body is %s", (status, code) => {
+    expect(errorFromGateway(status, "").code).toBe(code);
+  });
+
   it("parses google.rpc codes", () => {
     expect(parseRpcCode(16)).toBe(Code.Unauthenticated);
     expect(parseRpcCode("7")).toBe(Code.PermissionDenied);
