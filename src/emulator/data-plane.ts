@@ -48,7 +48,7 @@ import { resolveRuntimeOptions } from "./runtime/options.js";
 import type { AppPool, Lease } from "./runtime/pool.js";
 import { callPod, responseHeadersFromPod, tooLarge, type PodCall } from "./runtime/proxy.js";
 import { PublicHosts } from "./runtime/public-hosts.js";
-import { relayIfPublic, type HandBack, type RelayDeps } from "./runtime/relay.js";
+import { preflightHeaders, relayIfPublic, type HandBack, type RelayDeps } from "./runtime/relay.js";
 import { Runtime } from "./runtime/runtime.js";
 import type { Store } from "./store.js";
 
@@ -302,20 +302,15 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     await answering(res, () => servePublic(label, req, res));
   }
 
-  /** The app behind a public-URL label (cached: no disk I/O once warm). */
-  async function publicApp(label: string, host: string) {
-    const target = await hosts.resolve(label);
-    if (!target) throw new NotFoundError(`no published app serves ${host}`);
-    const [org, name] = target.appId.split("/") as [string, string];
-    return { org, name, pool: await runtime.pool(target.appId) };
-  }
-
-  /** The public-URL fast path (see runtime/relay.ts); same lookups and checks as servePublic. */
+  /** The public-URL fast path (see runtime/relay.ts); servePublic makes the same lookups and checks. */
   const relayDeps: RelayDeps = {
     labelOf: (host) => hosts.labelOf(host),
+    /** The app behind a public-URL label (cached: no disk I/O once warm). */
     async route(label, host) {
-      const { org, pool } = await publicApp(label, host);
-      return { org, pool, open: pool.meta.allowUnauthenticated };
+      const target = await hosts.resolve(label);
+      if (!target) throw new NotFoundError(`no published app serves ${host}`);
+      const pool = await runtime.pool(target.appId);
+      return { org: target.appId.split("/")[0]!, pool, open: pool.meta.allowUnauthenticated };
     },
     authorize: (authorization, org) => void deps.authorize(bearerToken(authorization), org),
     errorResponse: (err) => {
@@ -326,22 +321,18 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     limits,
   };
 
+  /** Public-URL requests the relay does not take (TLS, HTTP/1.0, upgrades): through the http server. */
   async function servePublic(label: string, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const { org, name, pool } = await publicApp(label, req.headers.host ?? label);
-    const open_ = pool.meta.allowUnauthenticated;
-    if (open_) {
+    const { org, pool, open: anonymous } = await relayDeps.route(label, req.headers.host ?? label);
+    if (anonymous) {
       res.setHeader("access-control-allow-origin", "*");
       if (req.method === "OPTIONS" && req.headers["access-control-request-method"]) {
-        res.writeHead(204, {
-          "access-control-allow-methods": "GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS",
-          "access-control-allow-headers": req.headers["access-control-request-headers"] ?? "*",
-          "access-control-max-age": "600",
-        });
+        res.writeHead(204, Object.fromEntries(preflightHeaders(req.headers["access-control-request-headers"])));
         res.end();
         return;
       }
     } else {
-      await poolFor(bearerToken(req.headers.authorization), org, name);
+      relayDeps.authorize(req.headers.authorization, org);
     }
     const { lease, res: podRes } = await open(pool, {
       method: req.method ?? "GET",

@@ -54,7 +54,15 @@ const HIGH_WATER = 1024 * 1024;
 const IDLE_TIMEOUT_MS = 5000;
 const EMPTY: Buffer = Buffer.alloc(0);
 const RESPONSE_HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "upgrade"]);
-const PREFLIGHT_METHODS = "GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS";
+
+/** The answer to a CORS preflight for an allow_unauthenticated app (also used by data-plane.ts `servePublic`). */
+export function preflightHeaders(requestedHeaders: string | undefined): Array<[string, string]> {
+  return [
+    ["Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS"],
+    ["Access-Control-Allow-Headers", requestedHeaders ?? "*"],
+    ["Access-Control-Max-Age", "600"],
+  ];
+}
 
 /**
  * Takes the connection when its first request (complete head in `first`) is HTTP/1.1 to a
@@ -223,11 +231,7 @@ class ClientConnection {
         ex.cors = true;
         const requested = headerValue(ex.head, "access-control-request-method");
         if (ex.method === "OPTIONS" && requested) {
-          this.respondLocal(ex, 204, [
-            ["Access-Control-Allow-Methods", PREFLIGHT_METHODS],
-            ["Access-Control-Allow-Headers", headerValue(ex.head, "access-control-request-headers") ?? "*"],
-            ["Access-Control-Max-Age", "600"],
-          ]);
+          this.respondLocal(ex, 204, preflightHeaders(headerValue(ex.head, "access-control-request-headers")));
           return;
         }
       } else {
