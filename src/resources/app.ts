@@ -9,6 +9,7 @@ import {
   RUNTIMES,
   SCALE_METRICS,
   TIERS,
+  checkOneOf,
   dnsLabelProblem,
   isAlreadyExists,
   isNonNegativeInt,
@@ -201,9 +202,7 @@ export function effectiveScaling(s: unknown, f: Failures): PlainScaling | string
   }
   let scaleMetric = args.scaleMetric as ScaleMetricName | undefined;
   if (scaleMetric === undefined || scaleMetric === null) scaleMetric = SCALING_DEFAULTS.scaleMetric;
-  else if (!isUnknown(scaleMetric) && !SCALE_METRICS.includes(scaleMetric)) {
-    f.add("scaling.scaleMetric", `\`scaling.scaleMetric\` must be one of ${SCALE_METRICS.map((m) => `"${m}"`).join(", ")}; got ${JSON.stringify(scaleMetric)}`);
-  }
+  else checkOneOf(f, "scaling.scaleMetric", SCALE_METRICS, scaleMetric);
   for (const key of Object.keys(args)) {
     if (!(key in SCALING_DEFAULTS)) {
       f.add(`scaling.${key}`, `unknown field \`scaling.${key}\`; the fields are ${Object.keys(SCALING_DEFAULTS).join(", ")}`);
@@ -243,15 +242,11 @@ export function checkApp(news: Record<string, unknown>, defaultOrganization?: st
     if (p) f.add("organization", `\`organization\` ${p}`);
   }
   const runtime = news.runtime ?? "python";
-  if (!isUnknown(runtime) && !RUNTIMES.includes(runtime as RuntimeName)) {
-    f.add("runtime", `\`runtime\` must be one of ${RUNTIMES.map((r) => `"${r}"`).join(", ")}; got ${JSON.stringify(runtime)}`);
-  }
+  checkOneOf(f, "runtime", RUNTIMES, runtime);
   const description = news.description ?? "";
   if (known(description) && typeof description !== "string") f.add("description", "`description` must be a string");
   const resourceTier = news.resourceTier ?? "small";
-  if (!isUnknown(resourceTier) && !TIERS.includes(resourceTier as TierName)) {
-    f.add("resourceTier", `\`resourceTier\` must be one of ${TIERS.map((t) => `"${t}"`).join(", ")}; got ${JSON.stringify(resourceTier)}`);
-  }
+  checkOneOf(f, "resourceTier", TIERS, resourceTier);
   const scaling = effectiveScaling(news.scaling, f);
   const env = (news.env ?? {}) as Record<string, unknown>;
   if (!isUnknown(env)) {

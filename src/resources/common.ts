@@ -163,12 +163,17 @@ export function parseAppId(appId: unknown): AppRef | undefined {
   return { org: parts[0], name: parts[1] };
 }
 
-export function appIdProblem(appId: unknown): string | undefined {
-  if (isUnknown(appId)) return undefined;
-  if (parseAppId(appId) === undefined) {
-    return `\`app\` must be an app id "<organization>/<name>" (e.g. "acme-corp/greet", or pass \`app.appId\`); got ${JSON.stringify(appId)}`;
+/** The `app` input of a Draft or PublishedVersion: required, and an app id once known. */
+export function checkAppRef(f: Failures, appId: unknown): void {
+  if (appId === undefined) f.add("app", "`app` is required: pass the App's `appId` (e.g. `app: app.appId`)");
+  else if (!isUnknown(appId) && parseAppId(appId) === undefined) {
+    f.add("app", `\`app\` must be an app id "<organization>/<name>" (e.g. "acme-corp/greet", or pass \`app.appId\`); got ${JSON.stringify(appId)}`);
   }
-  return undefined;
+}
+
+/** "sha256:<64 hex digits>": a Draft's `codeHash`, as the program computes it. */
+export function isCodeHash(v: unknown): boolean {
+  return typeof v === "string" && /^sha256:[0-9a-f]{64}$/.test(v);
 }
 
 // ---- the engine's view of values ---------------------------------------------------------
@@ -205,6 +210,13 @@ export class Failures {
   readonly list: CheckFailure[] = [];
   add(property: string, reason: string): void {
     this.list.push({ property, reason });
+  }
+}
+
+/** Records a failure on `property` unless `value` is unknown or one of `allowed`. */
+export function checkOneOf(f: Failures, property: string, allowed: readonly string[], value: unknown): void {
+  if (!isUnknown(value) && !allowed.includes(value as string)) {
+    f.add(property, `\`${property}\` must be one of ${allowed.map((a) => `"${a}"`).join(", ")}; got ${JSON.stringify(value)}`);
   }
 }
 

@@ -10,7 +10,9 @@ import {
   jsonSafe,
   RUNTIMES,
   RUST_TARGETS,
-  appIdProblem,
+  checkAppRef,
+  checkOneOf,
+  isCodeHash,
   isUnknown,
   jsonEqual,
   parseAppId,
@@ -148,19 +150,15 @@ export async function describeCode(args: {
 
 export function checkDraft(news: Record<string, unknown>): pulumi.dynamic.CheckResult<DraftInputs> {
   const f = new Failures();
-  const appProblem = appIdProblem(news.app);
-  if (news.app === undefined) f.add("app", "`app` is required: pass the App's `appId` (e.g. `app: app.appId`)");
-  else if (appProblem) f.add("app", appProblem);
+  checkAppRef(f, news.app);
   if (typeof news.codeProblem === "string") f.add("code", news.codeProblem);
   else if (news.code === undefined || news.code === "") f.add("code", "`code` is required: the file or directory holding the app's code");
-  else if (!isUnknown(news.codeHash) && (typeof news.codeHash !== "string" || !/^sha256:[0-9a-f]{64}$/.test(news.codeHash))) {
+  else if (!isUnknown(news.codeHash) && !isCodeHash(news.codeHash)) {
     f.add("code", "no code hash was computed for `code`; create Drafts with `new ignite.Draft(...)`, which hashes the code in the program");
   }
   const rust = news.rust as Record<string, unknown> | undefined | null;
   const runtime = draftRuntime(news.runtime, rust);
-  if (!isUnknown(runtime) && !RUNTIMES.includes(runtime as RuntimeName)) {
-    f.add("runtime", `\`runtime\` must be one of ${RUNTIMES.map((r) => `"${r}"`).join(", ")}; got ${JSON.stringify(runtime)}`);
-  }
+  checkOneOf(f, "runtime", RUNTIMES, runtime);
   let checkedRust: DraftInputs["rust"];
   if (rust !== undefined && rust !== null && !isUnknown(rust)) {
     if (runtime !== "rust" && !isUnknown(runtime)) f.add("rust", `\`rust\` is set but \`runtime\` is "${String(runtime)}"; remove \`rust\` or set \`runtime: "rust"\``);

@@ -5,7 +5,7 @@
 // they are.
 import * as pulumi from "@pulumi/pulumi";
 import type { AppMeta, Version } from "../gen/dodil/ignite/v1/compute_pb.js";
-import { Failures, jsonSafe, appIdProblem, isNonNegativeInt, isUnknown, parseAppId, plainApp, type ProviderContext } from "./common.js";
+import { Failures, jsonSafe, checkAppRef, isCodeHash, isNonNegativeInt, isUnknown, parseAppId, plainApp, type ProviderContext } from "./common.js";
 import { providerShim } from "./shim.js";
 
 // ---- types ---------------------------------------------------------------------------------
@@ -56,12 +56,10 @@ export interface PublishedVersionOutputs {
 
 export function checkPublishedVersion(news: Record<string, unknown>): pulumi.dynamic.CheckResult<PublishedVersionInputs> {
   const f = new Failures();
-  const appProblem = appIdProblem(news.app);
-  if (news.app === undefined) f.add("app", "`app` is required: pass the App's `appId` (e.g. `app: app.appId`)");
-  else if (appProblem) f.add("app", appProblem);
+  checkAppRef(f, news.app);
   const codeHash = news.codeHash;
   if (codeHash === undefined || codeHash === "") f.add("codeHash", "`codeHash` is required: pass the Draft's `codeHash` (e.g. `codeHash: draft.codeHash`)");
-  else if (!isUnknown(codeHash) && (typeof codeHash !== "string" || !/^sha256:[0-9a-f]{64}$/.test(codeHash))) {
+  else if (!isUnknown(codeHash) && !isCodeHash(codeHash)) {
     f.add("codeHash", `\`codeHash\` must look like "sha256:<64 hex digits>" (the Draft's \`codeHash\`); got ${JSON.stringify(codeHash)}`);
   }
   const version = news.version;
