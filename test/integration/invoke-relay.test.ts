@@ -95,6 +95,17 @@ describe("public-URL relay", () => {
     expect(text).toContain('"calls"');
   });
 
+  it("leaves HTTP/1.0 to the http server path, which authorizes and proxies the same way", async () => {
+    const v10 = (auth: string, body: string) =>
+      `POST / HTTP/1.0\r\nHost: ${host}\r\n${auth}Content-Length: ${body.length}\r\n\r\n${body}`;
+    const ok = await raw([v10(`Authorization: Bearer ${local.emu.token}\r\n`, "via-server")], () => false);
+    expect(ok.text.startsWith("HTTP/1.1 200 OK")).toBe(true);
+    expect(ok.text.endsWith("via-server")).toBe(true);
+    const denied = await raw([v10("", "nope")], () => false);
+    expect(denied.text.startsWith("HTTP/1.1 401 ")).toBe(true);
+    expect(denied.text).not.toContain("nope");
+  });
+
   it("rejects a head above 64 KiB with 431", async () => {
     const big = `GET / HTTP/1.1\r\nHost: ${host}\r\nX-Big: ${"a".repeat(70 * 1024)}\r\n\r\n`;
     const { text } = await raw([big], (t) => t.includes("\r\n\r\n"));
