@@ -59,12 +59,12 @@ export interface CollectOptions {
 }
 
 /** Bytewise order of UTF-8 names: the same on every machine and locale. */
-export function comparePaths(a: string, b: string): number {
+function comparePaths(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
 }
 
 /** Streams a file through sha256 so large files are never held whole. */
-export async function sha256File(file: string): Promise<string> {
+async function sha256File(file: string): Promise<string> {
   const hash = createHash("sha256");
   await pipeline(createReadStream(file), hash);
   return hash.digest("hex");
@@ -89,7 +89,7 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) 
   return out;
 }
 
-export function manifestOf(entries: readonly CodeEntry[]): Record<string, string> {
+function manifestOf(entries: readonly CodeEntry[]): Record<string, string> {
   const manifest: Record<string, string> = {};
   for (const e of entries) manifest[e.path] = `sha256:${e.sha256}`;
   return manifest;

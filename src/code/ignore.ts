@@ -72,7 +72,7 @@ function globToRegexSource(glob: string): string {
 }
 
 /** Compiles one gitignore line; undefined for blanks and comments. */
-export function compileIgnoreLine(line: string): IgnoreRule | undefined {
+function compileIgnoreLine(line: string): IgnoreRule | undefined {
   // Trailing spaces are insignificant unless escaped ("foo\ ").
   let p = line.replace(/(?<!\\)\s+$/, "");
   if (p === "" || p.startsWith("#")) return undefined;

@@ -1,6 +1,6 @@
 // The code set: selecting, hashing and packing what a Draft uploads.
-export { collectCodeSet, comparePaths, manifestOf, sha256File, type CodeEntry, type CodeSet, type CollectOptions } from "./collect.js";
+export { collectCodeSet, type CodeEntry, type CodeSet, type CollectOptions } from "./collect.js";
 export { packCodeSet, codeHashOf } from "./pack.js";
 export { verifyCodeSet, type VerifyOptions } from "./verify.js";
 export { manifestDiff, describeManifestDiff, type ManifestDiff } from "./diff.js";
-export { BUILTIN_EXCLUDES, IGNORE_FILE, IgnoreMatcher, compileIgnore, compileIgnoreLine, type IgnoreRule } from "./ignore.js";
+export { BUILTIN_EXCLUDES, IGNORE_FILE, IgnoreMatcher, compileIgnore, type IgnoreRule } from "./ignore.js";
