@@ -214,7 +214,8 @@ export function draftProvider(ctx: ProviderContext): pulumi.dynamic.ResourceProv
   /** Re-reads the code and insists it is what the preview planned; returns the bytes to upload. */
   async function planned(i: DraftInputs): Promise<{ kind: "file" | "directory"; bytes: Buffer }> {
     try {
-      const set = await collectCodeSet({ path: path.resolve(process.cwd(), i.code), include: i.include, exclude: i.exclude });
+      // keepBytes: the archive packed to hash the set is the one uploaded, not packed again.
+      const set = await collectCodeSet({ path: path.resolve(process.cwd(), i.code), include: i.include, exclude: i.exclude, keepBytes: true });
       return { kind: set.kind, bytes: await verifyCodeSet(set, i.codeHash, { plannedManifest: i.manifest }) };
     } catch (err) {
       throw new Error(`ignite: Draft \`code\` "${i.code}" of ${i.app}: ${(err as Error).message}. Nothing was uploaded.`, { cause: err });
