@@ -47,6 +47,12 @@ const routes = (router: ConnectRouter) =>
       await behave();
       return { draft: { codeHash: "sha256:00" } };
     },
+    // A careless server that quotes the credential it rejected (without "Bearer "): only the
+    // client's own knowledge of its token can scrub it.
+    async getExecution(_req, ctx) {
+      const token = (ctx.requestHeader.get("authorization") ?? "").replace(/^Bearer /, "");
+      throw new ConnectError(`token ${token} is not allowed here`, Code.PermissionDenied);
+    },
     async *streamCompileLogs(_req, ctx) {
       count("StreamCompileLogs", ctx.requestHeader.get("authorization"));
       await behave();
@@ -139,6 +145,17 @@ describe("retries against a flaky server", () => {
     const err = (await client.deleteApp({ organizationName: "acme-corp", appName: "greet" }).catch((e: unknown) => e)) as IgniteError;
     expect(err.code).toBe(Code.Unimplemented);
     expect(err.message).not.toContain("tok-abcdef");
+  });
+});
+
+describe("secrets in server messages", () => {
+  it("scrubs the client's token from a server message and drops the cause that carried it", async () => {
+    const err = (await client.getExecution({ executionId: "e-1" }).catch((e: unknown) => e)) as IgniteError;
+    expect(err).toBeInstanceOf(IgniteError);
+    expect(err.code).toBe(Code.PermissionDenied);
+    expect(err.message).toContain("token *** is not allowed here");
+    for (const text of [err.message, err.reason, String(err.stack), JSON.stringify(err)]) expect(text).not.toContain("tok-abcdef");
+    expect(err.cause).toBeUndefined();
   });
 });
 

@@ -1,6 +1,7 @@
 // The endpoint/TLS decision table: TLS by default, plaintext only for loopback or insecure.
 import { describe, expect, it } from "vitest";
 import { isLoopbackHost, resolveEndpoint } from "../../src/client/endpoint.js";
+import { createIgniteClient } from "../../src/client/index.js";
 
 describe("resolveEndpoint decides the URL and TLS", () => {
   const table: Array<[string, boolean, string, boolean]> = [
@@ -59,4 +60,12 @@ describe("isLoopbackHost", () => {
     ["localhost.evil.com", false],
     ["0.0.0.0", false],
   ])("%s → %s", (host, expected) => expect(isLoopbackHost(host)).toBe(expected));
+});
+
+describe("createIgniteClient applies the TLS rule whatever the protocol", () => {
+  it.each(["grpc", "http"] as const)("%s: refuses http:// to a non-loopback host unless insecure", (protocol) => {
+    expect(() => createIgniteClient({ endpoint: "http://10.0.0.5:7700", protocol, token: "t" })).toThrow(/ignite:insecure/);
+    createIgniteClient({ endpoint: "http://10.0.0.5:7700", protocol, token: "t", insecure: true }).close();
+    createIgniteClient({ endpoint: "http://127.0.0.1:7700", protocol, token: "t" }).close();
+  });
 });
