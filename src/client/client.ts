@@ -42,7 +42,7 @@ import {
   type WatchExecutionResponse,
 } from "../gen/dodil/ignite/v1/compute_pb.js";
 import { decodeJwtClaims, organizationsFromClaims, type TokenSource } from "./auth.js";
-import type { CallOptions, CallRunner, CallTarget } from "./call.js";
+import type { AttemptOptions, CallOptions, CallRunner, CallTarget } from "./call.js";
 import { IgniteError } from "./errors.js";
 
 /** A protobuf-es init object: plain fields, no $typeName needed. */
@@ -80,11 +80,11 @@ export class IgniteClient {
     return this.parts.runner;
   }
 
-  private unary<T>(target: CallTarget, opts: CallOptions | undefined, fn: (o: { timeoutMs: number; signal?: AbortSignal }) => Promise<T>): Promise<T> {
+  private unary<T>(target: CallTarget, opts: CallOptions | undefined, fn: (o: AttemptOptions) => Promise<T>): Promise<T> {
     return this.parts.runner.unary(target, opts?.timeoutMs ?? this.parts.timeoutMs, fn, opts?.signal);
   }
 
-  private stream<T>(target: CallTarget, opts: CallOptions | undefined, fn: (o: { timeoutMs: number; signal?: AbortSignal }) => AsyncIterable<T>): AsyncGenerator<T> {
+  private stream<T>(target: CallTarget, opts: CallOptions | undefined, fn: (o: AttemptOptions) => AsyncIterable<T>): AsyncGenerator<T> {
     return this.parts.runner.stream(target, opts?.timeoutMs ?? this.parts.streamTimeoutMs, fn, opts?.signal);
   }
 
@@ -250,7 +250,7 @@ export class IgniteClient {
     return organizationsFromClaims(decodeJwtClaims(await this.parts.tokens.token()));
   }
 
-  /** Closes the HTTP/2 connection; in-flight calls fail. */
+  /** Closes the connection(s): the HTTP/2 session, or the gateway's keep-alive pool; in-flight calls fail. */
   close(): void {
     this.parts.close();
   }
