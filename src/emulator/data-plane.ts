@@ -52,8 +52,6 @@ import { preflightHeaders, relayIfPublic, type HandBack, type RelayDeps } from "
 import { Runtime } from "./runtime/runtime.js";
 import type { Store } from "./store.js";
 
-export type { RuntimeOptions } from "./runtime/options.js";
-
 export interface DataPlaneDeps {
   store: Store;
   /** Resolved emulator options; the runtime knobs are `options.runtime`. */
@@ -421,24 +419,14 @@ function tokenOf(ctx: HandlerContext): string | undefined {
   return bearerToken(ctx.requestHeader.get("authorization"));
 }
 
-const METHOD_NAMES: Record<HttpMethod, string> = {
-  [HttpMethod.UNSPECIFIED]: "POST",
-  [HttpMethod.GET]: "GET",
-  [HttpMethod.POST]: "POST",
-  [HttpMethod.PUT]: "PUT",
-  [HttpMethod.PATCH]: "PATCH",
-  [HttpMethod.DELETE]: "DELETE",
-  [HttpMethod.HEAD]: "HEAD",
-  [HttpMethod.OPTIONS]: "OPTIONS",
-};
-
 /** The invocation envelope as a request to the pod (defaults: POST, "/"). */
 function podCallFrom(req: InvokeRequest, executionId: string): PodCall {
   const http_ = req.http;
   const path = http_?.path || "/";
   const query = http_?.query ? `?${http_.query}` : "";
   return {
-    method: METHOD_NAMES[http_?.method ?? HttpMethod.UNSPECIFIED] ?? "POST",
+    // The enum's TypeScript names are the verbs ("GET", ...).
+    method: (http_?.method && HttpMethod[http_.method]) || "POST",
     path: (path.startsWith("/") ? path : `/${path}`) + query,
     headers: { ...(http_?.headers ?? {}), "content-length": String(req.body.length) },
     body: req.body,
