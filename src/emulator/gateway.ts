@@ -1,6 +1,7 @@
 /**
  * The HTTP/JSON gateway: the google.api.http mappings of ComputeService, read from the
- * generated descriptor's method options (the proto is the one source of truth), serving pbjson.
+ * generated descriptor's method options (src/http-rules.ts, the proto is the one source of
+ * truth), serving pbjson.
  *
  * - Path params (`{organization_name}`) fill request fields; body "*" is the JSON body; other
  *   query params fill fields by proto or JSON name (`?bucketSecs=86400`, `?bucket_secs=...`).
@@ -12,10 +13,10 @@
  * Invoke's HTTP form belongs to the data plane and is routed there before the gateway.
  */
 import * as http from "node:http";
-import { ScalarType, create, fromJson, getOption, toJson, type DescField, type DescMethod, type JsonObject, type JsonValue } from "@bufbuild/protobuf";
+import { ScalarType, create, fromJson, toJson, type DescField, type DescMethod, type JsonObject, type JsonValue } from "@bufbuild/protobuf";
 import { createHandlerContext } from "@connectrpc/connect";
 import { ComputeService } from "../gen/dodil/ignite/v1/compute_pb.js";
-import { http as httpRule } from "../gen/google/api/annotations_pb.js";
+import { httpRouteOf } from "../http-rules.js";
 import { MalformedInputError, errorBody, httpStatusForCode, toConnectError } from "./errors.js";
 import type { ComputeServiceImpl } from "./instrument.js";
 import type { HttpRequest, HttpResponse } from "./http-types.js";
@@ -104,19 +105,14 @@ export function createGateway(impl: ComputeServiceImpl, maxRequestBytes: number)
 function buildRoutes(): Route[] {
   const routes: Route[] = [];
   for (const method of ComputeService.methods) {
-    const rule = getOption(method, httpRule);
-    if (rule.pattern.case === undefined || rule.pattern.case === "custom") continue;
-    const params: string[] = [];
-    const source = rule.pattern.value
-      .split("/")
-      .map((segment) => {
-        const m = /^\{([a-z0-9_]+)\}$/.exec(segment);
-        if (!m) return segment.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-        params.push(m[1]!);
-        return "([^/]+)";
-      })
-      .join("/");
-    routes.push({ verb: rule.pattern.case.toUpperCase(), pattern: new RegExp(`^${source}/?$`), params, method, body: rule.body });
+    const rule = httpRouteOf(method);
+    if (!rule) continue;
+    // Each `{field}` matches one path segment; the rest of the template is literal.
+    const source = rule.template
+      .split(/\{[^}]*\}/)
+      .map((literal) => literal.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
+      .join("([^/]+)");
+    routes.push({ verb: rule.verb, pattern: new RegExp(`^${source}/?$`), params: rule.pathFields, method, body: rule.body });
   }
   return routes;
 }
