@@ -37,17 +37,10 @@ import { Code, ConnectError, createContextValues, type ContextValues, type Inter
 import { runStreamingCall, runUnaryCall } from "@connectrpc/connect/protocol";
 import { http as httpRule } from "../gen/google/api/annotations_pb.js";
 import type { HttpRule } from "../gen/google/api/http_pb.js";
+import { routeFromRule as parseRule, type HttpRoute } from "../http-rules.js";
 
-/** The HTTP form of one method, read from its google.api.http option. */
-export interface GatewayRoute {
-  verb: "GET" | "PUT" | "POST" | "DELETE" | "PATCH";
-  /** The path template, e.g. "/v1/ignite/app/{organization_name}/{app_name}". */
-  template: string;
-  /** Proto names of the `{field}` path params, in order. */
-  pathFields: string[];
-  /** "*" (the whole request minus path fields), "" (no body) or one field's name. */
-  body: string;
-}
+/** The HTTP form of one method (the shared parser of the google.api.http rules). */
+export type GatewayRoute = HttpRoute;
 
 /** One HTTP request, ready to send (path relative to the base URL, query included). */
 export interface GatewayRequest {
@@ -59,13 +52,9 @@ export interface GatewayRequest {
 
 /** The route of a google.api.http rule; throws for a rule without a standard verb. */
 export function routeFromRule(rule: Pick<HttpRule, "pattern" | "body">, what: string): GatewayRoute {
-  const { pattern } = rule;
-  if (pattern.case === undefined || pattern.case === "custom") {
-    throw new ConnectError(`${what} has no google.api.http rule the HTTP gateway can call`, Code.Unimplemented);
-  }
-  const pathFields: string[] = [];
-  for (const m of pattern.value.matchAll(/\{([^}=]+)(=[^}]*)?\}/g)) pathFields.push(m[1]!);
-  return { verb: pattern.case.toUpperCase() as GatewayRoute["verb"], template: pattern.value, pathFields, body: rule.body };
+  const route = parseRule(rule);
+  if (!route) throw new ConnectError(`${what} has no google.api.http rule the HTTP gateway can call`, Code.Unimplemented);
+  return route;
 }
 
 const routeCache = new WeakMap<DescMethod, GatewayRoute>();
