@@ -137,9 +137,8 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
         },
       });
       let total = 0;
-      for await (const chunk of res as AsyncIterable<Buffer>) {
+      for await (const chunk of cappedBody(res, limits.maxResponseBytes)) {
         total += chunk.length;
-        if (total > limits.maxResponseBytes) throw tooLarge(limits.maxResponseBytes);
         yield create(InvokeResponseSchema, { frame: { case: "chunk", value: { data: chunk } } });
       }
       yield create(InvokeResponseSchema, {
@@ -191,12 +190,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
       const opened = await open(pool, podCallFrom(req, execution.id));
       lease = opened.lease;
       const chunks: Buffer[] = [];
-      let total = 0;
-      for await (const chunk of opened.res as AsyncIterable<Buffer>) {
-        total += chunk.length;
-        if (total > limits.maxResponseBytes) throw tooLarge(limits.maxResponseBytes);
-        chunks.push(chunk);
-      }
+      for await (const chunk of cappedBody(opened.res, limits.maxResponseBytes)) chunks.push(chunk);
       const result = Buffer.concat(chunks);
       const status = opened.res.statusCode ?? 0;
       const executionMs = Date.now() - opened.sentAt;
@@ -368,9 +362,8 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
         trailer: "total_body_bytes, duration_ms",
       });
       let total = 0;
-      for await (const chunk of podRes as AsyncIterable<Buffer>) {
+      for await (const chunk of cappedBody(podRes, limits.maxResponseBytes)) {
         total += chunk.length;
-        if (total > limits.maxResponseBytes) throw tooLarge(limits.maxResponseBytes);
         if (!res.write(chunk)) await new Promise((resolve) => res.once("drain", resolve));
       }
       res.addTrailers({ total_body_bytes: String(total), duration_ms: String(Date.now() - startedAt) });
@@ -472,4 +465,14 @@ function finished(from: http.IncomingMessage, to: http.ServerResponse): Promise<
       done();
     });
   });
+}
+
+/** A pod's response body as it streams, ended with ResponseTooLargeError past `max` bytes. */
+async function* cappedBody(body: AsyncIterable<Buffer> | NodeJS.ReadableStream, max: number): AsyncGenerator<Buffer> {
+  let total = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    total += chunk.length;
+    if (total > max) throw tooLarge(max);
+    yield chunk;
+  }
 }
