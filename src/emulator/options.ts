@@ -4,6 +4,7 @@
  */
 import * as path from "node:path";
 import type { RuntimeOptions } from "./runtime/options.js";
+import { PLATFORM_MAX_REPLICAS_CAP } from "../scaling-defaults.js";
 
 export interface TokenGrant {
   /** The organization the token is bound to. */
@@ -105,7 +106,7 @@ export function resolveOptions(options: EmulatorOptions): ResolvedOptions {
     domain: (options.domain ?? "ignite.localhost").toLowerCase(),
     publicScheme: options.publicScheme ?? (tls ? "https" : "http"),
     publicPort: options.publicPort,
-    maxReplicasCap: options.maxReplicasCap ?? 5,
+    maxReplicasCap: options.maxReplicasCap ?? PLATFORM_MAX_REPLICAS_CAP,
     maxRequestBytes: options.maxRequestBytes ?? 32 * MiB,
     maxUnpackedBytes: options.maxUnpackedBytes ?? 256 * MiB,
     maxFiles: options.maxFiles ?? 10_000,

@@ -7,14 +7,11 @@ import { create } from "@bufbuild/protobuf";
 import { ScaleMetric, ScalingConfigSchema, type ScalingConfig } from "../gen/dodil/ignite/v1/compute_pb.js";
 import { InvalidArgumentError } from "./errors.js";
 import type { ResolvedOptions } from "./options.js";
+import { MIN_SCALEDOWN_SECS, SCALING_DEFAULTS } from "../scaling-defaults.js";
 
 const LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const LABEL_RULE = "must be a DNS label: 1-63 lowercase letters, digits or '-', not starting or ending with '-'";
 
-export const DEFAULT_MAX_REPLICAS = 10;
-export const DEFAULT_SCALE_THRESHOLD = 10;
-export const DEFAULT_SCALEDOWN_SECS = 300;
-export const MIN_SCALEDOWN_SECS = 30;
 export const DEFAULT_PORTS = [80];
 
 export function validateOrgName(org: string, field = "organization_name"): void {
@@ -43,9 +40,9 @@ export function effectiveScaling(input: ScalingConfig | undefined, options: Pick
     return value;
   };
   const reserved = nonNegative(s.reservedCapacity, "reserved_capacity");
-  const maxReplicas = Math.min(nonNegative(s.maxReplicas, "max_replicas") || DEFAULT_MAX_REPLICAS, options.maxReplicasCap);
-  const threshold = nonNegative(s.scaleThreshold, "scale_threshold") || DEFAULT_SCALE_THRESHOLD;
-  const scaledown = Math.max(nonNegative(s.scaledownPeriodSecs, "scaledown_period_secs") || DEFAULT_SCALEDOWN_SECS, MIN_SCALEDOWN_SECS);
+  const maxReplicas = Math.min(nonNegative(s.maxReplicas, "max_replicas") || SCALING_DEFAULTS.maxReplicas, options.maxReplicasCap);
+  const threshold = nonNegative(s.scaleThreshold, "scale_threshold") || SCALING_DEFAULTS.scaleThreshold;
+  const scaledown = Math.max(nonNegative(s.scaledownPeriodSecs, "scaledown_period_secs") || SCALING_DEFAULTS.scaledownPeriodSecs, MIN_SCALEDOWN_SECS);
   let metric = s.scaleMetric;
   if (metric === ScaleMetric.UNSPECIFIED) metric = ScaleMetric.REQUEST_RATE;
   if (metric !== ScaleMetric.REQUEST_RATE && metric !== ScaleMetric.CONCURRENCY) {

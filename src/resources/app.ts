@@ -29,6 +29,7 @@ import {
   type TierName,
 } from "./common.js";
 import { providerShim } from "./shim.js";
+import { MIN_SCALEDOWN_SECS, PLATFORM_MAX_REPLICAS_CAP, SCALING_DEFAULTS } from "../scaling-defaults.js";
 
 // ---- types ---------------------------------------------------------------------------------
 
@@ -151,16 +152,8 @@ export type AppOutputs = AppInputs;
 // ---- defaults ------------------------------------------------------------------------------
 
 /** The platform's cap on `maxReplicas` ("typically 5"). */
-export const MAX_REPLICAS_CAP = 5;
-
-export const SCALING_DEFAULTS = {
-  reservedCapacity: 0,
-  maxReplicas: 10,
-  scaleMetric: "REQUEST_RATE",
-  scaleThreshold: 10,
-  scaledownPeriodSecs: 300,
-} as const;
-export const MIN_SCALEDOWN_SECS = 30;
+export const MAX_REPLICAS_CAP = PLATFORM_MAX_REPLICAS_CAP;
+export { MIN_SCALEDOWN_SECS, SCALING_DEFAULTS };
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 

@@ -9,9 +9,7 @@
  * binary: any request wakes the app, whatever the formula says.
  */
 import { ScaleMetric } from "../../gen/dodil/ignite/v1/compute_pb.js";
-
-/** The platform default for scale_threshold = 0. */
-export const DEFAULT_SCALE_THRESHOLD = 10;
+import { SCALING_DEFAULTS } from "../../scaling-defaults.js";
 
 export interface ScalingInput {
   /** The metric's value per running pod (req/s or in-flight). */
@@ -25,7 +23,7 @@ export interface ScalingInput {
 }
 
 export function desiredReplicas(input: ScalingInput): number {
-  const threshold = input.scaleThreshold > 0 ? input.scaleThreshold : DEFAULT_SCALE_THRESHOLD;
+  const threshold = input.scaleThreshold > 0 ? input.scaleThreshold : SCALING_DEFAULTS.scaleThreshold;
   const observed = Number.isFinite(input.observedPerPod) && input.observedPerPod > 0 ? input.observedPerPod : 0;
   const raw = Math.ceil(observed / threshold);
   const floor = Math.max(0, input.reservedCapacity);
