@@ -27,7 +27,7 @@ describe("inputs, secrets and adoption, end to end", () => {
   }, STEP);
   afterAll(async () => ws?.dispose());
 
-  it("each check rule fails at preview, naming the property and making no platform call", async () => {
+  it("each check rule fails at preview, naming the property and making no mutating platform call", async () => {
     const program = [
       `import * as pulumi from "@pulumi/pulumi";`,
       `import * as ignite from "pulumi-ignite";`,
