@@ -85,7 +85,9 @@ describe("local Ignite state", () => {
   });
 
   it("issues service-account JWTs bound to the org at /oidc/token, and rejects them once expired", async () => {
-    t = await startTestEmulator({ tokenTtlSecs: 1, serviceAccounts: [{ clientId: "ci", clientSecret: "s3cret", organization: "ci-org" }] });
+    // exp is whole seconds (iat = floor(now)), so a 1 s lifetime can end a few ms after issue:
+    // 3 s leaves at least 2 s of validity, and waiting 3.1 s guarantees expiry.
+    t = await startTestEmulator({ tokenTtlSecs: 3, serviceAccounts: [{ clientId: "ci", clientSecret: "s3cret", organization: "ci-org" }] });
     const form = (id: string, secret: string) =>
       fetch(t!.emulator.tokenUrl, {
         method: "POST",
@@ -96,7 +98,7 @@ describe("local Ignite state", () => {
     const res = await form("ci", "s3cret");
     expect(res.status).toBe(200);
     const body = (await res.json()) as { access_token: string; token_type: string; expires_in: number };
-    expect(body).toMatchObject({ token_type: "Bearer", expires_in: 1 });
+    expect(body).toMatchObject({ token_type: "Bearer", expires_in: 3 });
     const claims = JSON.parse(Buffer.from(body.access_token.split(".")[1]!, "base64url").toString()) as Record<string, unknown>;
     expect(claims).toMatchObject({ sub: "ci", organization: "ci-org" });
     expect(typeof claims.exp).toBe("number");
@@ -105,7 +107,7 @@ describe("local Ignite state", () => {
     await client.createApp({ organizationName: "ci-org", name: "from-ci" });
     const denied = await client.getApp({ organizationName: ORG, appName: "x" }).catch((e: unknown) => e);
     expect((denied as ConnectError).code).toBe(Code.PermissionDenied);
-    await new Promise((r) => setTimeout(r, 2100));
+    await new Promise((r) => setTimeout(r, 3100));
     const expired = await client.listApps({ organizationName: "ci-org" }).catch((e: unknown) => e);
     expect((expired as ConnectError).code).toBe(Code.Unauthenticated);
     expect((expired as ConnectError).rawMessage).toMatch(/expired/);
