@@ -1,16 +1,29 @@
 /**
  * Admin endpoints for tests and the main job, on plain HTTP and deliberately unauthenticated
  * (they expose counters, not state): GET /_ignite/calls, POST /_ignite/calls/reset,
- * GET /_ignite/healthz.
+ * GET /_ignite/pods, GET /_ignite/healthz.
  */
 import type { CallCounter } from "./instrument.js";
 import type { HttpRequest, HttpResponse } from "./http-types.js";
 import { sendJson } from "./http-util.js";
+import type { PodInfo } from "./runtime/pool.js";
 
 export const ADMIN_PREFIX = "/_ignite/";
 
-export function handleAdmin(req: HttpRequest, res: HttpResponse, pathname: string, counter: CallCounter): void {
-  if (pathname === "/_ignite/calls" && req.method === "GET") {
+export interface AdminSources {
+  counter: CallCounter;
+  /** Every running pod, for debugging scaling and connection handoff. */
+  pods(): Promise<PodInfo[]>;
+}
+
+export function handleAdmin(req: HttpRequest, res: HttpResponse, pathname: string, sources: AdminSources): void {
+  const { counter } = sources;
+  if (pathname === "/_ignite/pods" && req.method === "GET") {
+    sources.pods().then(
+      (pods) => sendJson(res, 200, { pods }),
+      (err: unknown) => sendJson(res, 500, { code: 13, message: String(err), details: [] }),
+    );
+  } else if (pathname === "/_ignite/calls" && req.method === "GET") {
     sendJson(res, 200, { calls: counter.snapshot() });
   } else if (pathname === "/_ignite/calls/reset" && req.method === "POST") {
     counter.reset();

@@ -170,7 +170,7 @@ export class Authenticator {
       throw new UnauthenticatedError("invalid bearer token");
     }
     if (claims.exp <= Date.now() / 1000) throw new UnauthenticatedError("access token expired: fetch a new one from the token endpoint");
-    return { org: claims.organization, subject: typeof claims.sub === "string" ? claims.sub : "jwt" };
+    return { org: claims.organization, subject: typeof claims.sub === "string" ? claims.sub : "jwt", validUntil: claims.exp * 1000 };
   }
 
   private async persist(): Promise<void> {

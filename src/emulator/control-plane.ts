@@ -117,7 +117,8 @@ export function createControlPlane(deps: ControlPlaneDeps): ControlPlaneService 
     app.updateTimeMs = now();
     present(app);
     await store.putApp(app);
-    deps.dataPlane().appChanged(app.appId);
+    // Awaited: once a call that changed the app returns, every later request sees the change.
+    await deps.dataPlane().appChanged(app.appId);
     return app;
   };
 

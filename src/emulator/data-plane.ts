@@ -45,7 +45,7 @@ import { RuntimeError, InvocationTimeoutError } from "./runtime/errors.js";
 import { bucketExecutions, Executions, isTerminal } from "./runtime/executions.js";
 import { newExecutionId } from "./runtime/ids.js";
 import { resolveRuntimeOptions } from "./runtime/options.js";
-import type { AppPool, Lease } from "./runtime/pool.js";
+import type { AppPool, Lease, PodInfo } from "./runtime/pool.js";
 import { callPod, responseHeadersFromPod, tooLarge, type PodCall } from "./runtime/proxy.js";
 import { PublicHosts } from "./runtime/public-hosts.js";
 import { preflightHeaders, relayIfPublic, type HandBack, type RelayDeps } from "./runtime/relay.js";
@@ -79,8 +79,11 @@ export interface DataPlane {
    * boundary. Returns false (and touches nothing) otherwise.
    */
   claimSocket(socket: net.Socket, first: Buffer, handBack: HandBack): boolean;
+  /** Every running pod (GET /_ignite/pods). */
+  pods(): Promise<PodInfo[]>;
   /** Called after any change to an app's config or active version. */
-  appChanged(appId: string): void;
+  /** Resolves once the runtime applied the change (pods retired, handed connections recalled). */
+  appChanged(appId: string): Promise<void>;
   /** Called after an app is deleted. */
   appDeleted(appId: string): void;
   stop(): Promise<void>;
@@ -304,13 +307,14 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
       const pool = await runtime.pool(target.appId);
       return { org: target.appId.split("/")[0]!, pool, open: pool.meta.allowUnauthenticated };
     },
-    authorize: (authorization, org) => void deps.authorize(bearerToken(authorization), org),
+    authorize: (authorization, org) => deps.authorize(bearerToken(authorization), org),
     errorResponse: (err) => {
       const connectErr = toConnectError(err);
       const status = err instanceof RuntimeError ? err.httpStatus : httpStatusForCode(connectErr.code);
       return { status, body: JSON.stringify(errorBody(connectErr)) };
     },
     limits,
+    handoff: runtime.options.connectionHandoff,
   };
 
   /** Public-URL requests the relay does not take (TLS, HTTP/1.0, upgrades): through the http server. */
@@ -392,9 +396,10 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     handlePublic,
     handleInvoke: (org, name, req, res) => answering(res, () => serveGatewayInvoke(org, name, req, res)),
     claimSocket: (socket, first, handBack) => relayIfPublic(socket, first, relayDeps, handBack),
-    appChanged(appId) {
+    pods: () => runtime.pods(),
+    async appChanged(appId) {
       hosts.invalidate();
-      runtime.appChanged(appId).catch((err: unknown) => deps.log(`data-plane: ${appId}: ${String(err)}`));
+      await runtime.appChanged(appId).catch((err: unknown) => deps.log(`data-plane: ${appId}: ${String(err)}`));
     },
     appDeleted(appId) {
       hosts.invalidate();

@@ -47,7 +47,7 @@ export function createRouter(deps: RouterDeps): RequestHandler {
       return;
     }
     const pathname = url.pathname;
-    if (pathname.startsWith(ADMIN_PREFIX)) return handleAdmin(req, res, pathname, deps.counter);
+    if (pathname.startsWith(ADMIN_PREFIX)) return handleAdmin(req, res, pathname, { counter: deps.counter, pods: () => deps.dataPlane.pods() });
     if (pathname === TOKEN_PATH) return handleTokenRequest(req, res, deps.auth);
     if (pathname.startsWith(servicePrefix)) return deps.connect(req, res);
     const matched = deps.gateway.match(req.method ?? "GET", pathname);

@@ -20,6 +20,12 @@ export interface RuntimeOptions {
   metricWindowMs?: number;
   /** Largest response body a pod may return through the local Ignite, bytes. @default 6 MiB */
   maxResponseBytes?: number;
+  /**
+   * Hand a served keep-alive public-URL connection to its pod, so later requests skip the
+   * relay (docs/runtime.md, "Connection handoff"). false keeps every request in the relay.
+   * @default true
+   */
+  connectionHandoff?: boolean;
 }
 
 export interface ResolvedRuntimeOptions {
@@ -31,6 +37,7 @@ export interface ResolvedRuntimeOptions {
   autoscaleIntervalMs: number;
   metricWindowMs: number;
   maxResponseBytes: number;
+  connectionHandoff: boolean;
 }
 
 /**
@@ -57,6 +64,7 @@ export function resolveRuntimeOptions(explicit: RuntimeOptions = {}, env = proce
     autoscaleIntervalMs: options.autoscaleIntervalMs ?? 1000,
     metricWindowMs: options.metricWindowMs ?? Math.max(100, Math.round(60_000 * timeScale)),
     maxResponseBytes: options.maxResponseBytes ?? 6 * 1024 * 1024,
+    connectionHandoff: options.connectionHandoff ?? true,
   };
 }
 

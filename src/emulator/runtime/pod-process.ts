@@ -4,13 +4,15 @@
  *
  * The pod reports its port on fd 3 once the handler is imported; its stdout/stderr go to
  * the app's log; its stdin is a pipe it watches, so a pod never outlives the emulator even
- * when the emulator is killed without cleanup.
+ * when the emulator is killed without cleanup; fd 4 is Node's IPC channel, over which the
+ * relay hands client connections to the pod (handoff.ts).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as http from "node:http";
 import * as path from "node:path";
 import type { Readable } from "node:stream";
+import { PodHandoffs } from "./handoff.js";
 import { PodSockets } from "./pod-sockets.js";
 import { PYTHON_ENV_BLOCKLIST, type Interpreter } from "./python-env.js";
 
@@ -33,17 +35,23 @@ export interface PodSpec {
   env: Record<string, string>;
   /** Receives everything the pod writes on stdout/stderr. */
   appLog: (chunk: string) => void;
+  /** The emulator's log. */
+  log: (line: string) => void;
 }
 
 export class PodStartError extends Error {}
 
 let nextPodNumber = 1;
+/** How long a pod that hung up mid-request is given to exit before the failure is answered. */
+const POD_EXIT_WAIT_MS = 200;
 
 export class PodProcess {
   readonly name: string;
   readonly agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
   /** Raw keep-alive connections for the public-URL relay. */
   readonly sockets = new PodSockets(() => this.port);
+  /** Client connections the relay handed to this pod. */
+  readonly handoffs: PodHandoffs;
   port = 0;
   inFlight = 0;
   lastActiveAt = Date.now();
@@ -67,7 +75,14 @@ export class PodProcess {
     this.child = spawn(spec.interpreter.executable, [...spec.interpreter.flags, podScriptPath()], {
       cwd: spec.treeDir,
       env,
-      stdio: ["pipe", "pipe", "pipe", "pipe"],
+      stdio: ["pipe", "pipe", "pipe", "pipe", "ipc"],
+    });
+    this.child.channel?.unref();
+    this.handoffs = new PodHandoffs(this.child, {
+      podName: this.name,
+      kill: () => this.kill(),
+      emptied: () => this.killIfDrained(),
+      log: spec.log,
     });
     const forward = (d: Buffer) => spec.appLog(d.toString());
     this.child.stdout?.on("data", forward);
@@ -76,6 +91,7 @@ export class PodProcess {
       this.exited = true;
       this.agent.destroy();
       this.sockets.destroy();
+      this.handoffs.podExited();
       for (const l of this.exitListeners.splice(0)) l();
     });
     this.child.on("error", () => {
@@ -117,6 +133,34 @@ export class PodProcess {
   onExit(listener: () => void): void {
     if (this.exited) listener();
     else this.exitListeners.push(listener);
+  }
+
+  /**
+   * Resolves once the process has exited, or after POD_EXIT_WAIT_MS. A pod that hung up
+   * mid-request is almost always dying, and its exit event can trail the closed socket:
+   * waiting for it before answering the failure means the caller's next request cannot be
+   * routed to the dead pod.
+   */
+  exitSettled(): Promise<void> {
+    if (this.exited) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, POD_EXIT_WAIT_MS);
+      this.onExit(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  /** Out of rotation: its handed connections come back, and it stops once nothing runs on it. */
+  retire(): void {
+    this.retired = true;
+    void this.handoffs.drain();
+    this.killIfDrained();
+  }
+
+  killIfDrained(): void {
+    if (this.retired && this.inFlight === 0 && this.handoffs.count === 0) this.kill();
   }
 
   /** SIGKILL: a pod holds no state worth a graceful shutdown, and a hung handler ignores SIGTERM. */

@@ -40,6 +40,19 @@ export interface Lease {
   release(): void;
 }
 
+/** One pod as GET /_ignite/pods shows it. */
+export interface PodInfo {
+  app: string;
+  version: number;
+  name: string;
+  pid: number | undefined;
+  /** Requests the pool leased to it now (relay, Invoke, InvokeAsync). */
+  inFlight: number;
+  /** Client connections handed to it (handoff.ts). */
+  handedConnections: number;
+  reserved: boolean;
+}
+
 export class AppPool {
   private pods: PodProcess[] = [];
   /** Every live process, including retired pods still draining: stop() kills them all. */
@@ -71,15 +84,23 @@ export class AppPool {
     return this.pods.length;
   }
 
-  /** New config or a new active version; pods of an old version drain and stop. */
-  update(target: PoolTarget): void {
+  /**
+   * New config or a new active version; pods of an old version drain and stop. Resolves once
+   * every pod has recalled its handed connections, so no later request reaches the old state.
+   */
+  update(target: PoolTarget): Promise<void> {
     const versionChanged = target.version !== this.target.version || target.treeDir !== this.target.treeDir;
     this.target = target;
     if (versionChanged) {
       this.ctx.log(`runtime: ${this.appId} now runs version ${target.version}; retiring ${this.pods.length} pod(s)`);
-      this.retire(this.pods.slice());
+      const old = this.pods.slice();
+      this.retire(old);
       this.pendingStart = undefined;
+      return Promise.all(old.map((pod) => pod.handoffs.drain())).then(() => undefined);
     }
+    // What the relay authorized when it handed connections over (allow_unauthenticated, for
+    // one) may have changed: they come back and are authorized again.
+    return Promise.all(this.pods.map((pod) => pod.handoffs.drain())).then(() => undefined);
   }
 
   async acquire(): Promise<Lease> {
@@ -114,6 +135,17 @@ export class AppPool {
   tick(now = Date.now()): void {
     if (this.stopped) return;
     const { options } = this.ctx;
+    // Requests on connections handed to pods never pass through the pool: their slots say.
+    let handedBusy = 0;
+    for (const pod of this.pods) {
+      const sample = pod.handoffs.sample();
+      handedBusy += sample.busy;
+      for (let i = 0; i < sample.completed; i++) this.arrivals.push(now);
+      if (sample.busy > 0 || sample.lastDoneAt > pod.lastActiveAt) {
+        pod.lastActiveAt = sample.busy > 0 ? now : sample.lastDoneAt;
+        this.lastActivityAt = Math.max(this.lastActivityAt, pod.lastActiveAt);
+      }
+    }
     while (this.arrivals.length > 0 && this.arrivals[0]! < now - options.metricWindowMs) this.arrivals.shift();
     const scaling = this.target.meta.scaling;
     const reserved = Math.max(0, scaling?.reservedCapacity ?? 0);
@@ -121,7 +153,7 @@ export class AppPool {
     const ready = this.pods.length;
     const current = ready + this.starting;
     // Requests waiting through a cold start are in flight too (CONCURRENCY, idleness).
-    const inFlight = this.pods.reduce((n, p) => n + p.inFlight, 0) + this.waiting;
+    const inFlight = this.pods.reduce((n, p) => n + p.inFlight, 0) + handedBusy + this.waiting;
     const observed = observedPerPod({
       metric: scaling?.scaleMetric ?? ScaleMetric.REQUEST_RATE,
       requestsInWindow: this.arrivals.length,
@@ -162,6 +194,18 @@ export class AppPool {
     this.pods.forEach((pod, i) => (pod.reserved = i < reserved));
   }
 
+  describe(): PodInfo[] {
+    return this.pods.map((pod) => ({
+      app: this.appId,
+      version: this.target.version,
+      name: pod.name,
+      pid: pod.pid,
+      inFlight: pod.inFlight,
+      handedConnections: pod.handoffs.count,
+      reserved: pod.reserved,
+    }));
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     this.pods = [];
@@ -171,7 +215,8 @@ export class AppPool {
   private pickReady(): PodProcess | undefined {
     let best: PodProcess | undefined;
     for (const pod of this.pods) {
-      if (!pod.exited && (!best || pod.inFlight < best.inFlight)) best = pod;
+      // Handed connections count as load: each may bring requests the pool never sees.
+      if (!pod.exited && (!best || load(pod) < load(best))) best = pod;
     }
     return best;
   }
@@ -189,7 +234,7 @@ export class AppPool {
         released = true;
         pod.inFlight--;
         pod.lastActiveAt = this.lastActivityAt = Date.now();
-        if (pod.retired && pod.inFlight === 0) pod.kill();
+        pod.killIfDrained();
       },
     };
   }
@@ -207,6 +252,7 @@ export class AppPool {
           organizationId: target.meta.organizationName,
           env: { ...target.meta.env },
           appLog: this.ctx.appLog,
+          log: this.ctx.log,
         },
         this.ctx.options.coldStartBudgetMs,
       );
@@ -215,7 +261,7 @@ export class AppPool {
       if (this.stopped || target !== this.target) {
         // Stopped or redeployed while starting: this pod serves nothing.
         if (this.stopped) pod.kill();
-        else this.retire([pod]);
+        else pod.retire();
         if (this.stopped) throw new PodFailedError(`${this.appId} was stopped while its pod started`);
         return this.startPod();
       }
@@ -247,8 +293,11 @@ export class AppPool {
     for (const pod of pods) {
       const i = this.pods.indexOf(pod);
       if (i >= 0) this.pods.splice(i, 1);
-      pod.retired = true;
-      if (pod.inFlight === 0) pod.kill();
+      pod.retire();
     }
   }
+}
+
+function load(pod: PodProcess): number {
+  return pod.inFlight + pod.handoffs.count;
 }

@@ -122,8 +122,10 @@ export function callPod(lease: Lease, call: PodCall, limits: PodCallLimits): Pro
       const hungUp = lease.pod.exited || code === "ECONNRESET" || err.message === "socket hang up";
       const why = hungUp ? "the pod exited while handling the request" : `the pod connection failed (${err.message})`;
       const wrapped = new PodFailedError(`${why}; see the app logs`, { cause: err });
-      if (response) response.destroy(wrapped);
-      else reject(wrapped);
+      void lease.pod.exitSettled().then(() => {
+        if (response) response.destroy(wrapped);
+        else reject(wrapped);
+      });
     });
     if (call.body instanceof Uint8Array) {
       request.end(call.body);

@@ -16,12 +16,18 @@
  * request), responses above the size cap are a 502, pipelined requests are answered in
  * order, and a client that goes away releases its pod. A request for another host on the
  * same connection hands the connection back to the Node http server at that boundary.
+ *
+ * Once a request on a keep-alive connection has been answered by a pod and nothing else is
+ * buffered, the connection itself is handed to that pod (handoff.ts), which then serves the
+ * requests the relay would have authorized the same way; everything else comes back here.
  */
 import { STATUS_CODES } from "node:http";
 import type * as net from "node:net";
 import { InvocationTimeoutError, PodFailedError } from "./errors.js";
+import type { HandoffGuard } from "./handoff.js";
 import { BodyEnd, headerValue, parseHead, requestFraming, responseFraming, type Framing, type Head } from "./http1-head.js";
 import { newExecutionId } from "./ids.js";
+import type { PodProcess } from "./pod-process.js";
 import type { AppPool, Lease } from "./pool.js";
 import { DROPPED_REQUEST_HEADERS, tooLarge } from "./proxy.js";
 
@@ -37,11 +43,13 @@ export interface RelayDeps {
   labelOf(host: string): string | undefined;
   /** The app behind a label (cached lookups; throws NotFound / NotRunnable). */
   route(label: string, host: string): Promise<RelayRoute>;
-  /** Throws Unauthenticated / PermissionDenied. */
-  authorize(authorization: string | undefined, org: string): void;
+  /** Throws Unauthenticated / PermissionDenied; says whose token it is and when it expires (epoch ms). */
+  authorize(authorization: string | undefined, org: string): { org: string; validUntil?: number };
   /** An error as the data plane answers it over HTTP. */
   errorResponse(err: unknown): { status: number; body: string };
   limits: { timeoutMs: number; maxResponseBytes: number };
+  /** Hand served keep-alive connections to their pod (handoff.ts). */
+  handoff: boolean;
 }
 
 /** Gives the connection to the Node http server, with the bytes not consumed yet. */
@@ -104,6 +112,10 @@ interface Exchange {
   aborted: boolean;
   lease?: Lease;
   pod?: net.Socket;
+  /** What was authorized, for a handoff after this exchange. */
+  guard?: HandoffGuard;
+  /** The pod answered and the connection is reusable: it may take the connection over. */
+  handTo?: PodProcess;
   /** Detaches the pod-side listeners and timer. */
   unhook?: () => void;
 }
@@ -112,6 +124,8 @@ class ClientConnection {
   private buf: Buffer;
   private exchange: Exchange | undefined;
   private released = false;
+  /** A pod holds the connection (handoff.ts); nothing is read here meanwhile. */
+  private parked = false;
 
   constructor(
     private readonly socket: net.Socket,
@@ -168,9 +182,10 @@ class ClientConnection {
     if (!this.exchange) this.socket.destroy();
   };
 
-  /** Starts the next request in `buf`, if its head is complete. */
-  private next(): void {
-    if (this.exchange || this.socket.destroyed || this.released) return;
+  /** Starts the next request in `buf`, if its head is complete; `after` is the exchange just finished. */
+  private next(after?: Exchange): void {
+    if (this.exchange || this.socket.destroyed || this.released || this.parked) return;
+    if (this.buf.length === 0 && after?.handTo && after.guard && this.handOff(after.handTo, after.guard)) return;
     if (this.socket.isPaused()) this.socket.resume();
     if (this.buf.length === 0) {
       this.socket.setTimeout(IDLE_TIMEOUT_MS);
@@ -227,6 +242,7 @@ class ClientConnection {
       }
       const route = await this.deps.route(label, headerValue(ex.head, "host") ?? label);
       if (ex.aborted) return;
+      let caller: { org: string; validUntil?: number } | undefined;
       if (route.open) {
         ex.cors = true;
         const requested = headerValue(ex.head, "access-control-request-method");
@@ -235,7 +251,18 @@ class ClientConnection {
           return;
         }
       } else {
-        this.deps.authorize(headerValue(ex.head, "authorization"), route.org);
+        caller = this.deps.authorize(headerValue(ex.head, "authorization"), route.org);
+      }
+      // The pod reads the requests of a handed connection, Authorization included: only a
+      // token of the app's own org may reach it (the relay never forwards the header), so a
+      // caller's token never reaches another org's code (an app of the public org, say).
+      if (route.open ? headerValue(ex.head, "authorization") === undefined : caller?.org === route.org) {
+        ex.guard = {
+          host: hostOf(ex.head),
+          authorization: route.open ? null : (headerValue(ex.head, "authorization") ?? ""),
+          authUntil: caller?.validUntil ?? null,
+          cors: route.open,
+        };
       }
       const lease = await route.pool.acquire();
       ex.lease = lease;
@@ -358,7 +385,9 @@ class ClientConnection {
       const code = podError?.code;
       const hungUp = !podError || lease.pod.exited || code === "ECONNRESET" || code === "EPIPE";
       const why = hungUp ? "the pod exited while handling the request" : `the pod connection failed (${podError?.message ?? "closed"})`;
-      this.fail(ex, new PodFailedError(`${why}; see the app logs`, { cause: podError }));
+      ex.unhook?.();
+      ex.unhook = undefined;
+      void lease.pod.exitSettled().then(() => this.fail(ex, new PodFailedError(`${why}; see the app logs`, { cause: podError })));
     };
     const complete = (): void => {
       const reusable = !podWillClose && ex.body.done && rbody?.done === true && !ex.closeAfter;
@@ -367,6 +396,7 @@ class ClientConnection {
       ex.pod = undefined;
       if (reusable) lease.pod.sockets.give(pod);
       else pod.destroy();
+      if (reusable && this.deps.handoff && !lease.pod.retired) ex.handTo = lease.pod;
       lease.release();
       ex.responseDone = true;
       // The pod answered before the whole request body arrived: read and drop the rest.
@@ -454,7 +484,39 @@ class ClientConnection {
       this.socket.end();
       return;
     }
-    this.next();
+    this.next(ex);
+  }
+
+  /** Gives the idle connection to `pod` (true), which serves it until it gives it back or closes it. */
+  private handOff(pod: PodProcess, guard: HandoffGuard): boolean {
+    const { timeoutMs, maxResponseBytes } = this.deps.limits;
+    const limits = { timeoutMs, maxResponseBytes, tooLarge: this.deps.errorResponse(tooLarge(maxResponseBytes)) };
+    this.socket.setTimeout(0);
+    this.parked = pod.handoffs.hand(this.socket, guard, limits, {
+      back: (unread) => {
+        this.parked = false;
+        this.buf = unread;
+        this.next();
+      },
+      closed: () => {
+        this.parked = false;
+        this.socket.destroy();
+      },
+      lost: (err, responding) => {
+        this.parked = false;
+        this.released = true; // nothing more is read: the answer below ends the connection
+        this.socket.off("data", this.onData);
+        if (responding) {
+          this.socket.destroy();
+          return;
+        }
+        const { status, body } = this.deps.errorResponse(err);
+        let out = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Unknown"}\r\nContent-Type: application/json\r\n`;
+        if (guard.cors) out += "Access-Control-Allow-Origin: *\r\n";
+        this.socket.end(`${out}Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      },
+    });
+    return this.parked;
   }
 
   /** A request for a host the relay does not serve: the Node http server takes it from here. */

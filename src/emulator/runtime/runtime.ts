@@ -10,7 +10,7 @@ import type { Store } from "../store.js";
 import { AppLogs } from "./app-logs.js";
 import { NotRunnableError } from "./errors.js";
 import type { ResolvedRuntimeOptions } from "./options.js";
-import { AppPool, type PoolTarget } from "./pool.js";
+import { AppPool, type PodInfo, type PoolTarget } from "./pool.js";
 import { PythonEnvironments } from "./python-env.js";
 
 export class Runtime {
@@ -51,7 +51,7 @@ export class Runtime {
     if (existing) {
       const pool = await existing.catch(() => undefined);
       const target = await this.target(appId).catch(() => undefined);
-      if (pool && target) pool.update(target);
+      if (pool && target) await pool.update(target);
       else if (pool) await this.appDeleted(appId);
       pool?.tick();
       return;
@@ -67,6 +67,11 @@ export class Runtime {
     const pool = this.pools.get(appId);
     this.pools.delete(appId);
     await (await pool?.catch(() => undefined))?.stop();
+  }
+
+  async pods(): Promise<PodInfo[]> {
+    const pools = await Promise.all([...this.pools.values()].map((p) => p.catch(() => undefined)));
+    return pools.flatMap((pool) => pool?.describe() ?? []);
   }
 
   async stop(): Promise<void> {

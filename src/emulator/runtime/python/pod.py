@@ -17,11 +17,16 @@ imported lazily when something fails.
 
 Tracebacks and anything the handler prints go to stdout/stderr, which the emulator
 appends to the app's log file; response bodies never carry a traceback.
+
+Requests arrive two ways: over connections the emulator's relay opens to the port above,
+and over client connections the relay hands over through Node's IPC channel once it has
+served them (see "connection handoff" below and docs/runtime.md).
 """
 import json
 import os
 import socket
 import sys
+import time
 import _thread
 
 MAX_LINE = 65536
@@ -31,6 +36,9 @@ REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 500: "Internal Serve
 FUNCTION_ID = os.environ.pop("IGNITE_FUNCTION_ID", "")
 ORGANIZATION_ID = os.environ.pop("IGNITE_ORGANIZATION_ID", "")
 READY_FD = int(os.environ.pop("IGNITE_READY_FD", "3"))
+# The emulator's IPC channel (Node's child_process "ipc" stdio): connection handoff.
+CHANNEL_FD = os.environ.pop("NODE_CHANNEL_FD", None)
+os.environ.pop("NODE_CHANNEL_SERIALIZATION_MODE", None)
 
 HANDLER = None
 LOAD_ERROR = ""
@@ -94,68 +102,394 @@ def invoke(payload, execution_id):
         return 500, "application/json", error_body(message, execution_id)
 
 
-def read_body(stream, headers):
+class Reader:
+    """The bytes of one connection: an explicit buffer, so unread bytes can be handed back."""
+
+    __slots__ = ("sock", "buf")
+
+    def __init__(self, sock):
+        self.sock = sock
+        self.buf = bytearray()
+
+    def more(self):
+        data = self.sock.recv(65536)
+        if not data:
+            raise EOFError
+        self.buf += data
+
+    def head_end(self):
+        """(end of the head, length of its terminator); waits for the complete head."""
+        while True:
+            i = self.buf.find(b"\r\n\r\n")
+            if i >= 0:
+                return i, 4
+            i = self.buf.find(b"\n\n")
+            if i >= 0:
+                return i, 2
+            if len(self.buf) > MAX_LINE:
+                raise ValueError("request head too large")
+            self.more()
+
+    def exact(self, n):
+        while len(self.buf) < n:
+            self.more()
+        out = bytes(self.buf[:n])
+        del self.buf[:n]
+        return out
+
+    def line(self):
+        while True:
+            i = self.buf.find(b"\n")
+            if i >= 0:
+                out = bytes(self.buf[: i + 1])
+                del self.buf[: i + 1]
+                return out
+            if len(self.buf) > MAX_LINE:
+                raise ValueError("line too long")
+            self.more()
+
+
+def parse_head(raw):
+    """(method, target, version, headers, duplicated-or-folded) of a request head."""
+    lines = raw.split(b"\n")
+    parts = lines[0].rstrip(b"\r").split(b" ")
+    if len(parts) != 3:
+        return None
+    headers = {}
+    odd = len(lines) > MAX_HEADERS
+    for h in lines[1:]:
+        if h[:1] in (b" ", b"\t"):
+            odd = True  # obsolete line folding
+            continue
+        name, _, value = h.decode("latin-1").partition(":")
+        name = name.strip().lower()
+        if name in headers:
+            odd = True
+        headers[name] = value.strip()
+    return parts[0], parts[1], parts[2], headers, odd
+
+
+def read_body(reader, headers):
     if "chunked" in headers.get("transfer-encoding", "").lower():
         parts = []
         while True:
-            size_line = stream.readline(MAX_LINE)
-            size = int(size_line.split(b";", 1)[0].strip() or b"0", 16)
+            size = int(reader.line().split(b";", 1)[0].strip() or b"0", 16)
             if size == 0:
-                while stream.readline(MAX_LINE) not in (b"\r\n", b"\n", b""):
+                while reader.line() not in (b"\r\n", b"\n"):
                     pass  # trailers of the request: ignored
                 return b"".join(parts)
-            parts.append(stream.read(size))
-            stream.readline(MAX_LINE)
+            parts.append(reader.exact(size))
+            reader.line()
     length = int(headers.get("content-length", "0") or "0")
-    return stream.read(length) if length > 0 else b""
+    return reader.exact(length) if length > 0 else b""
 
 
-def serve_connection(conn):
-    """HTTP/1.1 with keep-alive: the emulator's proxy reuses connections to the pod."""
+def serve_connection(conn, handoff=None):
+    """HTTP/1.1 with keep-alive, on a connection the emulator opened (its relay) or handed over."""
+    reader = Reader(conn)
     try:
-        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        stream = conn.makefile("rb")
+        if handoff is None:
+            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         while True:
-            line = stream.readline(MAX_LINE)
-            if not line:
+            if handoff is not None and not handoff.wait(reader):
                 return
-            if line in (b"\r\n", b"\n"):
-                continue
-            parts = line.split()
-            if len(parts) != 3:
+            while reader.buf[:2] == b"\r\n" or reader.buf[:1] == b"\n":
+                del reader.buf[: 2 if reader.buf[:1] == b"\r" else 1]
+            try:
+                end, sep = reader.head_end()
+            except ValueError:
+                if handoff is None:
+                    raise
+                handoff.give_back(reader)  # the emulator answers 431
+                return
+            parsed = parse_head(bytes(reader.buf[:end]))
+            if handoff is not None and not handoff.accepts(parsed):
+                handoff.give_back(reader)
+                return
+            if parsed is None:
                 conn.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
                 return
-            method, _target, version = parts
-            headers = {}
-            for _ in range(MAX_HEADERS):
-                h = stream.readline(MAX_LINE)
-                if h in (b"\r\n", b"\n", b""):
-                    break
-                name, _, value = h.decode("latin-1").partition(":")
-                headers[name.strip().lower()] = value.strip()
+            del reader.buf[: end + sep]
+            method, _target, version, headers, _odd = parsed
             if headers.get("expect", "").lower() == "100-continue":
                 conn.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
-            payload = read_body(stream, headers)
-            execution_id = headers.get("x-ignite-execution-id", "")
+            payload = read_body(reader, headers)
+            if handoff is not None:
+                execution_id = new_execution_id()
+            else:
+                execution_id = headers.get("x-ignite-execution-id", "")
             status, content_type, body = invoke(payload, execution_id)
             keep_alive = version == b"HTTP/1.1" and headers.get("connection", "").lower() != "close"
+            extra = "" if keep_alive else "Connection: close\r\n"
+            if handoff is not None:
+                handoff.responding()
+                if handoff.cors:
+                    extra += "Access-Control-Allow-Origin: *\r\n"
+                if len(body) > handoff.max_bytes:
+                    status, content_type, body = handoff.too_large
             head = "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %d\r\n%s\r\n" % (
                 status,
-                REASONS.get(status, "Unknown"),
+                REASONS.get(status, "Bad Gateway" if status == 502 else "Unknown"),
                 content_type,
                 len(body),
-                "" if keep_alive else "Connection: close\r\n",
+                extra,
             )
             conn.sendall(head.encode("latin-1") + (b"" if method == b"HEAD" else body))
+            if handoff is not None:
+                handoff.done()
             if not keep_alive:
                 return
-    except (OSError, ValueError):
+    except (OSError, ValueError, EOFError):
         pass  # the client went away or sent garbage: drop the connection
     finally:
+        if handoff is not None:
+            handoff.closed()
+        else:
+            try:
+                conn.close()
+            except OSError:
+                pass
+
+
+# ---- connection handoff ------------------------------------------------------------------
+#
+# Once the emulator's relay has served a keep-alive public-URL connection, it may hand the
+# client socket itself to this pod (Node's IPC: a JSON line with the socket as SCM_RIGHTS),
+# so later requests on it skip the relay. The emulator keeps its own descriptor of the
+# socket, reads nothing from it while the pod holds it, and learns what the pod is doing
+# from a slot table both map: per connection [busy since ms, responding, requests, last done
+# ms] as little-endian doubles. The pod serves a request only when it is exactly what the
+# relay authorized (same host, same Authorization, token not expired, plain HTTP/1.1);
+# anything else, and every connection when the emulator asks ("drain"), is given back at a
+# request boundary with the bytes read but not served.
+
+IDLE_TIMEOUT_MS = 5000
+SLOT_BYTES = 32
+CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+CHANNEL = None
+TABLE = None
+
+
+def new_execution_id():
+    """exec_ + a ULID, as the emulator makes them (runtime/ids.ts)."""
+    t = time.time_ns() // 1000000
+    stamp = []
+    for _ in range(10):
+        stamp.append(CROCKFORD[t % 32])
+        t //= 32
+    stamp.reverse()
+    return "exec_" + "".join(stamp) + "".join([CROCKFORD[b % 32] for b in os.urandom(16)])
+
+
+class Channel:
+    """Node's IPC protocol (serialization "json"): one JSON document per line."""
+
+    def __init__(self, fd):
+        self.sock = socket.socket(fileno=fd)
+        self.lock = _thread.allocate_lock()
+
+    def send(self, message):
+        data = (json.dumps(message, separators=(",", ":")) + "\n").encode("utf-8")
         try:
-            conn.close()
+            with self.lock:
+                self.sock.sendall(data)
         except OSError:
-            pass
+            pass  # the emulator is gone; stdin EOF ends this process
+
+
+class Generation:
+    """Connections adopted between two drains; a drain wakes them through this pipe."""
+
+    def __init__(self):
+        self.read_fd, self.write_fd = os.pipe()
+        self.stale = False
+        self.users = 0
+        self.lock = _thread.allocate_lock()
+
+    def enter(self):
+        with self.lock:
+            self.users += 1
+
+    def leave(self):
+        with self.lock:
+            self.users -= 1
+            last = self.stale and self.users == 0
+        if last:
+            os.close(self.read_fd)
+            os.close(self.write_fd)
+
+
+GENERATION = None
+
+
+class Handoff:
+    """One handed-over connection: its guard, its slot, and how it ends."""
+
+    def __init__(self, sock, m):
+        import select
+        import struct
+
+        self.sock = sock
+        self.id = m["id"]
+        self.host = m["host"]
+        self.authorization = m.get("authorization")  # None: the app allows unauthenticated calls
+        self.until = m.get("authUntil") or 0
+        self.cors = bool(m.get("cors"))
+        self.max_bytes = m["maxResponseBytes"]
+        too_large = m["tooLarge"]
+        self.too_large = (too_large["status"], "application/json", too_large["body"].encode("utf-8"))
+        self.off = m["slot"] * SLOT_BYTES
+        self.requests = 0
+        self.over = False
+        self.pack1 = struct.Struct("<d").pack_into
+        self.pack4 = struct.Struct("<4d").pack_into
+        self.generation = GENERATION
+        self.generation.enter()
+        self.poller = select.poll()
+        self.poller.register(sock.fileno(), select.POLLIN)
+        self.poller.register(self.generation.read_fd, select.POLLIN)
+
+    def wait(self, reader):
+        """Until a request starts (True, the slot marked busy first) or the connection is over."""
+        if not reader.buf:
+            while True:
+                if self.generation.stale:
+                    self.give_back(reader)
+                    return False
+                events = self.poller.poll(IDLE_TIMEOUT_MS)
+                if not events:
+                    return False  # idle: closed, as the relay closes idle connections
+                if any(fd == self.sock.fileno() for fd, _ in events):
+                    break
+        self.pack1(TABLE, self.off, time.time() * 1000)
+        return True
+
+    def accepts(self, parsed):
+        """Whether this request is exactly what the relay authorized when it handed the connection over."""
+        if parsed is None or self.generation.stale:
+            return False
+        method, _target, version, headers, odd = parsed
+        if odd or version != b"HTTP/1.1" or "upgrade" in headers:
+            return False
+        host = headers.get("host", "")
+        colon = host.rfind(":")
+        if colon >= 0 and host[colon + 1 :].isdigit():
+            host = host[:colon]
+        if host.lower() != self.host:
+            return False
+        if self.authorization is None:
+            if "authorization" in headers:
+                return False  # a token for an open app: the emulator keeps it from the app
+            if method == b"OPTIONS" and "access-control-request-method" in headers:
+                return False  # a CORS preflight: the emulator answers it
+        elif headers.get("authorization") != self.authorization:
+            return False
+        if self.until and time.time() * 1000 >= self.until:
+            return False
+        te = headers.get("transfer-encoding")
+        if te is not None and (te.lower() != "chunked" or "content-length" in headers):
+            return False
+        length = headers.get("content-length")
+        if length is not None and not (length.isascii() and length.isdigit()):
+            return False
+        return True
+
+    def responding(self):
+        self.pack1(TABLE, self.off + 8, 1.0)
+
+    def done(self):
+        self.requests += 1
+        self.pack4(TABLE, self.off, 0.0, 0.0, float(self.requests), time.time() * 1000)
+
+    def give_back(self, reader):
+        """Ends this pod's hold; the emulator reads on with `unread` first."""
+        import binascii
+
+        if self.end():
+            self.sock.close()
+            unread = binascii.b2a_base64(bytes(reader.buf), newline=False).decode("ascii")
+            CHANNEL.send({"t": "back", "id": self.id, "unread": unread})
+
+    def closed(self):
+        """The connection is over (client gone, Connection: close, idle, bad framing)."""
+        if self.end():
+            try:
+                self.sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            self.sock.close()
+            CHANNEL.send({"t": "closed", "id": self.id})
+
+    def end(self):
+        if self.over:
+            return False
+        self.over = True
+        self.pack4(TABLE, self.off, 0.0, 0.0, float(self.requests), time.time() * 1000)
+        self.generation.leave()
+        return True
+
+
+def adopt(fd, m):
+    global TABLE
+    if TABLE is None:
+        import mmap
+
+        table_fd = os.open(m["slots"], os.O_RDWR)
+        TABLE = mmap.mmap(table_fd, 0)
+        os.close(table_fd)
+    sock = socket.socket(fileno=fd)
+    # A timeout keeps the descriptor non-blocking, as the emulator's copy needs it; it bounds
+    # reads and writes inside one request.
+    sock.settimeout(max(1.0, m["timeoutMs"] / 1000.0))
+    _thread.start_new_thread(serve_connection, (sock, Handoff(sock, m)))
+
+
+def drain():
+    """Every connection adopted so far goes back at its next request boundary."""
+    global GENERATION
+    old, GENERATION = GENERATION, Generation()
+    old.stale = True
+    os.write(old.write_fd, b"x")
+    old.enter()
+    old.leave()  # closes the pipe now if no connection uses it
+
+
+def channel_loop():
+    pending = bytearray()
+    fds = []
+    while True:
+        try:
+            data, ancillary, _flags, _addr = CHANNEL.sock.recvmsg(65536, socket.CMSG_SPACE(64))
+        except OSError:
+            return
+        for level, kind, payload in ancillary:
+            if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+                usable = len(payload) - len(payload) % 4
+                fds.extend(int.from_bytes(payload[i : i + 4], sys.byteorder, signed=True) for i in range(0, usable, 4))
+        if not data:
+            return
+        pending += data
+        while True:
+            i = pending.find(b"\n")
+            if i < 0:
+                break
+            message = json.loads(bytes(pending[:i]))
+            del pending[: i + 1]
+            if message.get("cmd") == "NODE_HANDLE":
+                if not fds:
+                    CHANNEL.send({"cmd": "NODE_HANDLE_NACK"})
+                    continue
+                fd = fds.pop(0)
+                CHANNEL.send({"cmd": "NODE_HANDLE_ACK"})
+                try:
+                    adopt(fd, message.get("msg") or {})
+                except Exception:
+                    log_exception("[ignite] a handed-over connection could not be adopted:")
+                    os.close(fd)
+                    CHANNEL.send({"t": "back", "id": (message.get("msg") or {}).get("id"), "unread": ""})
+            elif message.get("t") == "drain":
+                drain()
+                CHANNEL.send({"t": "drained", "seq": message.get("seq")})
 
 
 def exit_with_parent():
@@ -169,6 +503,7 @@ def exit_with_parent():
 
 
 def main():
+    global CHANNEL, GENERATION
     load_handler()
     server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -177,6 +512,10 @@ def main():
     os.write(READY_FD, ("READY %d\n" % server.getsockname()[1]).encode("ascii"))
     os.close(READY_FD)
     _thread.start_new_thread(exit_with_parent, ())
+    if CHANNEL_FD is not None:
+        CHANNEL = Channel(int(CHANNEL_FD))
+        GENERATION = Generation()
+        _thread.start_new_thread(channel_loop, ())
     while True:
         conn, _ = server.accept()
         _thread.start_new_thread(serve_connection, (conn,))

@@ -1,0 +1,329 @@
+// Connection handoff (src/emulator/runtime/handoff.ts): after the relay has served a request
+// on a keep-alive public-URL connection, the pod that answered holds the client's socket and
+// serves the next requests itself. Every request the relay would treat differently (another
+// token, host or version, a preflight, an expired token) must still be treated so, and a pod
+// that dies or hangs must answer as the relay does. Raw sockets keep one connection under
+// control for the whole test; GET /_ignite/pods shows who holds it.
+import * as net from "node:net";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { eventually, hostOf, httpCall, startLocal, type Local } from "./invoke-support";
+
+interface Answer {
+  status: number;
+  head: string;
+  body: string;
+}
+
+/** One client connection, reading one response at a time (Content-Length framed, as pods answer). */
+const open: Conn[] = [];
+
+class Conn {
+  private buf = Buffer.alloc(0);
+  private waiters: Array<() => void> = [];
+  closed = false;
+  readonly socket: net.Socket;
+
+  constructor(port: number) {
+    this.socket = net.connect(port, "127.0.0.1");
+    open.push(this);
+    this.socket.on("data", (d: Buffer) => {
+      this.buf = Buffer.concat([this.buf, d]);
+      this.wake();
+    });
+    this.socket.on("close", () => {
+      this.closed = true;
+      this.wake();
+    });
+    this.socket.on("error", () => undefined);
+  }
+
+  send(text: string): void {
+    this.socket.write(text);
+  }
+
+  /** The next response, or undefined when the connection closes first. */
+  async read(): Promise<Answer | undefined> {
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const end = this.buf.indexOf("\r\n\r\n");
+      if (end >= 0) {
+        const head = this.buf.subarray(0, end).toString("latin1");
+        const length = Number(/content-length: *(\d+)/i.exec(head)?.[1] ?? 0);
+        if (this.buf.length >= end + 4 + length) {
+          const body = this.buf.subarray(end + 4, end + 4 + length).toString("utf8");
+          this.buf = this.buf.subarray(end + 4 + length);
+          return { status: Number(head.split(" ")[1]), head, body };
+        }
+      }
+      if (this.closed) return undefined;
+      if (Date.now() > deadline) throw new Error(`no response; have ${JSON.stringify(this.buf.toString("latin1"))}`);
+      await new Promise<void>((r) => {
+        this.waiters.push(r);
+        setTimeout(r, 200);
+      });
+    }
+  }
+
+  close(): void {
+    this.socket.end();
+  }
+
+  private wake(): void {
+    for (const w of this.waiters.splice(0)) w();
+  }
+}
+
+function request(host: string, body: string, opts: { auth?: string | null; method?: string; extra?: string } = {}): string {
+  const auth = opts.auth === null ? "" : `Authorization: Bearer ${opts.auth}\r\n`;
+  return `${opts.method ?? "POST"} / HTTP/1.1\r\nHost: ${host}\r\n${auth}${opts.extra ?? ""}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+}
+
+async function handed(local: Local, app: string): Promise<number> {
+  const res = await httpCall(local.emu.port, { method: "GET", path: "/_ignite/pods" });
+  const pods = (JSON.parse(res.body.toString()) as { pods: Array<{ app: string; handedConnections: number }> }).pods;
+  return pods.filter((p) => p.app === app).reduce((n, p) => n + p.handedConnections, 0);
+}
+
+const ECHO =
+  "import os, time\n" +
+  "def handler(payload, ctx):\n" +
+  "    if payload == b'die':\n" +
+  "        os._exit(3)\n" +
+  "    if payload == b'hang':\n" +
+  "        time.sleep(30)\n" +
+  "    if payload == b'big':\n" +
+  "        return 'x' * 5000\n" +
+  "    return {'pid': os.getpid(), 'echo': payload.decode(), 'execution_id': ctx['execution_id'], 'v': 1}\n";
+
+describe("connection handoff", () => {
+  let local: Local;
+  let host: string;
+  let token: string;
+  const app = () => `${local.emu.org}/echo`;
+
+  beforeAll(async () => {
+    local = await startLocal({ appTimeoutMs: 1500, maxResponseBytes: 1000 }, { tokenTtlSecs: 2 });
+    token = local.emu.token;
+    host = hostOf((await local.deploy("echo", { "handler.py": ECHO })).publicUrls[0]!);
+  });
+  afterAll(async () => local?.stop());
+  afterEach(async () => {
+    for (const conn of open.splice(0)) conn.close();
+    await eventually(async () => (await handed(local, app())) === 0, "every test connection to be released");
+  });
+
+  /** A connection the relay has served once and handed to the pod (the test's `nth` handed one). */
+  async function handedConn(nth = 1): Promise<{ conn: Conn; pid: number }> {
+    const conn = new Conn(local.emu.port);
+    conn.send(request(host, "first", { auth: token }));
+    const first = await conn.read();
+    expect(first?.status).toBe(200);
+    await eventually(async () => (await handed(local, app())) === nth, "the pod to take the connection");
+    return { conn, pid: (JSON.parse(first!.body) as { pid: number }).pid };
+  }
+
+  it("hands a served keep-alive connection to its pod, which answers later requests (pipelined too) in order", async () => {
+    const { conn, pid } = await handedConn();
+    conn.send(request(host, "two", { auth: token }) + request(host, "three", { auth: token }));
+    const two = JSON.parse((await conn.read())!.body) as { pid: number; echo: string; execution_id: string };
+    const three = JSON.parse((await conn.read())!.body) as { pid: number; echo: string; execution_id: string };
+    expect([two.echo, three.echo]).toEqual(["two", "three"]);
+    expect(two.pid).toBe(pid);
+    expect(two.execution_id).toMatch(/^exec_[0-9A-HJKMNP-TV-Z]{26}$/);
+    expect(two.execution_id).not.toBe(three.execution_id);
+    conn.close();
+    await eventually(async () => (await handed(local, app())) === 0, "the closed connection to be released");
+  });
+
+  it("gives back a request with a bad or foreign token: the relay answers 401/403, then the pod takes over again", async () => {
+    const { conn } = await handedConn();
+    conn.send(request(host, "x", { auth: "not-a-token" }));
+    expect((await conn.read())?.status).toBe(401);
+    const otherOrg = await local.emu.tokenFor("other-org");
+    conn.send(request(host, "x", { auth: otherOrg }));
+    expect((await conn.read())?.status).toBe(403);
+    conn.send(request(host, "again", { auth: token }));
+    expect(JSON.parse((await conn.read())!.body)).toMatchObject({ echo: "again" });
+    await eventually(async () => (await handed(local, app())) === 1, "the pod to take the connection again");
+    conn.close();
+  });
+
+  it("gives back a request for another app's host: that app answers on the same connection", async () => {
+    const other = hostOf((await local.deploy("other", { "handler.py": "def handler(payload, ctx):\n    return 'other app'\n" })).publicUrls[0]!);
+    const { conn } = await handedConn();
+    conn.send(request(other, "", { auth: token }));
+    expect((await conn.read())?.body).toBe("other app");
+    conn.close();
+  });
+
+  it("serves an open app's connection without tokens and CORS-open; a preflight or a token goes back to the relay", async () => {
+    const open = hostOf(
+      (await local.deploy("open", { "handler.py": "def handler(p, c):\n    return 'open'\n" }, { allowUnauthenticated: true })).publicUrls[0]!,
+    );
+    const conn = new Conn(local.emu.port);
+    conn.send(request(open, "", { auth: null }));
+    expect((await conn.read())?.body).toBe("open");
+    await eventually(async () => (await handed(local, `${local.emu.org}/open`)) === 1, "the pod to take the connection");
+    conn.send(request(open, "", { auth: null }));
+    const served = await conn.read();
+    expect(served?.body).toBe("open");
+    expect(served?.head).toMatch(/access-control-allow-origin: \*/i);
+    conn.send(request(open, "", { auth: null, method: "OPTIONS", extra: "Origin: https://example.com\r\nAccess-Control-Request-Method: POST\r\n" }));
+    const preflight = await conn.read();
+    expect(preflight?.status).toBe(204);
+    expect(preflight?.head).toMatch(/access-control-allow-methods: .*POST/i);
+    // A caller that sends its token anyway: the relay serves it and keeps the token from the app.
+    conn.send(request(open, "", { auth: token }));
+    expect((await conn.read())?.body).toBe("open");
+    expect(await handed(local, `${local.emu.org}/open`)).toBe(0);
+    conn.close();
+  });
+
+  it("never hands a connection carrying another org's token to the app (an app of the public org)", async () => {
+    const publicToken = await local.emu.tokenFor("public");
+    const pub = hostOf(
+      (await local.deploy("shared", { "handler.py": "def handler(p, c):\n    return 'shared'\n" }, { organizationName: "public" }, publicToken)).publicUrls[0]!,
+    );
+    const conn = new Conn(local.emu.port);
+    for (let i = 0; i < 3; i++) {
+      conn.send(request(pub, "", { auth: token }));
+      expect((await conn.read())?.body).toBe("shared");
+    }
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await handed(local, "public/shared")).toBe(0);
+    conn.close();
+  });
+
+  it("refuses a token that expires while its connection is handed over", async () => {
+    const grant = await httpCall(local.emu.port, {
+      path: "/oidc/token",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: `grant_type=client_credentials&client_id=${local.emu.clientId}&client_secret=${local.emu.clientSecret}`,
+    });
+    const jwt = (JSON.parse(grant.body.toString()) as { access_token: string }).access_token;
+    const conn = new Conn(local.emu.port);
+    conn.send(request(host, "fresh", { auth: jwt }));
+    expect((await conn.read())?.status).toBe(200);
+    await eventually(async () => (await handed(local, app())) === 1, "the pod to take the connection");
+    await new Promise((r) => setTimeout(r, 2100)); // tokenTtlSecs: 2
+    conn.send(request(host, "stale", { auth: jwt }));
+    const answer = await conn.read();
+    expect(answer?.status).toBe(401);
+    expect(answer?.body).toContain("expired");
+    conn.close();
+  });
+
+  it("a response above the size cap is the relay's 502, and the connection stays usable", async () => {
+    const { conn } = await handedConn();
+    conn.send(request(host, "big", { auth: token }));
+    const answer = await conn.read();
+    expect(answer?.status).toBe(502);
+    expect(answer?.body).toContain("1000-byte limit");
+    conn.send(request(host, "after", { auth: token }));
+    expect(JSON.parse((await conn.read())!.body)).toMatchObject({ echo: "after" });
+    conn.close();
+  });
+
+  it("a pod that crashes on a handed connection answers 502 there; an idle handed connection goes back to the relay", async () => {
+    const { conn: idle, pid } = await handedConn();
+    const { conn: crashing } = await handedConn(2);
+    crashing.send(request(host, "die", { auth: token }));
+    const answer = await crashing.read();
+    expect(answer?.status).toBe(502);
+    expect(answer?.body).toContain("the pod exited while handling the request");
+    expect(await crashing.read()).toBeUndefined(); // closed after the error
+    // The idle connection lost nothing: its next request goes through the relay to a new pod.
+    idle.send(request(host, "still here", { auth: token }));
+    const next = JSON.parse((await idle.read())!.body) as { pid: number; echo: string };
+    expect(next.echo).toBe("still here");
+    expect(next.pid).not.toBe(pid);
+    idle.close();
+  });
+
+  it("a handler that hangs past the app timeout on a handed connection answers 504 and its pod is stopped", async () => {
+    const { conn, pid } = await handedConn();
+    conn.send(request(host, "hang", { auth: token }));
+    const answer = await conn.read();
+    expect(answer?.status).toBe(504);
+    expect(answer?.body).toContain("app timeout (1500 ms)");
+    await eventually(() => {
+      try {
+        process.kill(pid, 0);
+        return undefined;
+      } catch {
+        return true;
+      }
+    }, "the hung pod to be stopped");
+  });
+
+  it("a new version takes over a handed connection at its next request", async () => {
+    const { conn } = await handedConn();
+    conn.send(request(host, "v1", { auth: token }));
+    expect(JSON.parse((await conn.read())!.body)).toMatchObject({ v: 1 });
+    await local.client.saveDraft({
+      organizationName: local.emu.org,
+      appName: "echo",
+      code: {
+        source: {
+          case: "compile",
+          value: { runtime: { runtime: { case: "python", value: {} } }, input: { case: "sourceCode", value: Buffer.from(ECHO.replace("'v': 1", "'v': 2")) } },
+        },
+      },
+    });
+    await local.client.publishDraft({ organizationName: local.emu.org, appName: "echo" });
+    conn.send(request(host, "v2", { auth: token }));
+    expect(JSON.parse((await conn.read())!.body)).toMatchObject({ echo: "v2", v: 2 });
+    conn.close();
+  });
+});
+
+describe("connection handoff and scaling", () => {
+  let local: Local;
+
+  beforeAll(async () => {
+    local = await startLocal({ scaledownPeriodOverrideSecs: 0.4, autoscaleIntervalMs: 50 });
+  });
+  afterAll(async () => local?.stop());
+
+  it("requests on a handed connection keep the app up; once idle it scales to zero and the connection wakes a new pod", async () => {
+    const host = hostOf((await local.deploy("busy", { "handler.py": "import os\ndef handler(p, c):\n    return str(os.getpid())\n" })).publicUrls[0]!);
+    const conn = new Conn(local.emu.port);
+    const call = async () => {
+      conn.send(request(host, "", { auth: local.emu.token }));
+      return (await conn.read())!.body;
+    };
+    const pid = await call();
+    await eventually(async () => (await handed(local, `${local.emu.org}/busy`)) === 1, "the pod to take the connection");
+    // Twice the scale-down period of traffic the pool only sees through the slot table.
+    for (let i = 0; i < 8; i++) {
+      expect(await call()).toBe(pid);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    // Idle: the pod is retired, gives the connection back, and the next request wakes a new one.
+    await eventually(async () => {
+      const res = await httpCall(local.emu.port, { method: "GET", path: "/_ignite/pods" });
+      return (JSON.parse(res.body.toString()) as { pods: unknown[] }).pods.length === 0 || undefined;
+    }, "the app to scale to zero");
+    const after = await call();
+    expect(after).not.toBe(pid);
+    expect(conn.closed).toBe(false);
+    conn.close();
+  });
+
+  it("is off with connectionHandoff: false (every request stays in the relay)", async () => {
+    const off = await startLocal({ connectionHandoff: false });
+    try {
+      const host = hostOf((await off.deploy("relayed", { "handler.py": "def handler(p, c):\n    return 'ok'\n" })).publicUrls[0]!);
+      const conn = new Conn(off.emu.port);
+      for (let i = 0; i < 3; i++) {
+        conn.send(request(host, "", { auth: off.emu.token }));
+        expect((await conn.read())?.body).toBe("ok");
+      }
+      await new Promise((r) => setTimeout(r, 100));
+      expect(await handed(off, `${off.emu.org}/relayed`)).toBe(0);
+      conn.close();
+    } finally {
+      await off.stop();
+    }
+  });
+});
