@@ -105,14 +105,20 @@ def invoke(payload, execution_id):
 class Reader:
     """The bytes of one connection: an explicit buffer, so unread bytes can be handed back."""
 
-    __slots__ = ("sock", "buf")
+    __slots__ = ("sock", "buf", "handoff")
 
-    def __init__(self, sock):
+    def __init__(self, sock, handoff):
         self.sock = sock
         self.buf = bytearray()
+        self.handoff = handoff
 
     def more(self):
-        data = self.sock.recv(65536)
+        while True:
+            try:
+                data = self.sock.recv(65536)
+                break
+            except BlockingIOError:  # a handed socket is non-blocking
+                self.handoff.wait_io(True)
         if not data:
             raise EOFError
         self.buf += data
@@ -186,7 +192,8 @@ def read_body(reader, headers):
 
 def serve_connection(conn, handoff=None):
     """HTTP/1.1 with keep-alive, on a connection the emulator opened (its relay) or handed over."""
-    reader = Reader(conn)
+    reader = Reader(conn, handoff)
+    send = conn.sendall if handoff is None else handoff.send
     try:
         if handoff is None:
             conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -207,12 +214,12 @@ def serve_connection(conn, handoff=None):
                 handoff.give_back(reader)
                 return
             if parsed is None:
-                conn.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                send(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
                 return
             del reader.buf[: end + sep]
             method, _target, version, headers, _odd = parsed
             if headers.get("expect", "").lower() == "100-continue":
-                conn.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
+                send(b"HTTP/1.1 100 Continue\r\n\r\n")
             payload = read_body(reader, headers)
             if handoff is not None:
                 execution_id = new_execution_id()
@@ -234,7 +241,7 @@ def serve_connection(conn, handoff=None):
                 len(body),
                 extra,
             )
-            conn.sendall(head.encode("latin-1") + (b"" if method == b"HEAD" else body))
+            send(head.encode("latin-1") + (b"" if method == b"HEAD" else body))
             if handoff is not None:
                 handoff.done()
             if not keep_alive:
@@ -339,6 +346,8 @@ class Handoff:
         too_large = m["tooLarge"]
         self.too_large = (too_large["status"], "application/json", too_large["body"].encode("utf-8"))
         self.off = m["slot"] * SLOT_BYTES
+        self.timeout_ms = max(1000, m["timeoutMs"])
+        self.select = select
         self.requests = 0
         self.over = False
         self.pack1 = struct.Struct("<d").pack_into
@@ -363,6 +372,21 @@ class Handoff:
                     break
         self.pack1(TABLE, self.off, time.time() * 1000)
         return True
+
+    def wait_io(self, readable):
+        """Waits until the non-blocking socket can be read (or written), within the app timeout."""
+        poller = self.select.poll()
+        poller.register(self.sock.fileno(), self.select.POLLIN if readable else self.select.POLLOUT)
+        if not poller.poll(self.timeout_ms):
+            raise TimeoutError("the client stalled")
+
+    def send(self, data):
+        view = memoryview(data)
+        while view:
+            try:
+                view = view[self.sock.send(view) :]
+            except BlockingIOError:
+                self.wait_io(False)
 
     def accepts(self, parsed):
         """Whether this request is exactly what the relay authorized when it handed the connection over."""
@@ -438,9 +462,9 @@ def adopt(fd, m):
         TABLE = mmap.mmap(table_fd, 0)
         os.close(table_fd)
     sock = socket.socket(fileno=fd)
-    # A timeout keeps the descriptor non-blocking, as the emulator's copy needs it; it bounds
-    # reads and writes inside one request.
-    sock.settimeout(max(1.0, m["timeoutMs"] / 1000.0))
+    # Non-blocking, as the emulator's copy of the descriptor needs it (they share the flag);
+    # Handoff waits with poll, bounded by the app timeout inside a request.
+    sock.settimeout(0.0)
     _thread.start_new_thread(serve_connection, (sock, Handoff(sock, m)))
 
 
