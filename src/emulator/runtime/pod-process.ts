@@ -12,6 +12,7 @@ import * as fs from "node:fs";
 import * as http from "node:http";
 import * as path from "node:path";
 import type { Readable } from "node:stream";
+import { PodFailedError } from "./errors.js";
 import { PodHandoffs } from "./handoff.js";
 import { PodSockets } from "./pod-sockets.js";
 import { PYTHON_ENV_BLOCKLIST, type Interpreter } from "./python-env.js";
@@ -136,20 +137,23 @@ export class PodProcess {
   }
 
   /**
-   * Resolves once the process has exited, or after POD_EXIT_WAIT_MS. A pod that hung up
-   * mid-request is almost always dying, and its exit event can trail the closed socket:
-   * waiting for it before answering the failure means the caller's next request cannot be
-   * routed to the dead pod.
+   * The error for a request whose connection to this pod broke. A pod that hangs up
+   * mid-request is almost always dying, and its exit event can trail the closed socket, so
+   * this waits up to POD_EXIT_WAIT_MS for it: the error then says what happened, and the
+   * caller's next request cannot be routed to the dead pod.
    */
-  exitSettled(): Promise<void> {
-    if (this.exited) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, POD_EXIT_WAIT_MS);
-      this.onExit(() => {
-        clearTimeout(timer);
-        resolve();
+  async connectionLost(err: Error | undefined): Promise<PodFailedError> {
+    if (!this.exited) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, POD_EXIT_WAIT_MS);
+        this.onExit(() => {
+          clearTimeout(timer);
+          resolve();
+        });
       });
-    });
+    }
+    const why = this.exited ? "the pod exited while handling the request" : `the pod connection failed (${err?.message ?? "closed"})`;
+    return new PodFailedError(`${why}; see the app logs`, { cause: err });
   }
 
   /** Out of rotation: its handed connections come back, and it stops once nothing runs on it. */

@@ -117,12 +117,7 @@ export function callPod(lease: Lease, call: PodCall, limits: PodCallLimits): Pro
     request.on("error", (err) => {
       if (timedOut) return;
       done();
-      // The exit event may trail the reset socket, so a hang-up is reported as the crash it almost always is.
-      const code = (err as NodeJS.ErrnoException).code;
-      const hungUp = lease.pod.exited || code === "ECONNRESET" || err.message === "socket hang up";
-      const why = hungUp ? "the pod exited while handling the request" : `the pod connection failed (${err.message})`;
-      const wrapped = new PodFailedError(`${why}; see the app logs`, { cause: err });
-      void lease.pod.exitSettled().then(() => {
+      void lease.pod.connectionLost(err).then((wrapped) => {
         if (response) response.destroy(wrapped);
         else reject(wrapped);
       });

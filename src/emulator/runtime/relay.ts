@@ -382,12 +382,9 @@ class ClientConnection {
     };
     const onPodClose = (): void => {
       if (rbody?.done === false && ex.closeAfter && rframingIsClose(rbody)) return complete();
-      const code = podError?.code;
-      const hungUp = !podError || lease.pod.exited || code === "ECONNRESET" || code === "EPIPE";
-      const why = hungUp ? "the pod exited while handling the request" : `the pod connection failed (${podError?.message ?? "closed"})`;
       ex.unhook?.();
       ex.unhook = undefined;
-      void lease.pod.exitSettled().then(() => this.fail(ex, new PodFailedError(`${why}; see the app logs`, { cause: podError })));
+      void lease.pod.connectionLost(podError).then((err) => this.fail(ex, err));
     };
     const complete = (): void => {
       const reusable = !podWillClose && ex.body.done && rbody?.done === true && !ex.closeAfter;
