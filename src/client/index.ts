@@ -7,14 +7,13 @@ import { ComputeService } from "../gen/dodil/ignite/v1/compute_pb.js";
 import { ServiceAccountTokenSource, staticTokenSource, type ServiceAccount, type TokenSource } from "./auth.js";
 import { CallRunner } from "./call.js";
 import { IgniteClient } from "./client.js";
+import { parseProtocol } from "./config.js";
 import { resolveEndpoint } from "./endpoint.js";
 import { createGatewayTransport } from "./gateway-transport.js";
 import { DEFAULT_RETRY, type RetryOptions } from "./retry.js";
 
 /** How the client talks to Ignite: gRPC over HTTP/2, or the HTTP/JSON gateway over HTTP/1.1. */
 export type IgniteProtocol = "grpc" | "http";
-
-export const PROTOCOLS: readonly IgniteProtocol[] = ["grpc", "http"];
 
 export interface ClientOptions {
   /**
@@ -48,10 +47,7 @@ export interface ClientOptions {
 
 /** Creates a client. Nothing is dialled until the first call. */
 export function createIgniteClient(options: ClientOptions): IgniteClient {
-  const protocol = options.protocol ?? "grpc";
-  if (!PROTOCOLS.includes(protocol)) {
-    throw new Error(`ignite: protocol must be "grpc" or "http", got ${JSON.stringify(protocol)}`);
-  }
+  const protocol = parseProtocol("protocol", options.protocol ?? "grpc");
   const endpoint = resolveEndpoint(options.endpoint, options.insecure ?? false);
   const tokens: TokenSource | undefined =
     options.tokenSource ??

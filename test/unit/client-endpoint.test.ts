@@ -1,7 +1,7 @@
 // The endpoint/TLS decision table: TLS by default, plaintext only for loopback or insecure.
 import { describe, expect, it } from "vitest";
 import { isLoopbackHost, resolveEndpoint } from "../../src/client/endpoint.js";
-import { createIgniteClient } from "../../src/client/index.js";
+import { createIgniteClient, type IgniteProtocol } from "../../src/client/index.js";
 
 describe("resolveEndpoint decides the URL and TLS", () => {
   const table: Array<[string, boolean, string, boolean]> = [
@@ -60,6 +60,14 @@ describe("isLoopbackHost", () => {
     ["localhost.evil.com", false],
     ["0.0.0.0", false],
   ])("%s → %s", (host, expected) => expect(isLoopbackHost(host)).toBe(expected));
+});
+
+describe("createIgniteClient checks its protocol as ignite:protocol is checked", () => {
+  it("refuses anything but grpc and http, naming the option", () => {
+    expect(() => createIgniteClient({ endpoint: "http://127.0.0.1:7700", protocol: "rest" as IgniteProtocol, token: "t" })).toThrow(
+      /ignite: protocol must be "grpc" or "http", got "rest"/,
+    );
+  });
 });
 
 describe("createIgniteClient applies the TLS rule whatever the protocol", () => {
