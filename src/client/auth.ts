@@ -89,7 +89,7 @@ export interface ServiceAccountTokenSourceOptions {
 /** Client-credentials tokens, cached until shortly before `exp`, with single-flight refresh. */
 export class ServiceAccountTokenSource implements TokenSource {
   readonly refreshable = true;
-  private cached?: { token: string; refreshAt: number; organizations: string[] };
+  private cached?: { token: string; refreshAt: number };
   private inflight?: Promise<string>;
   private readonly now: () => number;
   private readonly fetchFn: typeof fetch;
@@ -108,11 +108,6 @@ export class ServiceAccountTokenSource implements TokenSource {
 
   get secrets(): readonly string[] {
     return this.cached ? [this.account.clientSecret, this.cached.token] : [this.account.clientSecret];
-  }
-
-  /** Organizations named by the current token (after the first exchange). */
-  get organizations(): readonly string[] {
-    return this.cached?.organizations ?? [];
   }
 
   async token(): Promise<string> {
@@ -185,7 +180,7 @@ export class ServiceAccountTokenSource implements TokenSource {
         : typeof body.expires_in === "number"
           ? obtainedAt + body.expires_in * 1000
           : obtainedAt + UNKNOWN_LIFETIME_MS;
-    this.cached = { token, refreshAt: refreshAtMs(obtainedAt, expiresAt), organizations: organizationsFromClaims(claims) };
+    this.cached = { token, refreshAt: refreshAtMs(obtainedAt, expiresAt) };
     return token;
   }
 }

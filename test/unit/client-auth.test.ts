@@ -60,12 +60,12 @@ describe("ServiceAccountTokenSource", () => {
     const clock = { now: 1_000_000 };
     const idp = fakeIdp(clock, 3600);
     const src = new ServiceAccountTokenSource(account, { now: () => clock.now, fetch: idp.fetchFn });
-    await src.token();
+    const token = await src.token();
     const form = new URLSearchParams(idp.bodies[0]);
     expect(form.get("grant_type")).toBe("client_credentials");
     expect(form.get("client_id")).toBe("ci-deployer");
     expect(form.get("client_secret")).toBe("very-secret-value");
-    expect(src.organizations).toEqual(["acme-corp"]);
+    expect(organizationsFromClaims(decodeJwtClaims(token))).toEqual(["acme-corp"]);
   });
 
   it("caches until shortly before exp, then refreshes", async () => {
