@@ -105,7 +105,12 @@ async function readIgnoreFile(root: string): Promise<string[]> {
 }
 
 /** Selects and hashes the files of a directory. */
-async function collectDirectory(root: string, source: string, include: string[], exclude: string[]): Promise<CodeEntry[]> {
+async function collectDirectory(
+  root: string,
+  source: string,
+  include: string[],
+  exclude: string[],
+): Promise<{ entries: CodeEntry[]; contents: Buffer[] }> {
   // Built-ins first, then the ignore file, then the program's own excludes: later rules win.
   const matcher = new IgnoreMatcher([
     ...compileIgnore(BUILTIN_EXCLUDES),
@@ -125,7 +130,7 @@ async function collectDirectory(root: string, source: string, include: string[],
     },
   });
 
-  const files: Array<{ rel: string; abs: string; size: number; mode: number }> = [];
+  const files: Array<{ rel: string; abs: string; mode: number }> = [];
   for (const rel of found) {
     if (rel === "" || rel === "." || matcher.ignores(rel)) continue;
     const abs = path.join(root, rel);
@@ -143,14 +148,23 @@ async function collectDirectory(root: string, source: string, include: string[],
       const st = await fs.stat(abs);
       // A link to a directory inside the tree: its files are collected under their real path.
       if (!st.isFile()) continue;
-      files.push({ rel, abs, size: st.size, mode: modeOf(st.mode) });
+      files.push({ rel, abs, mode: modeOf(st.mode) });
       continue;
     }
     if (!lst.isFile()) continue; // sockets, FIFOs, devices: not code
-    files.push({ rel, abs, size: lst.size, mode: modeOf(lst.mode) });
+    files.push({ rel, abs, mode: modeOf(lst.mode) });
   }
   files.sort((a, b) => comparePaths(a.rel, b.rel));
-  return mapLimit(files, 16, async (f) => ({ path: f.rel, size: f.size, sha256: await sha256File(f.abs), mode: f.mode }));
+  // Each file is read once: hashed from memory, and packed from the same bytes, so the
+  // archive holds exactly what was hashed (the archive is built in memory anyway).
+  const contents = await mapLimit(files, 16, (f) => fs.readFile(f.abs));
+  const entries = files.map((f, i) => ({
+    path: f.rel,
+    size: contents[i]!.length,
+    sha256: createHash("sha256").update(contents[i]!).digest("hex"),
+    mode: f.mode,
+  }));
+  return { entries, contents };
 }
 
 /**
@@ -187,7 +201,7 @@ export async function collectCodeSet(options: CollectOptions): Promise<CodeSet> 
   }
   if (!st.isDirectory()) throw new Error(`code ${source}: not a regular file or directory`);
 
-  const entries = await collectDirectory(root, source, include, exclude);
+  const { entries, contents } = await collectDirectory(root, source, include, exclude);
   if (entries.length === 0) {
     throw new Error(
       `code ${source}: no files selected (include ${JSON.stringify(include)}, exclude ${JSON.stringify(exclude)}, ` +
@@ -195,6 +209,6 @@ export async function collectCodeSet(options: CollectOptions): Promise<CodeSet> 
     );
   }
   set = { kind: "directory", root, source, entries, manifest: manifestOf(entries), selection: { include, exclude } };
-  const bytes = await packCodeSet(set);
+  const bytes = await packCodeSet(set, contents);
   return { ...set, codeHash: codeHashOf(bytes), ...(options.keepBytes ? { bytes } : {}) };
 }

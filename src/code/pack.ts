@@ -19,9 +19,10 @@ export function codeHashOf(bytes: Uint8Array): string {
 /**
  * The bytes to upload. For a directory: tar entries in `entries` order (already sorted),
  * regular files only, mode 0644/0755, uid/gid 0, empty uname/gname, mtime 0.
- * Throws if a file's size changed since it was collected.
+ * `contents` (aligned with `entries`) are the files' bytes when the caller already read them;
+ * otherwise each file is streamed from disk, and a size changed since collection throws.
  */
-export async function packCodeSet(set: Pick<CodeSet, "kind" | "root" | "entries">): Promise<Buffer> {
+export async function packCodeSet(set: Pick<CodeSet, "kind" | "root" | "entries">, contents?: readonly Buffer[]): Promise<Buffer> {
   if (set.kind === "file") return fs.readFile(set.root);
 
   const pack = tar.pack();
@@ -35,7 +36,7 @@ export async function packCodeSet(set: Pick<CodeSet, "kind" | "root" | "entries"
   const done = pipeline(pack, sink);
 
   try {
-    for (const entry of set.entries) {
+    for (const [i, entry] of set.entries.entries()) {
       await new Promise<void>((resolve, reject) => {
         const header: tar.Header = {
           name: entry.path,
@@ -56,6 +57,11 @@ export async function packCodeSet(set: Pick<CodeSet, "kind" | "root" | "entries"
         // The entry also emits the size mismatch as an event; without a listener it would
         // surface as an uncaught exception.
         tarEntry.on("error", changed);
+        const bytes = contents?.[i];
+        if (bytes) {
+          tarEntry.end(bytes);
+          return;
+        }
         const file = createReadStream(path.join(set.root, entry.path));
         file.on("error", reject);
         file.pipe(tarEntry);
