@@ -1,14 +1,16 @@
 #!/usr/bin/env node
 // `npm start` (after `npm run build`): deploys every example (greet, tabler, tiny) with the
 // real Pulumi CLI onto a local Ignite, prints each app's active version and public URLs, calls
-// each app through its public URL and prints the answer, then stops what it started. Everything it keeps lives in the repository and is ignored by git:
+// each app through its public URL and prints the answer, then stops what it started. Everything
+// it keeps lives in the repository (or IGNITE_MAIN_STATE_DIR) and is ignored by git:
 //   .ignite-local/   the local Ignite's data (apps, drafts, versions, dev token)
 //   .pulumi-state/   the file backend, PULUMI_HOME and the stack's config file
-// A second run changes nothing (the apps are already at their code); it ends by checking that
-// with `pulumi preview --expect-no-changes`.
+// A second run changes nothing (the apps are already at their code): it prints the platform
+// calls `pulumi up` made (reads only) and checks with `pulumi preview --expect-no-changes`.
 //
-// Environment: IGNITE_LOCAL_PORT (default 7700; 0 = any free port), PULUMI_CONFIG_PASSPHRASE
-// (default "ignite-local-dev": the dev stack's secrets are only the local Ignite's token).
+// Environment: IGNITE_LOCAL_PORT (default 7700; 0 = any free port), IGNITE_MAIN_STATE_DIR
+// (default: the repository), PULUMI_CONFIG_PASSPHRASE (default "ignite-local-dev": the dev
+// stack's secrets are only the local Ignite's token).
 "use strict";
 const { spawn } = require("node:child_process");
 const fs = require("node:fs");
@@ -17,7 +19,8 @@ const path = require("node:path");
 const root = path.resolve(__dirname, "..");
 const STACK = "local";
 const DEV_PASSPHRASE = "ignite-local-dev";
-const stateDir = path.join(root, ".pulumi-state");
+const stateRoot = path.resolve(process.env.IGNITE_MAIN_STATE_DIR || root);
+const stateDir = path.join(stateRoot, ".pulumi-state");
 const configFile = path.join(stateDir, `Pulumi.${STACK}.yaml`);
 
 function say(line) {
@@ -55,8 +58,8 @@ async function startIgnite() {
     throw new Error(`dist/ is missing or stale; run \`npm run build\` first (${err.message})`);
   }
   const port = Number(process.env.IGNITE_LOCAL_PORT ?? 7700);
-  const ignite = await emulator.startEmulator({ port, dataDir: path.join(root, ".ignite-local") });
-  say(`local Ignite: grpc ${ignite.grpcEndpoint}, org ${ignite.org}, data ${path.relative(root, ignite.dataDir)}/`);
+  const ignite = await emulator.startEmulator({ port, dataDir: path.join(stateRoot, ".ignite-local") });
+  say(`local Ignite: grpc ${ignite.grpcEndpoint}, org ${ignite.org}, data ${path.relative(root, ignite.dataDir) || "."}/`);
   return ignite;
 }
 
@@ -159,7 +162,11 @@ async function main() {
     await pulumi(["config", "set", ...cfg, "--secret", "ignite:token"], { input: ignite.token });
 
     say("pulumi up");
+    await fetch(`${ignite.httpUrl}/_ignite/calls/reset`, { method: "POST" });
     await pulumi(["up", "--yes", ...cfg]);
+    const { calls } = await (await fetch(`${ignite.httpUrl}/_ignite/calls`)).json();
+    const listed = Object.entries(calls).map(([method, n]) => `${method} ${n}`);
+    say(`platform calls made by pulumi up: ${listed.join(", ") || "none"}`);
     const { out } = await pulumi(["stack", "output", "--json", "--stack", STACK], { capture: true });
     const apps = JSON.parse(out).apps ?? {};
     for (const [name, app] of Object.entries(apps)) {

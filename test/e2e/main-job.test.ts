@@ -1,0 +1,87 @@
+// The main job as a newcomer runs it (`npm start` = scripts/main.js, on the repository's own
+// examples through the root Pulumi.yaml), twice: the first run deploys and calls every app,
+// the second changes nothing on the platform. Its state goes to a temp dir
+// (IGNITE_MAIN_STATE_DIR) and the local Ignite to a free port (the same one for both runs: the
+// public URLs in the stack's outputs name it), so a developer's own .ignite-local/ and
+// .pulumi-state/ and port 7700 are untouched.
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as net from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildOnce, repo } from "./harness";
+
+const MUTATING = ["CreateApp", "UpdateAppConfig", "SaveDraft", "CompileDraft", "PublishDraft", "RollbackApp", "DeleteApp"];
+
+let stateDir: string;
+let port: number;
+const strayStackFile = path.join(repo, "Pulumi.local.yaml");
+let strayBefore = false;
+
+function mainJob(): Promise<{ code: number; out: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(repo, "scripts", "main.js")], {
+      cwd: repo,
+      env: { ...process.env, IGNITE_LOCAL_PORT: String(port), IGNITE_MAIN_STATE_DIR: stateDir },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (out += d.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code: code ?? -1, out }));
+  });
+}
+
+/** The methods in main.js's "platform calls made by pulumi up: GetApp 3, …" line. */
+function upCalls(out: string): string[] {
+  const line = /platform calls made by pulumi up: (.*)/.exec(out)?.[1];
+  if (line === undefined) throw new Error(`no platform-calls line in:\n${out}`);
+  return line === "none" ? [] : line.split(", ").map((entry) => entry.split(" ")[0]!);
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port: p } = server.address() as net.AddressInfo;
+      server.close(() => resolve(p));
+    });
+  });
+}
+
+beforeAll(async () => {
+  buildOnce();
+  port = await freePort();
+  stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "ignite-main-job-"));
+  strayBefore = fs.existsSync(strayStackFile);
+});
+afterAll(() => {
+  if (stateDir) fs.rmSync(stateDir, { recursive: true, force: true });
+});
+
+describe("npm start (scripts/main.js)", () => {
+  it("deploys the examples, prints their versions and URLs, and calls them through their public URLs", async () => {
+    const { code, out } = await mainJob();
+    expect(code, out).toBe(0);
+    expect(out).toMatch(/\[main\] greet: acme-corp\/greet version 1 http:\/\/greet-acme-corp\.ignite\.localhost:\d+/);
+    expect(upCalls(out)).toEqual(expect.arrayContaining(["CreateApp", "SaveDraft", "PublishDraft"]));
+    expect(out).toContain("Hello, Ada");
+    expect(out).toMatch(/\[main\] {3}ada +1/); // tabler's table, rendered by tabulate in dedicated mode
+    expect(out).toContain("tiny: a compiled (Rust) app");
+    expect(out).toContain("[main] done");
+    // The repository is left as it was: `stack init` writes a stack file there, which is dropped.
+    expect(fs.existsSync(strayStackFile)).toBe(strayBefore);
+  }, 600_000);
+
+  it("a second run changes nothing: no mutating platform call, every resource unchanged", async () => {
+    const { code, out } = await mainJob();
+    expect(code, out).toBe(0);
+    expect(upCalls(out).filter((m) => MUTATING.includes(m))).toEqual([]);
+    expect(out).toMatch(/\d+ unchanged/);
+    expect(out).not.toMatch(/\d+ (created|updated|replaced|deleted)/);
+    expect(out).toContain("Hello, Ada");
+  }, 600_000);
+});
