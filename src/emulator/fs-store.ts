@@ -51,6 +51,11 @@ export class FileStore implements Store {
 
   // ---- apps ------------------------------------------------------------------------------
 
+  async listOrgs(): Promise<string[]> {
+    const entries = await fs.readdir(this.appsDir, { withFileTypes: true });
+    return entries.filter((e) => e.isDirectory() && !e.name.startsWith(".")).map((e) => e.name).sort();
+  }
+
   async listApps(org: string): Promise<AppMeta[]> {
     let names: string[];
     try {

@@ -33,6 +33,8 @@ export interface Store {
   /** Absolute path of the data directory. */
   readonly dataDir: string;
 
+  /** Organizations that have apps. */
+  listOrgs(): Promise<string[]>;
   listApps(org: string): Promise<AppMeta[]>;
   getApp(appId: string): Promise<AppMeta | undefined>;
   putApp(app: AppMeta): Promise<void>;

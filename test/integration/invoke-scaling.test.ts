@@ -7,7 +7,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ScaleMetric } from "../../src/gen/dodil/ignite/v1/compute_pb";
-import { alive, eventually, startLocal, type Local } from "./invoke-support";
+import { alive, eventually, httpCall, startLocal, type Local } from "./invoke-support";
 
 let local: Local;
 const ORG = "acme-corp";
@@ -69,6 +69,31 @@ describe("scale-down and reserved capacity", () => {
     const woken = await call("idle");
     expect(woken.metrics.coldStartMs).toBeGreaterThan(0n);
     expect(woken.pid).not.toBe(idleAgain.pid);
+  });
+});
+
+describe("reserved capacity across a restart", () => {
+  it("the local Ignite started again on the same data warms reserved pods before any request", async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "ignite-reserved-restart-"));
+    const pods = async (l: Local) =>
+      (JSON.parse((await httpCall(l.emu.port, { method: "GET", path: "/_ignite/pods" })).body.toString()) as { pods: Array<{ app: string; pid: number }> }).pods;
+    try {
+      const first = await startLocal({}, { dataDir });
+      await first.deploy("kept-warm", { "handler.py": PID_HANDLER }, { scaling: { reservedCapacity: 1 } });
+      const before = await eventually(async () => (await pods(first)).find((p) => p.app === `${ORG}/kept-warm`), "the reserved pod");
+      await first.emu.stop();
+      expect(alive(before.pid)).toBe(false);
+
+      const second = await startLocal({}, { dataDir });
+      try {
+        const after = await eventually(async () => (await pods(second)).find((p) => p.app === `${ORG}/kept-warm`), "the reserved pod after the restart");
+        expect(after.pid).not.toBe(before.pid);
+      } finally {
+        await second.emu.stop();
+      }
+    } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -32,6 +32,16 @@ export class Runtime {
     this.timer.unref();
     // Resolve the interpreter now so the first cold start does not pay for it.
     this.envs.baseExecutable().catch((err: unknown) => log(`runtime: ${String(err)}`));
+    this.warmReserved().catch((err: unknown) => log(`runtime: starting reserved pods: ${String(err)}`));
+  }
+
+  /** After a start on existing data, apps with reserved capacity get their warm pods again. */
+  private async warmReserved(): Promise<void> {
+    for (const org of await this.store.listOrgs()) {
+      for (const app of await this.store.listApps(org)) {
+        if (!this.stopped && app.activeVersion > 0 && (app.scaling?.reservedCapacity ?? 0) > 0) await this.appChanged(app.appId);
+      }
+    }
   }
 
   /** The pool of a runnable app; throws AppNotFound / NotRunnable. */
