@@ -256,6 +256,27 @@ describe("connection handoff", () => {
     }, "the hung pod to be stopped");
   });
 
+  it("keeps every answer right and in order with many connections handed, given back and handed again at once", async () => {
+    const connections = 16;
+    const rounds = 30;
+    const work = Array.from({ length: connections }, async (_, c) => {
+      const conn = new Conn(local.emu.port);
+      for (let r = 0; r < rounds; r++) {
+        // Every 7th request carries a bad token: given back, 401 from the relay, handed again later.
+        const bad = (c + r) % 7 === 0;
+        const pipelined = r % 5 === 0 ? 2 : 1;
+        for (let p = 0; p < pipelined; p++) conn.send(request(host, `${c}:${r}:${p}`, { auth: bad ? "bad" : token }));
+        for (let p = 0; p < pipelined; p++) {
+          const answer = await conn.read();
+          if (bad) expect(answer?.status).toBe(401);
+          else expect(JSON.parse(answer!.body)).toMatchObject({ echo: `${c}:${r}:${p}` });
+        }
+      }
+      conn.close();
+    });
+    await Promise.all(work);
+  });
+
   it("a new version takes over a handed connection at its next request", async () => {
     const { conn } = await handedConn();
     conn.send(request(host, "v1", { auth: token }));
@@ -308,6 +329,18 @@ describe("connection handoff and scaling", () => {
     expect(after).not.toBe(pid);
     expect(conn.closed).toBe(false);
     conn.close();
+  });
+
+  it("stopping the local Ignite with connections handed over (and more queued behind them) finishes and closes them", async () => {
+    const mine = await startLocal();
+    const host = hostOf((await mine.deploy("held", { "handler.py": "def handler(p, c):\n    return 'held'\n" })).publicUrls[0]!);
+    // Opened together, so Node queues handles behind unacknowledged ones.
+    const conns = Array.from({ length: 8 }, () => new Conn(mine.emu.port));
+    for (const conn of conns) conn.send(request(host, "", { auth: mine.emu.token }));
+    for (const conn of conns) expect((await conn.read())?.body).toBe("held");
+    await eventually(async () => (await handed(mine, `${mine.emu.org}/held`)) === conns.length, "the pod to hold every connection");
+    await mine.stop();
+    for (const conn of conns) expect(await conn.read()).toBeUndefined(); // closed, with nothing more
   });
 
   it("is off with connectionHandoff: false (every request stays in the relay)", async () => {

@@ -140,24 +140,17 @@ export class PodHandoffs {
     this.limits = limits;
     park(socket);
     const message = { t: "conn", id, slot, slots: table.file, ...guard, ...limits };
-    // A socket accepted by a net.Server would be registered with the server as shared with a
-    // worker (cluster's bookkeeping, whose close protocol a Python pod does not speak); the
-    // emulator tracks the connection itself, so it is sent as a plain socket.
-    const owner = socket as net.Socket & { server: unknown };
-    const server = owner.server;
-    owner.server = null;
+    this.handed.set(id, { socket, slot, end, counted: 0 });
     try {
       this.child.send(message, socket, { keepOpen: true }, (err) => {
         if (err) this.settle(id)?.end.back(EMPTY); // never reached the pod
       });
     } catch {
+      this.handed.delete(id);
       unpark(socket);
       this.freeSlots.push(slot);
       return false;
-    } finally {
-      owner.server = server;
     }
-    this.handed.set(id, { socket, slot, end, counted: 0 });
     this.watchdog ??= setInterval(() => this.checkTimeouts(), Math.min(250, Math.max(10, Math.floor(limits.timeoutMs / 10))));
     this.watchdog.unref();
     return true;
@@ -314,8 +307,22 @@ interface HandleSocket {
   _handle: { reading: boolean; readStop(): number; readStart(): number } | null;
 }
 
+const PARKED_SERVER = Symbol("parkedServer");
+
+interface ServerSocket {
+  server: unknown;
+  [PARKED_SERVER]?: unknown;
+}
+
 function park(socket: net.Socket): void {
-  const s = socket as unknown as HandleSocket;
+  const s = socket as unknown as HandleSocket & ServerSocket;
+  // A socket accepted by a net.Server and sent to a child is registered with that server as
+  // shared with a worker (cluster's bookkeeping): server.close() would then wait for the
+  // child to confirm over a protocol a Python pod does not speak. The emulator tracks the
+  // connection itself, so `server` is hidden while it is parked (Node may send the socket
+  // later, once the pod acknowledged the previous one).
+  s[PARKED_SERVER] = s.server;
+  s.server = null;
   socket.pause();
   s._read = () => undefined;
   if (s._handle) {
@@ -325,9 +332,11 @@ function park(socket: net.Socket): void {
 }
 
 function unpark(socket: net.Socket): void {
-  const s = socket as unknown as Partial<HandleSocket>;
+  const s = socket as unknown as Partial<HandleSocket> & ServerSocket;
   if (!Object.prototype.hasOwnProperty.call(s, "_read")) return; // not parked
   delete s._read;
+  s.server = s[PARKED_SERVER];
+  delete s[PARKED_SERVER];
   if (s._handle && !socket.destroyed) {
     s._handle.reading = true;
     s._handle.readStart();
