@@ -135,17 +135,63 @@ describe("connection handoff", () => {
     await eventually(async () => (await handed(local, app())) === 0, "the closed connection to be released");
   });
 
-  it("gives back a request with a bad or foreign token: the relay answers 401/403, then the pod takes over again", async () => {
+  it("gives back a request with a bad or foreign token: the relay answers 401/403 and keeps the connection from then on", async () => {
     const { conn } = await handedConn();
     conn.send(request(host, "x", { auth: "not-a-token" }));
     expect((await conn.read())?.status).toBe(401);
     const otherOrg = await local.emu.tokenFor("other-org");
     conn.send(request(host, "x", { auth: otherOrg }));
     expect((await conn.read())?.status).toBe(403);
+    // A connection that carried other credentials is not shown to an app again.
     conn.send(request(host, "again", { auth: token }));
     expect(JSON.parse((await conn.read())!.body)).toMatchObject({ echo: "again" });
-    await eventually(async () => (await handed(local, app())) === 1, "the pod to take the connection again");
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await handed(local, app())).toBe(0);
     conn.close();
+  });
+
+  it("does not hand over a connection whose app changed while its request ran (allow_unauthenticated switched off)", async () => {
+    const name = "was-open";
+    const open = hostOf(
+      (
+        await local.deploy(
+          name,
+          { "handler.py": "import time\ndef handler(p, c):\n    time.sleep(0.4)\n    return 'slow'\n" },
+          { allowUnauthenticated: true },
+        )
+      ).publicUrls[0]!,
+    );
+    const conn = new Conn(local.emu.port);
+    conn.send(request(open, "", { auth: null }));
+    await new Promise((r) => setTimeout(r, 100)); // the request is running
+    await local.client.updateAppConfig({ organizationName: local.emu.org, appName: name, allowUnauthenticated: false, updateMask: { paths: ["allow_unauthenticated"] } });
+    expect((await conn.read())?.body).toBe("slow");
+    conn.send(request(open, "", { auth: null }));
+    expect((await conn.read())?.status).toBe(401);
+    expect(await handed(local, `${local.emu.org}/${name}`)).toBe(0);
+    conn.close();
+  });
+
+  it("a slowly sent head, or a stray CRLF left idle past the app timeout, does not count against the app timeout", async () => {
+    const { conn, pid } = await handedConn();
+    const whole = request(host, "trickled", { auth: token });
+    for (let i = 0; i < 4; i++) {
+      conn.send(whole.slice((i * whole.length) / 4, ((i + 1) * whole.length) / 4));
+      await new Promise((r) => setTimeout(r, 500)); // 2 s in all, past the 1.5 s app timeout
+    }
+    expect(JSON.parse((await conn.read())!.body)).toMatchObject({ echo: "trickled", pid });
+    conn.send("\r\n");
+    await new Promise((r) => setTimeout(r, 1800));
+    conn.send(request(host, "after the pause", { auth: token }));
+    expect(JSON.parse((await conn.read())!.body)).toMatchObject({ echo: "after the pause", pid });
+  });
+
+  it("honours Connection: close among other connection options on a handed connection", async () => {
+    const { conn } = await handedConn();
+    conn.send(request(host, "last", { auth: token, extra: "Connection: keep-alive, close\r\n" }));
+    const answer = await conn.read();
+    expect(answer?.head).toMatch(/connection: close/i);
+    expect(await conn.read()).toBeUndefined();
   });
 
   it("gives back a request for another app's host: that app answers on the same connection", async () => {

@@ -9,18 +9,22 @@
  * socket and reads nothing from it while the pod holds it, so it can always take the
  * connection back: when the pod gives it back at a request boundary (a request the relay did
  * not authorize in this exact form, or a drain), and when the pod dies. What the pod is doing
- * is in a slot table both processes map, one 32-byte slot per connection, four little-endian
- * doubles: [busy since (epoch ms, 0 when idle), responding (0/1), requests served, last
- * request done (epoch ms)]. The pod writes "busy" before it reads a request's first byte, so
- * after a pod died an idle slot means no byte of the connection was lost and it can simply go
- * back to the relay; a busy one gets the error the relay would answer (502, or 504 when the
- * watchdog killed the pod for the app timeout), unless the response had started.
+ * is in a slot table both processes map (a file created and unlinked at once, inherited by
+ * the pod as fd 5), one 40-byte slot per connection, five little-endian doubles:
+ * [pending (epoch ms since the pod holds bytes of a request, 0 when none), started (epoch ms
+ * since the request head was accepted, 0 when none), responding (0/1), requests served, last
+ * request done (epoch ms)]. The pod marks "pending" before it reads a request's first byte,
+ * so after a pod died a slot without it means no byte of the connection was lost and it can
+ * simply go back to the relay; any other gets the error the relay would answer (502, or 504
+ * when the watchdog killed the pod for the app timeout, which counts from "started"), unless
+ * the response had started.
  *
  * No message crosses the channel per request: the pool reads the table on its ticks
  * (in-flight requests, request rate, last activity) and a watchdog reads it while
  * connections are handed over.
  */
 import type { ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import type * as net from "node:net";
 import * as os from "node:os";
@@ -46,10 +50,16 @@ export interface HandoffLimits {
   tooLarge: { status: number; body: string };
 }
 
+/**
+ * Why the pod gave a connection back: "credentials" (another host or token, or an expired
+ * one), "preflight", "malformed" (the relay answers 400/431), "drain" (recalled), "error".
+ */
+export type GiveBackReason = "credentials" | "preflight" | "malformed" | "drain" | "error";
+
 /** What becomes of a handed connection; exactly one is called. */
 export interface HandoffEnd {
   /** Given back at a request boundary; `unread` holds bytes the pod read and did not serve. */
-  back(unread: Buffer): void;
+  back(unread: Buffer, why: GiveBackReason): void;
   /** The pod closed it (client gone, Connection: close, idle timeout). */
   closed(): void;
   /** The pod died with a request in progress; `responding`: its response had started. */
@@ -66,7 +76,9 @@ export interface HandoffSample {
   lastDoneAt: number;
 }
 
-const SLOT_BYTES = 32;
+const SLOT_BYTES = 40;
+/** Timestamps outside [now - this, now + this] are torn reads, not times (the pod writes doubles byte by byte). */
+const SANE_WINDOW_MS = 7 * 24 * 3600 * 1000;
 /** Connections one pod holds at most; past it the relay keeps serving. */
 export const MAX_HANDED_CONNECTIONS = 256;
 const EMPTY = Buffer.alloc(0);
@@ -81,13 +93,16 @@ interface Handed {
 }
 
 interface Slot {
-  since: number;
+  /** The pod holds bytes of a request. */
+  pending: boolean;
+  /** When the request's head was accepted, or 0. */
+  started: number;
   responding: boolean;
   requests: number;
   lastDoneAt: number;
 }
 
-/** Where slot tables live: shared memory when the machine has it. */
+/** Where slot tables are created (and unlinked at once): shared memory when the machine has it. */
 function tableDir(): string {
   try {
     fs.accessSync("/dev/shm", fs.constants.W_OK);
@@ -97,9 +112,21 @@ function tableDir(): string {
   }
 }
 
+/**
+ * A pod's slot table: an anonymous shared file, passed to the pod as an inherited
+ * descriptor. Unlinked as soon as it is created, so it never outlives the two processes.
+ */
+export function createSlotTable(): number {
+  const file = path.join(tableDir(), `ignite-${process.pid}-${randomBytes(8).toString("hex")}.slots`);
+  const fd = fs.openSync(file, "wx+", 0o600);
+  fs.unlinkSync(file);
+  fs.ftruncateSync(fd, SLOT_BYTES * MAX_HANDED_CONNECTIONS);
+  return fd;
+}
+
 export class PodHandoffs {
   private readonly handed = new Map<number, Handed>();
-  private table: { file: string; fd: number } | undefined;
+  private tableOpen = true;
   private readonly freeSlots: number[] = [];
   private slotsUsed = 0;
   private nextId = 1;
@@ -116,6 +143,8 @@ export class PodHandoffs {
 
   constructor(
     private readonly child: ChildProcess,
+    /** The slot table (createSlotTable), which the pod inherited. */
+    private readonly tableFd: number,
     private readonly hooks: { podName: string; kill(): void; emptied(): void; log(line: string): void },
   ) {
     child.on("message", (m: unknown) => this.onMessage(m));
@@ -133,17 +162,16 @@ export class PodHandoffs {
   hand(socket: net.Socket, guard: HandoffGuard, limits: HandoffLimits, end: HandoffEnd): boolean {
     if (this.gone || !this.child.connected || this.handed.size >= MAX_HANDED_CONNECTIONS) return false;
     if (socket.readableLength > 0 || !socket.writable) return false;
-    const table = this.openTable();
     const slot = this.freeSlots.pop() ?? this.slotsUsed++;
-    fs.writeSync(table.fd, Buffer.alloc(SLOT_BYTES), 0, SLOT_BYTES, slot * SLOT_BYTES);
+    fs.writeSync(this.tableFd, Buffer.alloc(SLOT_BYTES), 0, SLOT_BYTES, slot * SLOT_BYTES);
     const id = this.nextId++;
     this.limits = limits;
     park(socket);
-    const message = { t: "conn", id, slot, slots: table.file, ...guard, ...limits };
+    const message = { t: "conn", id, slot, ...guard, ...limits };
     this.handed.set(id, { socket, slot, end, counted: 0 });
     try {
       this.child.send(message, socket, { keepOpen: true }, (err) => {
-        if (err) this.settle(id)?.end.back(EMPTY); // never reached the pod
+        if (err) this.settle(id)?.end.back(EMPTY, "error"); // never reached the pod
       });
     } catch {
       this.handed.delete(id);
@@ -183,7 +211,7 @@ export class PodHandoffs {
       const slots = this.readTable();
       for (const h of this.handed.values()) {
         const s = slots[h.slot]!;
-        if (s.since > 0) busy++;
+        if (s.started > 0) busy++;
         completed += Math.max(0, s.requests - h.counted);
         h.counted = s.requests;
         lastDoneAt = Math.max(lastDoneAt, s.lastDoneAt);
@@ -205,7 +233,7 @@ export class PodHandoffs {
       this.handed.delete(id);
       const s = slots[h.slot]!;
       unpark(h.socket);
-      if (!(s.since > 0)) h.end.back(EMPTY);
+      if (!s.pending && !(s.started > 0)) h.end.back(EMPTY, "error");
       else if (this.overdue.has(id)) {
         h.end.lost(
           new InvocationTimeoutError(`the handler did not answer within the app timeout (${timeoutMs} ms); its pod was stopped`),
@@ -213,18 +241,17 @@ export class PodHandoffs {
         );
       } else h.end.lost(new PodFailedError("the pod exited while handling the request; see the app logs"), s.responding);
     }
-    if (this.table) {
-      fs.closeSync(this.table.fd);
-      fs.rmSync(this.table.file, { force: true });
-      this.table = undefined;
+    if (this.tableOpen) {
+      this.tableOpen = false;
+      fs.closeSync(this.tableFd);
     }
   }
 
   private onMessage(m: unknown): void {
-    const msg = m as { t?: string; id?: number; seq?: number; unread?: string };
+    const msg = m as { t?: string; id?: number; seq?: number; unread?: string; why?: GiveBackReason };
     if (msg.t === "drained" && typeof msg.seq === "number") this.drains.get(msg.seq)?.();
     if (typeof msg.id !== "number") return;
-    if (msg.t === "back") this.settle(msg.id, true)?.end.back(msg.unread ? Buffer.from(msg.unread, "base64") : EMPTY);
+    if (msg.t === "back") this.settle(msg.id, true)?.end.back(msg.unread ? Buffer.from(msg.unread, "base64") : EMPTY, msg.why ?? "error");
     else if (msg.t === "closed") this.settle(msg.id, true)?.end.closed();
   }
 
@@ -233,7 +260,7 @@ export class PodHandoffs {
     const h = this.handed.get(id);
     if (!h) return undefined;
     this.handed.delete(id);
-    if (count && this.table) {
+    if (count && this.tableOpen) {
       const s = this.readTable()[h.slot]!;
       this.completedUncounted += Math.max(0, s.requests - h.counted);
       this.lastDoneAt = Math.max(this.lastDoneAt, s.lastDoneAt);
@@ -254,8 +281,8 @@ export class PodHandoffs {
     const now = Date.now();
     const slots = this.readTable();
     for (const [id, h] of this.handed) {
-      const since = slots[h.slot]!.since;
-      if (since > 0 && now - since >= timeoutMs) this.overdue.add(id);
+      const started = slots[h.slot]!.started;
+      if (started > 0 && now - started >= timeoutMs) this.overdue.add(id);
     }
     if (this.overdue.size > 0) {
       this.hooks.log(`runtime: ${this.hooks.podName}: a request on a handed-over connection passed the app timeout; stopping the pod`);
@@ -269,26 +296,20 @@ export class PodHandoffs {
     this.watchdog = undefined;
   }
 
-  private openTable(): { file: string; fd: number } {
-    if (!this.table) {
-      const file = path.join(tableDir(), `ignite-${process.pid}-${this.hooks.podName}-${Date.now().toString(36)}.slots`);
-      const fd = fs.openSync(file, "w+", 0o600);
-      fs.ftruncateSync(fd, SLOT_BYTES * MAX_HANDED_CONNECTIONS);
-      this.table = { file, fd };
-    }
-    return this.table;
-  }
-
   private readTable(): Slot[] {
     const bytes = Buffer.alloc(this.slotsUsed * SLOT_BYTES);
-    if (this.table && bytes.length > 0) fs.readSync(this.table.fd, bytes, 0, bytes.length, 0);
+    if (this.tableOpen && bytes.length > 0) fs.readSync(this.tableFd, bytes, 0, bytes.length, 0);
+    const now = Date.now();
+    const time = (v: number): number => (Math.abs(v - now) <= SANE_WINDOW_MS ? v : 0);
     const slots: Slot[] = [];
     for (let off = 0; off < bytes.length; off += SLOT_BYTES) {
       slots.push({
-        since: bytes.readDoubleLE(off),
-        responding: bytes.readDoubleLE(off + 8) > 0,
-        requests: bytes.readDoubleLE(off + 16),
-        lastDoneAt: bytes.readDoubleLE(off + 24),
+        // Any non-zero pattern counts as pending: a torn write still means bytes may be held.
+        pending: bytes.readDoubleLE(off) !== 0,
+        started: time(bytes.readDoubleLE(off + 8)),
+        responding: bytes.readDoubleLE(off + 16) > 0,
+        requests: bytes.readDoubleLE(off + 24),
+        lastDoneAt: time(bytes.readDoubleLE(off + 32)),
       });
     }
     return slots;

@@ -5,7 +5,8 @@
  * The pod reports its port on fd 3 once the handler is imported; its stdout/stderr go to
  * the app's log; its stdin is a pipe it watches, so a pod never outlives the emulator even
  * when the emulator is killed without cleanup; fd 4 is Node's IPC channel, over which the
- * relay hands client connections to the pod (handoff.ts).
+ * relay hands client connections to the pod, and fd 5 the slot table that says what the pod
+ * does with them (handoff.ts).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
@@ -13,7 +14,7 @@ import * as http from "node:http";
 import * as path from "node:path";
 import type { Readable } from "node:stream";
 import { PodFailedError } from "./errors.js";
-import { PodHandoffs } from "./handoff.js";
+import { createSlotTable, PodHandoffs } from "./handoff.js";
 import { PodSockets } from "./pod-sockets.js";
 import { PYTHON_ENV_BLOCKLIST, type Interpreter } from "./python-env.js";
 
@@ -66,20 +67,22 @@ export class PodProcess {
 
   private constructor(spec: PodSpec) {
     this.name = `pod-${nextPodNumber++}`;
+    const slots = createSlotTable();
     const env: Record<string, string | undefined> = { ...process.env, ...spec.env };
     for (const name of PYTHON_ENV_BLOCKLIST) delete env[name];
     env.IGNITE_FUNCTION_ID = spec.functionId;
     env.IGNITE_ORGANIZATION_ID = spec.organizationId;
     env.IGNITE_READY_FD = "3";
+    env.IGNITE_SLOTS_FD = "5";
     env.PYTHONUNBUFFERED = "1";
     env.PYTHONDONTWRITEBYTECODE = "1";
     this.child = spawn(spec.interpreter.executable, [...spec.interpreter.flags, podScriptPath()], {
       cwd: spec.treeDir,
       env,
-      stdio: ["pipe", "pipe", "pipe", "pipe", "ipc"],
+      stdio: ["pipe", "pipe", "pipe", "pipe", "ipc", slots],
     });
     this.child.channel?.unref();
-    this.handoffs = new PodHandoffs(this.child, {
+    this.handoffs = new PodHandoffs(this.child, slots, {
       podName: this.name,
       kill: () => this.kill(),
       emptied: () => this.killIfDrained(),
@@ -97,6 +100,7 @@ export class PodProcess {
     });
     this.child.on("error", () => {
       this.exited = true;
+      this.handoffs.podExited();
       for (const l of this.exitListeners.splice(0)) l();
     });
   }

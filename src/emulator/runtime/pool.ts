@@ -65,6 +65,11 @@ export class AppPool {
   private lastActivityAt = Date.now();
   private belowSince: number | undefined;
   private stopped = false;
+  /**
+   * Bumped by every update(): the relay hands a connection over only if the app did not
+   * change since it authorized the request (a guard made before a change must not outlive it).
+   */
+  generation = 0;
 
   constructor(
     private target: PoolTarget,
@@ -89,6 +94,7 @@ export class AppPool {
    * every pod has recalled its handed connections, so no later request reaches the old state.
    */
   update(target: PoolTarget): Promise<void> {
+    this.generation++;
     const versionChanged = target.version !== this.target.version || target.treeDir !== this.target.treeDir;
     this.target = target;
     if (versionChanged) {
@@ -137,7 +143,7 @@ export class AppPool {
     const { options } = this.ctx;
     // Requests on connections handed to pods never pass through the pool: their slots say.
     let handedBusy = 0;
-    for (const pod of this.pods) {
+    for (const pod of this.processes) { // retiring pods too: their handed requests still count
       const sample = pod.handoffs.sample();
       handedBusy += sample.busy;
       for (let i = 0; i < sample.completed; i++) this.arrivals.push(now);

@@ -112,8 +112,10 @@ interface Exchange {
   aborted: boolean;
   lease?: Lease;
   pod?: net.Socket;
-  /** What was authorized, for a handoff after this exchange. */
+  /** What was authorized, for a handoff after this exchange, and the app's state it was authorized against. */
   guard?: HandoffGuard;
+  pool?: AppPool;
+  poolGeneration?: number;
   /** The pod answered and the connection is reusable: it may take the connection over. */
   handTo?: PodProcess;
   /** Detaches the pod-side listeners and timer. */
@@ -126,6 +128,12 @@ class ClientConnection {
   private released = false;
   /** A pod holds the connection (handoff.ts); nothing is read here meanwhile. */
   private parked = false;
+  /**
+   * Once a pod gave the connection back for a request with other credentials (host or
+   * token), it stays here: a pod reads a request before it can refuse it, so a client that
+   * mixes callers on one connection must not show them to an app more than once.
+   */
+  private mixedCredentials = false;
 
   constructor(
     private readonly socket: net.Socket,
@@ -185,7 +193,7 @@ class ClientConnection {
   /** Starts the next request in `buf`, if its head is complete; `after` is the exchange just finished. */
   private next(after?: Exchange): void {
     if (this.exchange || this.socket.destroyed || this.released || this.parked) return;
-    if (this.buf.length === 0 && after?.handTo && after.guard && this.handOff(after.handTo, after.guard)) return;
+    if (this.buf.length === 0 && after && this.mayHandOff(after) && this.handOff(after.handTo!, after.guard!)) return;
     if (this.socket.isPaused()) this.socket.resume();
     if (this.buf.length === 0) {
       this.socket.setTimeout(IDLE_TIMEOUT_MS);
@@ -257,6 +265,8 @@ class ClientConnection {
       // token of the app's own org may reach it (the relay never forwards the header), so a
       // caller's token never reaches another org's code (an app of the public org, say).
       if (route.open ? headerValue(ex.head, "authorization") === undefined : caller?.org === route.org) {
+        ex.pool = route.pool;
+        ex.poolGeneration = route.pool.generation;
         ex.guard = {
           host: hostOf(ex.head),
           authorization: route.open ? null : (headerValue(ex.head, "authorization") ?? ""),
@@ -484,14 +494,26 @@ class ClientConnection {
     this.next(ex);
   }
 
+  /** A served exchange whose connection may go to its pod: nothing about the app changed since it was authorized. */
+  private mayHandOff(ex: Exchange): boolean {
+    return (
+      ex.handTo !== undefined &&
+      ex.guard !== undefined &&
+      !this.mixedCredentials &&
+      !ex.handTo.retired &&
+      ex.pool?.generation === ex.poolGeneration
+    );
+  }
+
   /** Gives the idle connection to `pod` (true), which serves it until it gives it back or closes it. */
   private handOff(pod: PodProcess, guard: HandoffGuard): boolean {
     const { timeoutMs, maxResponseBytes } = this.deps.limits;
     const limits = { timeoutMs, maxResponseBytes, tooLarge: this.deps.errorResponse(tooLarge(maxResponseBytes)) };
     this.socket.setTimeout(0);
     this.parked = pod.handoffs.hand(this.socket, guard, limits, {
-      back: (unread) => {
+      back: (unread, why) => {
         this.parked = false;
+        if (why === "credentials") this.mixedCredentials = true;
         this.buf = unread;
         this.next();
       },

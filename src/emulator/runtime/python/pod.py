@@ -168,10 +168,12 @@ def parse_head(raw):
             odd = True  # obsolete line folding
             continue
         name, _, value = h.decode("latin-1").partition(":")
-        name = name.strip().lower()
+        if name != name.strip(" \t"):
+            odd = True  # whitespace before the colon
+        name = name.strip(" \t\r").lower()
         if name in headers:
             odd = True
-        headers[name] = value.strip()
+        headers[name] = value.strip(" \t\r")
     return parts[0], parts[1], parts[2], headers, odd
 
 
@@ -179,7 +181,10 @@ def read_body(reader, headers):
     if "chunked" in headers.get("transfer-encoding", "").lower():
         parts = []
         while True:
-            size = int(reader.line().split(b";", 1)[0].strip() or b"0", 16)
+            digits = reader.line().split(b";", 1)[0].strip(b" \t\r\n")
+            if not digits or digits.strip(b"0123456789abcdefABCDEF"):
+                raise ValueError("bad chunk size")
+            size = int(digits, 16)
             if size == 0:
                 while reader.line() not in (b"\r\n", b"\n"):
                     pass  # trailers of the request: ignored
@@ -202,17 +207,23 @@ def serve_connection(conn, handoff=None):
                 return
             while reader.buf[:2] == b"\r\n" or reader.buf[:1] == b"\n":
                 del reader.buf[: 2 if reader.buf[:1] == b"\r" else 1]
+            if handoff is not None and not reader.buf:
+                handoff.idle()  # only blank lines between requests
+                continue
             try:
                 end, sep = reader.head_end()
             except ValueError:
                 if handoff is None:
                     raise
-                handoff.give_back(reader)  # the emulator answers 431
+                handoff.give_back(reader, "malformed")  # the emulator answers 431
                 return
             parsed = parse_head(bytes(reader.buf[:end]))
-            if handoff is not None and not handoff.accepts(parsed):
-                handoff.give_back(reader)
-                return
+            if handoff is not None:
+                why = handoff.refusal(parsed, sep)
+                if why:
+                    handoff.give_back(reader, why)
+                    return
+                handoff.start()
             if parsed is None:
                 send(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
                 return
@@ -226,7 +237,7 @@ def serve_connection(conn, handoff=None):
             else:
                 execution_id = headers.get("x-ignite-execution-id", "")
             status, content_type, body = invoke(payload, execution_id)
-            keep_alive = version == b"HTTP/1.1" and headers.get("connection", "").lower() != "close"
+            keep_alive = version == b"HTTP/1.1" and "close" not in [t.strip(" \t").lower() for t in headers.get("connection", "").split(",")]
             extra = "" if keep_alive else "Connection: close\r\n"
             if handoff is not None:
                 handoff.responding()
@@ -243,7 +254,7 @@ def serve_connection(conn, handoff=None):
             )
             send(head.encode("latin-1") + (b"" if method == b"HEAD" else body))
             if handoff is not None:
-                handoff.done()
+                handoff.done(reader)
             if not keep_alive:
                 return
     except (OSError, ValueError, EOFError):
@@ -264,14 +275,15 @@ def serve_connection(conn, handoff=None):
 # client socket itself to this pod (Node's IPC: a JSON line with the socket as SCM_RIGHTS),
 # so later requests on it skip the relay. The emulator keeps its own descriptor of the
 # socket, reads nothing from it while the pod holds it, and learns what the pod is doing
-# from a slot table both map: per connection [busy since ms, responding, requests, last done
-# ms] as little-endian doubles. The pod serves a request only when it is exactly what the
-# relay authorized (same host, same Authorization, token not expired, plain HTTP/1.1);
-# anything else, and every connection when the emulator asks ("drain"), is given back at a
-# request boundary with the bytes read but not served.
+# from a slot table (inherited as fd 5, mapped here; see Handoff for a slot's layout). The
+# pod serves a request only when it is exactly what the relay authorized (same host, same
+# Authorization, token not expired, plain HTTP/1.1); anything else, and every connection
+# when the emulator asks ("drain"), is given back at a request boundary with the bytes read
+# but not served, and the reason.
 
 IDLE_TIMEOUT_MS = 5000
-SLOT_BYTES = 32
+SLOT_BYTES = 40
+SLOTS_FD = int(os.environ.pop("IGNITE_SLOTS_FD", "5"))
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 CHANNEL = None
 TABLE = None
@@ -330,7 +342,12 @@ GENERATION = None
 
 
 class Handoff:
-    """One handed-over connection: its guard, its slot, and how it ends."""
+    """One handed-over connection: its guard, its slot, and how it ends.
+
+    Slot (five little-endian doubles): [pending: epoch ms since bytes of a request were
+    read (0 when none are held), started: epoch ms since the head was accepted (the app
+    timeout counts from here), responding, requests served, last request done].
+    """
 
     def __init__(self, sock, m):
         import select
@@ -347,11 +364,13 @@ class Handoff:
         self.too_large = (too_large["status"], "application/json", too_large["body"].encode("utf-8"))
         self.off = m["slot"] * SLOT_BYTES
         self.timeout_ms = max(1000, m["timeoutMs"])
+        self.io_timeout_ms = IDLE_TIMEOUT_MS  # a request head gets what an idle connection gets
         self.select = select
         self.requests = 0
         self.over = False
         self.pack1 = struct.Struct("<d").pack_into
-        self.pack4 = struct.Struct("<4d").pack_into
+        self.pack2 = struct.Struct("<2d").pack_into
+        self.pack5 = struct.Struct("<5d").pack_into
         self.generation = GENERATION
         self.generation.enter()
         self.poller = select.poll()
@@ -359,25 +378,36 @@ class Handoff:
         self.poller.register(self.generation.read_fd, select.POLLIN)
 
     def wait(self, reader):
-        """Until a request starts (True, the slot marked busy first) or the connection is over."""
+        """Until a request's bytes are readable (True; marked pending first) or the connection is over."""
         if not reader.buf:
             while True:
                 if self.generation.stale:
-                    self.give_back(reader)
+                    self.give_back(reader, "drain")
                     return False
                 events = self.poller.poll(IDLE_TIMEOUT_MS)
                 if not events:
                     return False  # idle: closed, as the relay closes idle connections
                 if any(fd == self.sock.fileno() for fd, _ in events):
                     break
-        self.pack1(TABLE, self.off, time.time() * 1000)
+            self.pack1(TABLE, self.off, time.time() * 1000)
+            self.io_timeout_ms = IDLE_TIMEOUT_MS
+            reader.more()  # EOFError when the client closed
+        self.io_timeout_ms = IDLE_TIMEOUT_MS
         return True
 
+    def idle(self):
+        self.pack1(TABLE, self.off, 0.0)
+
+    def start(self):
+        """The head was accepted: the handler's time starts, and reads get the app timeout."""
+        self.pack1(TABLE, self.off + 8, time.time() * 1000)
+        self.io_timeout_ms = self.timeout_ms
+
     def wait_io(self, readable):
-        """Waits until the non-blocking socket can be read (or written), within the app timeout."""
+        """Waits until the non-blocking socket can be read (or written)."""
         poller = self.select.poll()
         poller.register(self.sock.fileno(), self.select.POLLIN if readable else self.select.POLLOUT)
-        if not poller.poll(self.timeout_ms):
+        if not poller.poll(self.io_timeout_ms):
             raise TimeoutError("the client stalled")
 
     def send(self, data):
@@ -388,84 +418,110 @@ class Handoff:
             except BlockingIOError:
                 self.wait_io(False)
 
-    def accepts(self, parsed):
-        """Whether this request is exactly what the relay authorized when it handed the connection over."""
-        if parsed is None or self.generation.stale:
-            return False
+    def refusal(self, parsed, sep):
+        """Why the relay must see this request (a short reason), or "" when it is exactly what the relay authorized."""
+        if self.generation.stale:
+            return "drain"
+        if parsed is None or sep != 4:
+            return "malformed"
         method, _target, version, headers, odd = parsed
         if odd or version != b"HTTP/1.1" or "upgrade" in headers:
-            return False
-        host = headers.get("host", "")
-        colon = host.rfind(":")
-        if colon >= 0 and host[colon + 1 :].isdigit():
-            host = host[:colon]
-        if host.lower() != self.host:
-            return False
-        if self.authorization is None:
-            if "authorization" in headers:
-                return False  # a token for an open app: the emulator keeps it from the app
-            if method == b"OPTIONS" and "access-control-request-method" in headers:
-                return False  # a CORS preflight: the emulator answers it
-        elif headers.get("authorization") != self.authorization:
-            return False
-        if self.until and time.time() * 1000 >= self.until:
-            return False
+            return "malformed"
         te = headers.get("transfer-encoding")
         if te is not None and (te.lower() != "chunked" or "content-length" in headers):
-            return False
+            return "malformed"
         length = headers.get("content-length")
         if length is not None and not (length.isascii() and length.isdigit()):
-            return False
-        return True
+            return "malformed"
+        host = headers.get("host", "")
+        colon = host.rfind(":")
+        if colon >= 0 and host[colon + 1 :].isascii() and host[colon + 1 :].isdigit():
+            host = host[:colon]
+        if host.lower() != self.host:
+            return "credentials"
+        if self.authorization is None:
+            if "authorization" in headers:
+                return "credentials"  # a token for an open app: the emulator keeps it from the app
+            if method == b"OPTIONS" and "access-control-request-method" in headers:
+                return "preflight"  # the emulator answers it
+        elif headers.get("authorization") != self.authorization:
+            return "credentials"
+        if self.until and time.time() * 1000 >= self.until:
+            return "credentials"
+        return ""
 
     def responding(self):
-        self.pack1(TABLE, self.off + 8, 1.0)
+        self.pack1(TABLE, self.off + 16, 1.0)
 
-    def done(self):
+    def done(self, reader):
+        """A request answered; pipelined bytes already read keep the slot pending."""
         self.requests += 1
-        self.pack4(TABLE, self.off, 0.0, 0.0, float(self.requests), time.time() * 1000)
+        now = time.time() * 1000
+        self.pack5(TABLE, self.off, now if reader.buf else 0.0, 0.0, 0.0, float(self.requests), now)
 
-    def give_back(self, reader):
-        """Ends this pod's hold; the emulator reads on with `unread` first."""
+    def give_back(self, reader, why):
+        """Ends this pod's hold; the emulator reads on with the unread bytes first.
+
+        The slot stays pending while bytes are unread: should the pod die before the emulator
+        reads this message, that connection is answered as failed rather than resumed with
+        bytes missing.
+        """
         import binascii
 
         if self.end():
-            self.sock.close()
+            self.pack2(TABLE, self.off + 24, float(self.requests), time.time() * 1000)
+            close_quietly(self.sock)
             unread = binascii.b2a_base64(bytes(reader.buf), newline=False).decode("ascii")
-            CHANNEL.send({"t": "back", "id": self.id, "unread": unread})
+            CHANNEL.send({"t": "back", "id": self.id, "why": why, "unread": unread})
 
     def closed(self):
         """The connection is over (client gone, Connection: close, idle, bad framing)."""
         if self.end():
+            self.pack5(TABLE, self.off, 0.0, 0.0, 0.0, float(self.requests), time.time() * 1000)
             try:
                 self.sock.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
-            self.sock.close()
+            close_quietly(self.sock)
             CHANNEL.send({"t": "closed", "id": self.id})
 
     def end(self):
         if self.over:
             return False
         self.over = True
-        self.pack4(TABLE, self.off, 0.0, 0.0, float(self.requests), time.time() * 1000)
         self.generation.leave()
         return True
 
 
-def adopt(fd, m):
-    global TABLE
-    if TABLE is None:
-        import mmap
+def close_quietly(sock):
+    try:
+        sock.close()
+    except OSError:
+        pass
 
-        table_fd = os.open(m["slots"], os.O_RDWR)
-        TABLE = mmap.mmap(table_fd, 0)
-        os.close(table_fd)
-    sock = socket.socket(fileno=fd)
-    # Non-blocking, as the emulator's copy of the descriptor needs it (they share the flag);
-    # Handoff waits with poll, bounded by the app timeout inside a request.
-    sock.settimeout(0.0)
-    _thread.start_new_thread(serve_connection, (sock, Handoff(sock, m)))
+
+def adopt(fd, m):
+    """Serves a handed-over socket on its own thread; gives it straight back if that fails."""
+    global TABLE
+    sock = None
+    try:
+        os.set_inheritable(fd, False)  # a handler's subprocesses must not inherit client sockets
+        if TABLE is None:
+            import mmap
+
+            TABLE = mmap.mmap(SLOTS_FD, 0)
+        sock = socket.socket(fileno=fd)
+        # Non-blocking, as the emulator's copy of the descriptor needs it (they share the
+        # flag); Handoff waits with poll.
+        sock.settimeout(0.0)
+        _thread.start_new_thread(serve_connection, (sock, Handoff(sock, m)))
+    except Exception:
+        log_exception("[ignite] a handed-over connection could not be adopted:")
+        if sock is not None:
+            close_quietly(sock)
+        else:
+            os.close(fd)
+        CHANNEL.send({"t": "back", "id": m.get("id"), "why": "error", "unread": ""})
 
 
 def drain():
@@ -483,7 +539,7 @@ def channel_loop():
     fds = []
     while True:
         try:
-            data, ancillary, _flags, _addr = CHANNEL.sock.recvmsg(65536, socket.CMSG_SPACE(64))
+            data, ancillary, _flags, _addr = CHANNEL.sock.recvmsg(65536, socket.CMSG_SPACE(64), socket.MSG_CMSG_CLOEXEC)
         except OSError:
             return
         for level, kind, payload in ancillary:
@@ -500,17 +556,15 @@ def channel_loop():
             message = json.loads(bytes(pending[:i]))
             del pending[: i + 1]
             if message.get("cmd") == "NODE_HANDLE":
-                if not fds:
-                    CHANNEL.send({"cmd": "NODE_HANDLE_NACK"})
-                    continue
-                fd = fds.pop(0)
+                # Acknowledged even when the descriptor did not arrive (MSG_CTRUNC): Node
+                # resends nothing for a socket it keeps open, and the emulator still holds
+                # its own copy, so the connection is simply given back.
                 CHANNEL.send({"cmd": "NODE_HANDLE_ACK"})
-                try:
-                    adopt(fd, message.get("msg") or {})
-                except Exception:
-                    log_exception("[ignite] a handed-over connection could not be adopted:")
-                    os.close(fd)
-                    CHANNEL.send({"t": "back", "id": (message.get("msg") or {}).get("id"), "unread": ""})
+                m = message.get("msg") or {}
+                if fds:
+                    adopt(fds.pop(0), m)
+                else:
+                    CHANNEL.send({"t": "back", "id": m.get("id"), "why": "error", "unread": ""})
             elif message.get("t") == "drain":
                 drain()
                 CHANNEL.send({"t": "drained", "seq": message.get("seq")})
