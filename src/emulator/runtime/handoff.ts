@@ -192,13 +192,17 @@ export class PodHandoffs {
   drain(): Promise<void> {
     if (this.handed.size === 0 || this.gone || !this.child.connected) return Promise.resolve();
     const seq = this.nextId++;
+    let timer: NodeJS.Timeout | undefined;
     return new Promise<void>((resolve) => {
       this.drains.set(seq, () => resolve());
       // A pod whose handler holds the interpreter cannot answer; a change must not wait on it.
-      setTimeout(resolve, DRAIN_ACK_WAIT_MS).unref();
+      timer = setTimeout(resolve, DRAIN_ACK_WAIT_MS);
       // A failure means the pod is gone: its exit settles everything.
       this.child.send({ t: "drain", seq }, (err) => err && this.drains.get(seq)?.());
-    }).finally(() => this.drains.delete(seq));
+    }).finally(() => {
+      clearTimeout(timer);
+      this.drains.delete(seq);
+    });
   }
 
   /** In-flight and completed requests on handed connections since the last call. */
