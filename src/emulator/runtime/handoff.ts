@@ -11,9 +11,10 @@
  * not authorize in this exact form, or a drain), and when the pod dies. What the pod is doing
  * is in a slot table both processes map (a file created and unlinked at once, inherited by
  * the pod as fd 5), one 40-byte slot per connection, five little-endian doubles:
- * [pending (epoch ms since the pod holds bytes of a request, 0 when none), started (epoch ms
- * since the request head was accepted, 0 when none), responding (0/1), requests served, last
- * request done (epoch ms)]. The pod marks "pending" before it reads a request's first byte,
+ * [pending (since when the pod holds bytes of a request, 0 when none), started (when the
+ * request head was accepted, 0 when none), responding (0/1), requests served, last request
+ * done (epoch ms)]. pending and started are CLOCK_MONOTONIC milliseconds (Python's
+ * time.monotonic, Node's process.hrtime), so a wall-clock step cannot make a request look hung. The pod marks "pending" before it reads a request's first byte,
  * so after a pod died a slot without it means no byte of the connection was lost and it can
  * simply go back to the relay; any other gets the error the relay would answer (502, or 504
  * when the watchdog killed the pod for the app timeout, which counts from "started"), unless
@@ -282,7 +283,7 @@ export class PodHandoffs {
   private checkTimeouts(): void {
     const timeoutMs = this.limits?.timeoutMs;
     if (!timeoutMs || this.handed.size === 0) return;
-    const now = Date.now();
+    const now = monotonicMs();
     const slots = this.readTable();
     for (const [id, h] of this.handed) {
       const started = slots[h.slot]!.started;
@@ -304,16 +305,17 @@ export class PodHandoffs {
     const bytes = Buffer.alloc(this.slotsUsed * SLOT_BYTES);
     if (this.tableOpen && bytes.length > 0) fs.readSync(this.tableFd, bytes, 0, bytes.length, 0);
     const now = Date.now();
-    const time = (v: number): number => (Math.abs(v - now) <= SANE_WINDOW_MS ? v : 0);
+    const monotonicNow = monotonicMs();
+    const sane = (v: number, at: number): number => (Math.abs(v - at) <= SANE_WINDOW_MS ? v : 0);
     const slots: Slot[] = [];
     for (let off = 0; off < bytes.length; off += SLOT_BYTES) {
       slots.push({
         // Any non-zero pattern counts as pending: a torn write still means bytes may be held.
         pending: bytes.readDoubleLE(off) !== 0,
-        started: time(bytes.readDoubleLE(off + 8)),
+        started: sane(bytes.readDoubleLE(off + 8), monotonicNow),
         responding: bytes.readDoubleLE(off + 16) > 0,
         requests: bytes.readDoubleLE(off + 24),
-        lastDoneAt: time(bytes.readDoubleLE(off + 32)),
+        lastDoneAt: sane(bytes.readDoubleLE(off + 32), now),
       });
     }
     return slots;
@@ -367,4 +369,9 @@ function unpark(socket: net.Socket): void {
     s._handle.readStart();
   }
   socket.resume();
+}
+
+/** CLOCK_MONOTONIC in milliseconds: the clock of Python's time.monotonic(). */
+function monotonicMs(): number {
+  return Number(process.hrtime.bigint()) / 1e6;
 }

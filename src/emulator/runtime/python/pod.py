@@ -344,9 +344,11 @@ GENERATION = None
 class Handoff:
     """One handed-over connection: its guard, its slot, and how it ends.
 
-    Slot (five little-endian doubles): [pending: epoch ms since bytes of a request were
-    read (0 when none are held), started: epoch ms since the head was accepted (the app
-    timeout counts from here), responding, requests served, last request done].
+    Slot (five little-endian doubles): [pending: since when bytes of a request are held (0
+    when none), started: when the head was accepted (the app timeout counts from here),
+    responding, requests served, last request done (epoch ms)]. pending and started are
+    CLOCK_MONOTONIC ms, the clock the emulator's timers use, so a wall-clock step (a laptop
+    waking up) cannot make a request look hung.
     """
 
     def __init__(self, sock, m):
@@ -389,7 +391,7 @@ class Handoff:
                     return False  # idle: closed, as the relay closes idle connections
                 if any(fd == self.sock.fileno() for fd, _ in events):
                     break
-            self.pack1(TABLE, self.off, time.time() * 1000)
+            self.pack1(TABLE, self.off, time.monotonic_ns() / 1e6)
             self.io_timeout_ms = IDLE_TIMEOUT_MS
             reader.more()  # EOFError when the client closed
         self.io_timeout_ms = IDLE_TIMEOUT_MS
@@ -400,7 +402,7 @@ class Handoff:
 
     def start(self):
         """The head was accepted: the handler's time starts, and reads get the app timeout."""
-        self.pack1(TABLE, self.off + 8, time.time() * 1000)
+        self.pack1(TABLE, self.off + 8, time.monotonic_ns() / 1e6)
         self.io_timeout_ms = self.timeout_ms
 
     def wait_io(self, readable):
@@ -456,8 +458,7 @@ class Handoff:
     def done(self, reader):
         """A request answered; pipelined bytes already read keep the slot pending."""
         self.requests += 1
-        now = time.time() * 1000
-        self.pack5(TABLE, self.off, now if reader.buf else 0.0, 0.0, 0.0, float(self.requests), now)
+        self.pack5(TABLE, self.off, time.monotonic_ns() / 1e6 if reader.buf else 0.0, 0.0, 0.0, float(self.requests), time.time() * 1000)
 
     def give_back(self, reader, why):
         """Ends this pod's hold; the emulator reads on with the unread bytes first.
