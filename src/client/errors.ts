@@ -103,6 +103,28 @@ function hintFor(code: Code, reason: string, ctx: ErrorContext): string {
   }
 }
 
+/** Node's codes for a TLS certificate the client does not accept. */
+const TLS_TRUST_CODES = new Set([
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_GET_ISSUER_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "CERT_UNTRUSTED",
+  "CERT_HAS_EXPIRED",
+  "CERT_NOT_YET_VALID",
+  "ERR_TLS_CERT_ALTNAME_INVALID",
+]);
+
+/** The TLS verification error somewhere in `err`'s cause chain, if there is one. */
+function tlsTrustError(err: unknown): (Error & { code: string }) | undefined {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && TLS_TRUST_CODES.has(code)) return e as Error & { code: string };
+  }
+  return undefined;
+}
+
 /**
  * Turns anything a call threw into an IgniteError. An IgniteError (e.g. a failed token
  * exchange raised inside the auth interceptor, which Connect wraps) passes through.
@@ -112,13 +134,22 @@ export function toIgniteError(err: unknown, ctx: ErrorContext): IgniteError {
   if (err instanceof ConnectError && err.cause instanceof IgniteError) return err.cause;
   const ce = ConnectError.from(err);
   const secrets = ctx.secrets ?? [];
-  const reason = redact(ce.rawMessage || DEFAULT_REASONS[ce.code] || "unknown error", secrets);
+  const tls = tlsTrustError(err);
+  // A certificate the client does not trust: the call never reached the platform, and
+  // running again cannot help.
+  const reason = tls
+    ? `the TLS certificate of ${ctx.endpoint ?? "the endpoint"} is not trusted (${tls.code}: ${tls.message})`
+    : redact(ce.rawMessage || DEFAULT_REASONS[ce.code] || "unknown error", secrets);
+  const hint = tls
+    ? "If the endpoint's certificate comes from a private CA, trust that CA with NODE_EXTRA_CA_CERTS=/path/to/ca.pem " +
+      "in the environment pulumi runs in; otherwise check that ignite:endpoint names the host the certificate was issued for."
+    : redact(hintFor(ce.code, reason, ctx), secrets);
   return new IgniteError({
     code: ce.code,
     method: ctx.method,
     appId: ctx.appId,
     reason,
-    hint: redact(hintFor(ce.code, reason, ctx), secrets),
+    hint,
     // The original stays reachable for debugging, but only if it cannot leak a secret.
     cause: secrets.some((s) => s.length >= 4 && String(ce.message).includes(s)) ? undefined : ce,
   });

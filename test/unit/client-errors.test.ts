@@ -62,6 +62,16 @@ describe("toIgniteError", () => {
   });
 });
 
+describe("toIgniteError on a certificate the client does not trust", () => {
+  it("says the certificate is not trusted and how to trust a private CA, instead of blaming the platform", () => {
+    const node = Object.assign(new Error("certificate has expired"), { code: "CERT_HAS_EXPIRED" });
+    const e = toIgniteError(new ConnectError("certificate has expired", Code.Internal, undefined, undefined, node), ctx);
+    expect(e.message).toContain("the TLS certificate of rpc.dev.dodil.io:443 is not trusted (CERT_HAS_EXPIRED: certificate has expired)");
+    expect(e.hint).toContain("NODE_EXTRA_CA_CERTS");
+    expect(e.message).not.toContain("The platform failed");
+  });
+});
+
 describe("codeName / redact", () => {
   it("spells codes as gRPC does", () => {
     expect(codeName(Code.FailedPrecondition)).toBe("FAILED_PRECONDITION");
