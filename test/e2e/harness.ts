@@ -41,6 +41,20 @@ export interface RunResult {
   all: string;
 }
 
+/** Runs a command to its end, collecting its output (stdin from `input`, or none). */
+export function run(cmd: string, args: string[], opts: { cwd?: string; env: NodeJS.ProcessEnv; input?: string }): Promise<RunResult> {
+  return new Promise<RunResult>((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, stdio: [opts.input === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    if (opts.input !== undefined) child.stdin!.end(opts.input);
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr, all: stdout + stderr }));
+  });
+}
+
 export interface Workspace {
   dir: string;
   ignite: Emulator;
@@ -84,17 +98,7 @@ export async function createWorkspace(): Promise<Workspace> {
   };
   for (const k of Object.keys(env)) if (k.startsWith("DODIL_") || k === "IGNITE_GRPC") delete env[k];
 
-  const pulumi = (cwd: string, args: string[], input?: string) =>
-    new Promise<RunResult>((resolve, reject) => {
-      const child = spawn("pulumi", [...args, "--non-interactive"], { cwd, env, stdio: [input === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (d) => (stdout += d));
-      child.stderr.on("data", (d) => (stderr += d));
-      if (input !== undefined) child.stdin!.end(input);
-      child.on("error", reject);
-      child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr, all: stdout + stderr }));
-    });
+  const pulumi = (cwd: string, args: string[], input?: string) => run("pulumi", [...args, "--non-interactive"], { cwd, env, input });
   const ok = async (cwd: string, args: string[], input?: string) => {
     const r = await pulumi(cwd, args, input);
     if (r.code !== 0) throw new Error(`pulumi ${args.join(" ")} exited with ${r.code}:\n${r.all}`);

@@ -4,13 +4,12 @@
 // (IGNITE_MAIN_STATE_DIR) and the local Ignite to a free port (the same one for both runs: the
 // public URLs in the stack's outputs name it), so a developer's own .ignite-local/ and
 // .pulumi-state/ and port 7700 are untouched.
-import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildOnce, repo } from "./harness";
+import { buildOnce, repo, run } from "./harness";
 
 const MUTATING = ["CreateApp", "UpdateAppConfig", "SaveDraft", "CompileDraft", "PublishDraft", "RollbackApp", "DeleteApp"];
 
@@ -19,19 +18,12 @@ let port: number;
 const strayStackFile = path.join(repo, "Pulumi.local.yaml");
 let strayBefore = false;
 
-function mainJob(): Promise<{ code: number; out: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(repo, "scripts", "main.js")], {
-      cwd: repo,
-      env: { ...process.env, IGNITE_LOCAL_PORT: String(port), IGNITE_MAIN_STATE_DIR: stateDir },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (out += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? -1, out }));
+async function mainJob(): Promise<{ code: number; out: string }> {
+  const { code, all } = await run(process.execPath, [path.join(repo, "scripts", "main.js")], {
+    cwd: repo,
+    env: { ...process.env, IGNITE_LOCAL_PORT: String(port), IGNITE_MAIN_STATE_DIR: stateDir },
   });
+  return { code, out: all };
 }
 
 /** The methods in main.js's "platform calls made by pulumi up: GetApp 3, …" line. */

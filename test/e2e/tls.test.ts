@@ -3,13 +3,13 @@
 // verification on. The client runs in its own Node process so the test CA can be trusted the
 // way a user trusts a private CA, NODE_EXTRA_CA_CERTS (read at process start only); without
 // it the same call must fail on the certificate.
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmulator, type Emulator } from "../../src/emulator/index.js";
-import { buildOnce, repo } from "./harness";
+import { buildOnce, repo, run } from "./harness";
 
 let dir: string;
 let emu: Emulator;
@@ -33,15 +33,8 @@ afterAll(async () => {
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-/** Creates an app over each protocol from a separate process: the app id, or "error: <message>", per protocol. */
-async function clientProcess(extraEnv: Record<string, string>): Promise<Record<string, string>> {
-  const { code, out } = await runClient(extraEnv);
-  if (code !== 0) throw new Error(`the client process failed:\n${out}`);
-  return JSON.parse(out.trim().split("\n").pop()!) as Record<string, string>;
-}
-
-function runClient(extraEnv: Record<string, string>): Promise<{ code: number; out: string }> {
-  const script = `
+/** Creates an app over each protocol; prints {protocol: app id or "error: <message>"}. */
+const CLIENT_SCRIPT = `
     const { createIgniteClient } = require(${JSON.stringify(path.join(repo, "dist", "client", "index.js"))});
     (async () => {
       const seen = {};
@@ -58,17 +51,14 @@ function runClient(extraEnv: Record<string, string>): Promise<{ code: number; ou
       }
       console.log(JSON.stringify(seen));
     })().catch((err) => { console.error(err.message); process.exit(1); });`;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["-e", script], {
-      env: { PATH: process.env.PATH ?? "", EP: emu.grpcEndpoint, TOKEN: emu.token, ORG: emu.org, ...extraEnv },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (out += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? -1, out }));
+
+/** Creates an app over each protocol from a separate process: the app id, or "error: <message>", per protocol. */
+async function clientProcess(extraEnv: Record<string, string>): Promise<Record<string, string>> {
+  const { code, stdout, all } = await run(process.execPath, ["-e", CLIENT_SCRIPT], {
+    env: { PATH: process.env.PATH ?? "", EP: emu.grpcEndpoint, TOKEN: emu.token, ORG: emu.org, ...extraEnv },
   });
+  if (code !== 0) throw new Error(`the client process failed:\n${all}`);
+  return JSON.parse(stdout.trim().split("\n").pop()!) as Record<string, string>;
 }
 
 describe("a TLS endpoint", () => {
