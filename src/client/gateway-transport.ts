@@ -338,6 +338,24 @@ export function createGatewayTransport(options: GatewayTransportOptions): Gatewa
     return { stream: true, service: method.parent, method, header: resHeader, trailer, message: frames };
   }
 
+  /** The request the interceptors see: the same fields for unary and streaming calls. */
+  const interceptedRequest = <M extends DescMethod, T>(
+    method: M,
+    verb: string,
+    path: string,
+    header: ConstructorParameters<typeof Headers>[0],
+    contextValues: ContextValues | undefined,
+    message: T,
+  ) => ({
+    service: method.parent,
+    method,
+    requestMethod: verb,
+    url: urlOf(path),
+    header: new Headers(header),
+    contextValues: contextValues ?? createContextValues(),
+    message,
+  });
+
   return {
     async unary(method, signal, timeoutMs, header, input, contextValues?: ContextValues) {
       const first = requestOf(method, create(method.input, input));
@@ -345,16 +363,7 @@ export function createGatewayTransport(options: GatewayTransportOptions): Gatewa
         interceptors: options.interceptors,
         signal,
         timeoutMs,
-        req: {
-          stream: false,
-          service: method.parent,
-          method,
-          requestMethod: first.verb,
-          url: urlOf(first.path),
-          header: new Headers(header),
-          contextValues: contextValues ?? createContextValues(),
-          message: input,
-        },
+        req: { stream: false, ...interceptedRequest(method, first.verb, first.path, header, contextValues, input) },
         next: (req) => unaryNext(req.method, req.message, req.header, req.signal),
       });
     },
@@ -364,16 +373,7 @@ export function createGatewayTransport(options: GatewayTransportOptions): Gatewa
         interceptors: options.interceptors,
         signal,
         timeoutMs,
-        req: {
-          stream: true,
-          service: method.parent,
-          method,
-          requestMethod: route.verb,
-          url: urlOf(route.template),
-          header: new Headers(header),
-          contextValues: contextValues ?? createContextValues(),
-          message: input,
-        },
+        req: { stream: true, ...interceptedRequest(method, route.verb, route.template, header, contextValues, input) },
         next: (req) => streamNext(req.method, req.message, req.header, req.signal),
       });
     },
