@@ -442,12 +442,7 @@ class ClientConnection {
   private respondLocal(ex: Exchange, status: number, headers: Array<[string, string]>, body = ""): void {
     ex.discard = true;
     ex.pending = undefined;
-    let out = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Unknown"}\r\n`;
-    for (const [name, value] of headers) out += `${name}: ${value}\r\n`;
-    if (ex.cors) out += "Access-Control-Allow-Origin: *\r\n";
-    if (status !== 204) out += `Content-Length: ${Buffer.byteLength(body)}\r\n`;
-    if (ex.closeAfter) out += "Connection: close\r\n";
-    this.socket.write(`${out}\r\n${ex.method === "HEAD" ? "" : body}`);
+    this.socket.write(localResponse(status, headers, body, { cors: ex.cors, close: ex.closeAfter, head: ex.method === "HEAD" }));
     ex.responded = true;
     ex.responseDone = true;
     if (ex.body.done) this.finish(ex);
@@ -463,7 +458,7 @@ class ClientConnection {
       return;
     }
     const { status, body } = this.deps.errorResponse(err);
-    this.respondLocal(ex, status, [["Content-Type", "application/json"]], body);
+    this.respondLocal(ex, status, JSON_TYPE, body);
   }
 
   /** Lets go of the pod side: timer, listeners, socket, lease. */
@@ -530,9 +525,7 @@ class ClientConnection {
           return;
         }
         const { status, body } = this.deps.errorResponse(err);
-        let out = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Unknown"}\r\nContent-Type: application/json\r\n`;
-        if (guard.cors) out += "Access-Control-Allow-Origin: *\r\n";
-        this.socket.end(`${out}Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+        this.socket.end(localResponse(status, JSON_TYPE, body, { cors: guard.cors, close: true }));
       },
     });
     return this.parked;
@@ -558,10 +551,24 @@ function rframingIsClose(body: BodyEnd): boolean {
   return body.framingType === "close";
 }
 
+const JSON_TYPE: Array<[string, string]> = [["Content-Type", "application/json"]];
+
+/** A response the relay writes itself: its status line, headers, CORS and connection policy, body. */
+function localResponse(
+  status: number,
+  headers: Array<[string, string]>,
+  body: string,
+  opts: { cors?: boolean; close?: boolean; head?: boolean } = {},
+): string {
+  let out = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Unknown"}\r\n`;
+  for (const [name, value] of headers) out += `${name}: ${value}\r\n`;
+  if (opts.cors) out += "Access-Control-Allow-Origin: *\r\n";
+  if (status !== 204) out += `Content-Length: ${Buffer.byteLength(body)}\r\n`;
+  if (opts.close) out += "Connection: close\r\n";
+  return `${out}\r\n${opts.head ? "" : body}`;
+}
+
+/** A framing error: the connection cannot be parsed further, so it closes after this. */
 function simpleResponse(status: number, message: string): string {
-  const body = JSON.stringify({ code: 3, message, details: [] });
-  return (
-    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Bad Request"}\r\n` +
-    `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`
-  );
+  return localResponse(status, JSON_TYPE, JSON.stringify({ code: 3, message, details: [] }), { close: true });
 }
