@@ -194,7 +194,11 @@ const UNAVAILABLE_ERRNO = new Set([
   "ERR_STREAM_PREMATURE_CLOSE",
 ]);
 
-/** A socket-level failure as a ConnectError (connection problems are UNAVAILABLE). */
+/**
+ * A socket-level failure as a ConnectError: connection problems are UNAVAILABLE (retried);
+ * anything else, a certificate the client does not trust for one, is INTERNAL, as
+ * connect-node classifies the gRPC transport's failures.
+ */
 function networkError(err: unknown, signal: AbortSignal): ConnectError {
   if (signal.aborted) return ConnectError.from(signal.reason);
   if (err instanceof ConnectError) return err;
@@ -203,7 +207,7 @@ function networkError(err: unknown, signal: AbortSignal): ConnectError {
   if ((e?.code && UNAVAILABLE_ERRNO.has(e.code)) || message === "aborted" || /socket hang up/.test(message)) {
     return new ConnectError(message, Code.Unavailable, undefined, undefined, err);
   }
-  return ConnectError.from(err, Code.Unavailable);
+  return ConnectError.from(err, Code.Internal);
 }
 
 // ---- the wire -------------------------------------------------------------------------
