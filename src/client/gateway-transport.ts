@@ -342,19 +342,20 @@ export function createGatewayTransport(options: GatewayTransportOptions): Gatewa
     return { stream: true, service: method.parent, method, header: resHeader, trailer, message: frames };
   }
 
-  /** The request the interceptors see: the same fields for unary and streaming calls. */
+  /**
+   * The request the interceptors see, the same for unary and streaming calls: its URL is the
+   * route's template (the request itself is built once, from the message, in unaryNext/streamNext).
+   */
   const interceptedRequest = <M extends DescMethod, T>(
     method: M,
-    verb: string,
-    path: string,
     header: ConstructorParameters<typeof Headers>[0],
     contextValues: ContextValues | undefined,
     message: T,
   ) => ({
     service: method.parent,
     method,
-    requestMethod: verb,
-    url: urlOf(path),
+    requestMethod: routeOf(method).verb,
+    url: urlOf(routeOf(method).template),
     header: new Headers(header),
     contextValues: contextValues ?? createContextValues(),
     message,
@@ -362,22 +363,20 @@ export function createGatewayTransport(options: GatewayTransportOptions): Gatewa
 
   return {
     async unary(method, signal, timeoutMs, header, input, contextValues?: ContextValues) {
-      const first = requestOf(method, create(method.input, input));
       return runUnaryCall({
         interceptors: options.interceptors,
         signal,
         timeoutMs,
-        req: { stream: false, ...interceptedRequest(method, first.verb, first.path, header, contextValues, input) },
+        req: { stream: false, ...interceptedRequest(method, header, contextValues, input) },
         next: (req) => unaryNext(req.method, req.message, req.header, req.signal),
       });
     },
     async stream(method, signal, timeoutMs, header, input, contextValues?: ContextValues) {
-      const route = routeOf(method);
       return runStreamingCall({
         interceptors: options.interceptors,
         signal,
         timeoutMs,
-        req: { stream: true, ...interceptedRequest(method, route.verb, route.template, header, contextValues, input) },
+        req: { stream: true, ...interceptedRequest(method, header, contextValues, input) },
         next: (req) => streamNext(req.method, req.message, req.header, req.signal),
       });
     },
