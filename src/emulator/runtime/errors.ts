@@ -17,6 +17,16 @@ export class InvocationTimeoutError extends RuntimeError {
   readonly httpStatus = 504;
 }
 
+/** A request ran past the app timeout and its pod was killed (every path says it the same way). */
+export function appTimeoutError(timeoutMs: number): InvocationTimeoutError {
+  return new InvocationTimeoutError(`the handler did not answer within the app timeout (${timeoutMs} ms); its pod was stopped`);
+}
+
+/** The pod died while serving the request. */
+export function podExitedError(cause?: unknown): PodFailedError {
+  return new PodFailedError("the pod exited while handling the request; see the app logs", { cause });
+}
+
 /** The pod died, or never came up, while serving the request. */
 export class PodFailedError extends RuntimeError {
   readonly code = Code.Unavailable;

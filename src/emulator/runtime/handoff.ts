@@ -30,7 +30,7 @@ import * as fs from "node:fs";
 import type * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
-import { InvocationTimeoutError, PodFailedError } from "./errors.js";
+import { appTimeoutError, podExitedError } from "./errors.js";
 
 /** What the relay authorized; the pod serves only requests that match it exactly. */
 export interface HandoffGuard {
@@ -241,10 +241,10 @@ export class PodHandoffs {
       if (!s.pending && !(s.started > 0)) h.end.back(EMPTY, "error");
       else if (this.overdue.has(id)) {
         h.end.lost(
-          new InvocationTimeoutError(`the handler did not answer within the app timeout (${timeoutMs} ms); its pod was stopped`),
+          appTimeoutError(timeoutMs),
           s.responding,
         );
-      } else h.end.lost(new PodFailedError("the pod exited while handling the request; see the app logs"), s.responding);
+      } else h.end.lost(podExitedError(), s.responding);
     }
     if (this.tableOpen) {
       this.tableOpen = false;

@@ -13,7 +13,7 @@ import * as fs from "node:fs";
 import * as http from "node:http";
 import * as path from "node:path";
 import type { Readable } from "node:stream";
-import { PodFailedError } from "./errors.js";
+import { PodFailedError, podExitedError } from "./errors.js";
 import { createSlotTable, PodHandoffs } from "./handoff.js";
 import { PodSockets } from "./pod-sockets.js";
 import { PYTHON_ENV_BLOCKLIST, type Interpreter } from "./python-env.js";
@@ -156,15 +156,17 @@ export class PodProcess {
         });
       });
     }
-    const why = this.exited ? "the pod exited while handling the request" : `the pod connection failed (${err?.message ?? "closed"})`;
-    return new PodFailedError(`${why}; see the app logs`, { cause: err });
+    if (this.exited) return podExitedError(err);
+    return new PodFailedError(`the pod connection failed (${err?.message ?? "closed"}); see the app logs`, { cause: err });
   }
 
   /** Out of rotation: its handed connections come back, and it stops once nothing runs on it. */
-  retire(): void {
+  /** Resolves once the pod has taken note of the recall (handoff.ts `drain`). */
+  retire(): Promise<void> {
     this.retired = true;
-    void this.handoffs.drain();
+    const recalled = this.handoffs.drain();
     this.killIfDrained();
+    return recalled;
   }
 
   killIfDrained(): void {

@@ -5,7 +5,7 @@
  */
 import * as http from "node:http";
 import type { Readable } from "node:stream";
-import { InvocationTimeoutError, PodFailedError, ResponseTooLargeError } from "./errors.js";
+import { appTimeoutError, PodFailedError, ResponseTooLargeError } from "./errors.js";
 import type { Lease } from "./pool.js";
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1) plus those the local Ignite owns. */
@@ -85,7 +85,7 @@ export function callPod(lease: Lease, call: PodCall, limits: PodCallLimits): Pro
     const timer = setTimeout(() => {
       timedOut = true;
       lease.pod.kill();
-      fail(new InvocationTimeoutError(`the handler did not answer within the app timeout (${limits.timeoutMs} ms); its pod was stopped`));
+      fail(appTimeoutError(limits.timeoutMs));
     }, limits.timeoutMs);
     const onAbort = () => fail(new PodFailedError("the caller went away; the request to the pod was dropped"));
     limits.signal?.addEventListener("abort", onAbort, { once: true });

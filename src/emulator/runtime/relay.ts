@@ -23,7 +23,7 @@
  */
 import { STATUS_CODES } from "node:http";
 import type * as net from "node:net";
-import { InvocationTimeoutError, PodFailedError } from "./errors.js";
+import { appTimeoutError, PodFailedError } from "./errors.js";
 import type { HandoffGuard } from "./handoff.js";
 import { BodyEnd, headerValue, parseHead, requestFraming, responseFraming, type Framing, type Head } from "./http1-head.js";
 import { newExecutionId } from "./ids.js";
@@ -342,7 +342,7 @@ class ClientConnection {
       lease.pod.kill();
       this.fail(
         ex,
-        new InvocationTimeoutError(`the handler did not answer within the app timeout (${this.deps.limits.timeoutMs} ms); its pod was stopped`),
+        appTimeoutError(this.deps.limits.timeoutMs),
       );
     }, this.deps.limits.timeoutMs);
 
@@ -398,13 +398,8 @@ class ClientConnection {
     };
     const complete = (): void => {
       const reusable = !podWillClose && ex.body.done && rbody?.done === true && !ex.closeAfter;
-      ex.unhook?.();
-      ex.unhook = undefined;
-      ex.pod = undefined;
-      if (reusable) lease.pod.sockets.give(pod);
-      else pod.destroy();
       if (reusable && this.deps.handoff && !lease.pod.retired) ex.handTo = lease.pod;
-      lease.release();
+      this.release(ex, reusable);
       ex.responseDone = true;
       // The pod answered before the whole request body arrived: read and drop the rest.
       if (!ex.body.done) ex.discard = true;
