@@ -99,10 +99,8 @@ export class AppPool {
     this.target = target;
     if (versionChanged) {
       this.ctx.log(`runtime: ${this.appId} now runs version ${target.version}; retiring ${this.pods.length} pod(s)`);
-      const old = this.pods.slice();
-      this.retire(old);
       this.pendingStart = undefined;
-      return Promise.all(old.map((pod) => pod.handoffs.drain())).then(() => undefined);
+      return this.retire(this.pods.slice());
     }
     // What the relay authorized when it handed connections over (allow_unauthenticated, for
     // one) may have changed: they come back and are authorized again.
@@ -267,7 +265,7 @@ export class AppPool {
       if (this.stopped || target !== this.target) {
         // Stopped or redeployed while starting: this pod serves nothing.
         if (this.stopped) pod.kill();
-        else pod.retire();
+        else void pod.retire();
         if (this.stopped) throw new PodFailedError(`${this.appId} was stopped while its pod started`);
         return this.startPod();
       }
@@ -292,15 +290,17 @@ export class AppPool {
       .slice()
       .sort((a, b) => Number(a.reserved) - Number(b.reserved) || a.inFlight - b.inFlight)
       .slice(0, Math.max(0, this.pods.length - count));
-    this.retire(victims);
+    void this.retire(victims);
   }
 
-  private retire(pods: PodProcess[]): void {
-    for (const pod of pods) {
+  /** Out of rotation; resolves once each pod has recalled its handed connections. */
+  private async retire(pods: PodProcess[]): Promise<void> {
+    const recalls = pods.map((pod) => {
       const i = this.pods.indexOf(pod);
       if (i >= 0) this.pods.splice(i, 1);
-      pod.retire();
-    }
+      return pod.retire();
+    });
+    await Promise.all(recalls);
   }
 }
 
