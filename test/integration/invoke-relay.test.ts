@@ -112,6 +112,13 @@ describe("public-URL relay", () => {
     expect(text.startsWith("HTTP/1.1 431 ")).toBe(true);
   });
 
+  it("rejects a head above 64 KiB later on a served connection with 431 too (the relay's own limit, not the http server's)", async () => {
+    const big = `GET / HTTP/1.1\r\nHost: ${host}\r\nX-Big: ${"a".repeat(70 * 1024)}\r\n\r\n`;
+    const { text } = await raw([post("first"), big], (t) => / 431 /.test(t) && t.endsWith("}"));
+    expect(text.startsWith("HTTP/1.1 200 OK")).toBe(true);
+    expect(text).toMatch(/\r\n\r\nfirstHTTP\/1\.1 431 /);
+  });
+
   it("a client that goes away mid-request leaves the app serving", async () => {
     const socket = net.connect(local.emu.port, "127.0.0.1", () => socket.write(post("slow")));
     await new Promise((r) => setTimeout(r, 50));
