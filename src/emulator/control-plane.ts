@@ -193,7 +193,8 @@ export function createControlPlane(deps: ControlPlaneDeps): ControlPlaneService 
       await locks.run(appId, async () => {
         if (!(await store.deleteApp(appId))) throw new AppNotFoundError(appId);
       });
-      deps.dataPlane().appDeleted(appId);
+      // Awaited, as for changes: once DeleteApp returns, no pod of the app serves a request.
+      await deps.dataPlane().appDeleted(appId);
       compiler.changed(appId);
       return {};
     },

@@ -85,7 +85,8 @@ export interface DataPlane {
   /** Resolves once the runtime applied the change (pods retired, handed connections recalled). */
   appChanged(appId: string): Promise<void>;
   /** Called after an app is deleted. */
-  appDeleted(appId: string): void;
+  /** Resolves once the app's pods are stopped. */
+  appDeleted(appId: string): Promise<void>;
   stop(): Promise<void>;
   /** The app's log file (pod stdout/stderr, tracebacks, pip output). */
   appLogFile(appId: string): string;
@@ -401,9 +402,9 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
       hosts.invalidate();
       await runtime.appChanged(appId).catch((err: unknown) => deps.log(`data-plane: ${appId}: ${String(err)}`));
     },
-    appDeleted(appId) {
+    async appDeleted(appId) {
       hosts.invalidate();
-      runtime.appDeleted(appId).catch((err: unknown) => deps.log(`data-plane: ${appId}: ${String(err)}`));
+      await runtime.appDeleted(appId).catch((err: unknown) => deps.log(`data-plane: ${appId}: ${String(err)}`));
     },
     async stop() {
       await runtime.stop();

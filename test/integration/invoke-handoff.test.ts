@@ -323,6 +323,17 @@ describe("connection handoff", () => {
     await Promise.all(work);
   });
 
+  it("once DeleteApp returns, a connection its pod held gets 404 for the next request", async () => {
+    const gone = hostOf((await local.deploy("gone", { "handler.py": "def handler(p, c):\n    return 'here'\n" })).publicUrls[0]!);
+    const conn = new Conn(local.emu.port);
+    conn.send(request(gone, "", { auth: token }));
+    expect((await conn.read())?.body).toBe("here");
+    await eventually(async () => (await handed(local, `${local.emu.org}/gone`)) === 1, "the pod to take the connection");
+    await local.client.deleteApp({ organizationName: local.emu.org, appName: "gone" });
+    conn.send(request(gone, "", { auth: token }));
+    expect((await conn.read())?.status).toBe(404);
+  });
+
   it("a new version takes over a handed connection at its next request", async () => {
     const { conn } = await handedConn();
     conn.send(request(host, "v1", { auth: token }));
