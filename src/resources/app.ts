@@ -153,7 +153,6 @@ export type AppOutputs = AppInputs;
 
 /** The platform's cap on `maxReplicas` ("typically 5"). */
 export const MAX_REPLICAS_CAP = PLATFORM_MAX_REPLICAS_CAP;
-export { MIN_SCALEDOWN_SECS, SCALING_DEFAULTS };
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
