@@ -39,7 +39,9 @@ export class Runtime {
   private async warmReserved(): Promise<void> {
     for (const org of await this.store.listOrgs()) {
       for (const app of await this.store.listApps(org)) {
-        if (!this.stopped && app.activeVersion > 0 && (app.scaling?.reservedCapacity ?? 0) > 0) await this.appChanged(app.appId);
+        if (!this.stopped && app.activeVersion > 0 && (app.scaling?.reservedCapacity ?? 0) > 0) {
+          (await this.pool(app.appId).catch(() => undefined))?.tick();
+        }
       }
     }
   }
