@@ -248,15 +248,15 @@ function fmt(x) {
 
 async function main() {
   const warm = await warmPhase();
+  if (warm.handed !== 1 || warm.relayedHanded !== 0) {
+    throw new Error(`expected the measured connection to be handed to its pod (held: ${warm.handed}) and none with handoff off (held: ${warm.relayedHanded})`);
+  }
   if (process.env.BENCH_WARM_ONLY) {
     for (const [k, v] of Object.entries(warm)) console.log(k.padEnd(14), typeof v === "number" ? v : `${fmt(v.p50)} ${fmt(v.p99)}`);
     console.log("ratio", fmt(warm.publicUrl.p50 / warm.direct.p50));
     return;
   }
   const cold = await coldPhase();
-  if (warm.handed !== 1 || warm.relayedHanded !== 0) {
-    throw new Error(`expected the measured connection to be handed to its pod (held: ${warm.handed}) and none with handoff off (held: ${warm.relayedHanded})`);
-  }
   const warmRatio = warm.publicUrl.p50 / warm.direct.p50;
   const coldRatio = cold.cold.p50 / cold.bare.p50;
   const pyVersion = execFileSync(cold.python, ["--version"]).toString().trim();
