@@ -45,7 +45,7 @@ describe("direct public URL", () => {
   });
 
   it("works with curl exactly as the pages write it (*.localhost resolves to loopback)", async () => {
-    if (spawnSync("curl", ["--version"]).status !== 0) return;
+    expect(spawnSync("curl", ["--version"]).status, "this test runs curl; install it (apt-get install curl)").toBe(0);
     for (const args of [
       [greetUrl + "/"],
       ["-H", `Host: ${hostOf(greetUrl)}`, `http://127.0.0.1:${local.emu.port}/`],
@@ -148,7 +148,7 @@ describe("Invoke", () => {
   });
 
   it("runs seed 001's Python `requests` streaming example unchanged but for the base URL and token", async () => {
-    if (spawnSync("python3", ["-c", "import requests"]).status !== 0) return;
+    expect(spawnSync("python3", ["-c", "import requests"]).status, "requests comes from requirements-dev.txt (scripts/setup.js installs it)").toBe(0);
     const script = [
       "import base64, json, os, requests",
       "API = os.environ['API']; ORG = 'acme-corp'; APP = 'greet'",
