@@ -2,7 +2,8 @@
 // One-time set-up behind `npm start` and `npm test` (their pre-scripts), so that either
 // command alone works on a fresh clone: installs npm dependencies when node_modules is
 // missing or stale, compiles TypeScript, makes the Pulumi toolchain available (built from
-// Go modules on first use, cached outside the clone) and the Python packages the tests use.
+// Go modules on first use, cached outside the clone), the pod agent of the local Ignite (built
+// with cargo, cached likewise) and the Python packages the tests use.
 // Only Node built-ins here: it runs before node_modules exists.
 "use strict";
 const { spawnSync } = require("node:child_process");
@@ -41,6 +42,14 @@ function pulumiToolchain() {
   run("bash", [path.join(root, "scripts", "pulumi-toolchain.sh")], { stdio: ["ignore", "ignore", "inherit"] });
 }
 
+function podAgent() {
+  // Every pod of the local Ignite runs the pod agent, built from Rust sources with cargo and
+  // cached outside the clone (docs/pod-protocol.md); building it now spares the first pod.
+  const agent = path.join(root, "dist", "emulator", "runtime", "agent.js");
+  const script = `require(${JSON.stringify(agent)}).podAgent({ log: (l) => process.stderr.write("[setup] " + l + "\\n") }).catch((e) => { process.stderr.write(String(e.message || e) + "\\n"); process.exit(1); })`;
+  run(process.execPath, ["-e", script]);
+}
+
 function pythonPackages() {
   const req = path.join(root, "requirements-dev.txt");
   if (!fs.existsSync(req)) return;
@@ -54,5 +63,6 @@ const steps = process.argv.slice(2);
 const want = (s) => steps.length === 0 || steps.includes(s);
 if (want("npm")) npmDependencies();
 if (want("build")) build();
+if (want("agent")) podAgent();
 if (want("pulumi")) pulumiToolchain();
 if (want("python")) pythonPackages();

@@ -26,6 +26,8 @@ export interface RuntimeOptions {
    * @default true
    */
   connectionHandoff?: boolean;
+  /** A prebuilt pod agent binary (IGNITE_POD_AGENT). @default built from src/emulator/runtime/agent with cargo, cached */
+  podAgent?: string;
 }
 
 export interface ResolvedRuntimeOptions {
@@ -38,6 +40,7 @@ export interface ResolvedRuntimeOptions {
   metricWindowMs: number;
   maxResponseBytes: number;
   connectionHandoff: boolean;
+  podAgent: string | undefined;
 }
 
 /**
@@ -65,6 +68,7 @@ export function resolveRuntimeOptions(explicit: RuntimeOptions = {}, env = proce
     metricWindowMs: options.metricWindowMs ?? Math.max(100, Math.round(60_000 * timeScale)),
     maxResponseBytes: options.maxResponseBytes ?? 6 * 1024 * 1024,
     connectionHandoff: options.connectionHandoff ?? true,
+    podAgent: options.podAgent ?? env.IGNITE_POD_AGENT,
   };
 }
 

@@ -12,19 +12,23 @@ import { ScaleMetric } from "../../gen/dodil/ignite/v1/compute_pb.js";
 import { desiredReplicas, observedPerPod } from "./autoscaler.js";
 import { InvocationTimeoutError, PodFailedError } from "./errors.js";
 import { scaledownPeriodMs, type ResolvedRuntimeOptions } from "./options.js";
+import type { RuntimePlugin, VersionContext, WorkerCommand } from "../runtimes/types.js";
 import { PodProcess, PodStartError } from "./pod-process.js";
-import type { PythonEnvironments } from "./python-env.js";
 
 /** What a pool runs: the app's metadata (cached, so the request path reads no disk) and its active version. */
 export interface PoolTarget {
   meta: AppMeta;
   version: number;
   treeDir: string;
+  runtime: RuntimePlugin;
+  /** What the runtime needs to know about the version. */
+  context: VersionContext;
 }
 
 export interface PoolContext {
   options: ResolvedRuntimeOptions;
-  envs: PythonEnvironments;
+  /** The agent binary and the runtime's worker for a pod of `target` (prepares the version first). */
+  podCommand(target: PoolTarget, appLog: (chunk: string) => void): Promise<{ agent: string; worker: WorkerCommand }>;
   /** Platform cap on max_replicas. */
   maxReplicasCap: number;
   appLog: (chunk: string) => void;
@@ -51,6 +55,8 @@ export interface PodInfo {
   /** Client connections handed to it (handoff.ts). */
   handedConnections: number;
   reserved: boolean;
+  /** Out of rotation (scale-down, a new version): finishing what it holds, then stopped. */
+  retiring: boolean;
 }
 
 export class AppPool {
@@ -198,15 +204,17 @@ export class AppPool {
     this.pods.forEach((pod, i) => (pod.reserved = i < reserved));
   }
 
+  /** Every live pod, including retired ones still finishing their requests or connections. */
   describe(): PodInfo[] {
-    return this.pods.map((pod) => ({
+    return [...this.processes].filter((pod) => !pod.exited).map((pod) => ({
       app: this.appId,
-      version: this.target.version,
+      version: pod.version,
       name: pod.name,
       pid: pod.pid,
       inFlight: pod.inFlight,
       handedConnections: pod.handoffs.count,
       reserved: pod.reserved,
+      retiring: pod.retired,
     }));
   }
 
@@ -247,10 +255,12 @@ export class AppPool {
     const target = this.target;
     this.starting++;
     try {
-      const interpreter = await this.ctx.envs.forTree(target.treeDir, this.ctx.appLog);
+      const { agent, worker } = await this.ctx.podCommand(target, this.ctx.appLog);
       const pod = await PodProcess.start(
         {
-          interpreter,
+          agent,
+          worker,
+          version: target.version,
           treeDir: target.treeDir,
           functionId: target.meta.appId,
           organizationId: target.meta.organizationName,
@@ -274,7 +284,7 @@ export class AppPool {
         const i = this.pods.indexOf(pod);
         if (i >= 0) this.pods.splice(i, 1);
       });
-      this.ctx.log(`runtime: ${this.appId} v${target.version} ${pod.name} (pid ${pod.pid}, ${interpreter.mode} mode) ready on port ${pod.port}`);
+      this.ctx.log(`runtime: ${this.appId} v${target.version} ${pod.name} (pid ${pod.pid}, ${target.runtime.name} ${worker.mode} mode) ready on port ${pod.port}`);
       return pod;
     } catch (err) {
       if (err instanceof PodStartError) throw new PodFailedError(`${this.appId}: ${err.message}`, { cause: err });
