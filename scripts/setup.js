@@ -51,6 +51,12 @@ function podAgent() {
 }
 
 function pythonPackages() {
+  // The Python runtime's pre-installed set (numpy, pandas, …), the environment pool-mode pods
+  // run on, cached outside the clone; an incomplete one (no registry earlier) is built again.
+  const env = path.join(root, "dist", "emulator", "runtimes", "python", "index.js");
+  const script = `require(${JSON.stringify(env)}).prepareRuntimeEnvironment(process.env.IGNITE_PYTHON || "python3", (l) => process.stderr.write("[setup] " + l + "\\n")).then((missing) => { if (missing.length) process.stderr.write("[setup] warning: the Python runtime lacks " + missing.join(", ") + "\\n"); }).catch((e) => { process.stderr.write(String(e.message || e) + "\\n"); process.exit(1); })`;
+  run(process.execPath, ["-e", script]);
+
   const req = path.join(root, "requirements-dev.txt");
   if (!fs.existsSync(req)) return;
   const probe = spawnSync("python3", ["-c", "import requests"], { stdio: "ignore" });

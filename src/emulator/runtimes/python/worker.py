@@ -26,6 +26,8 @@ import _thread
 
 FUNCTION_ID = os.environ.pop("IGNITE_FUNCTION_ID", "")
 ORGANIZATION_ID = os.environ.pop("IGNITE_ORGANIZATION_ID", "")
+# Packages of the pre-installed set the local Ignite could not install on this machine.
+PREINSTALLED_MISSING = set(filter(None, os.environ.pop("IGNITE_PREINSTALLED_MISSING", "").split(",")))
 
 MAGIC = b"IGN1"
 HEADER = struct.Struct("<4scII")
@@ -58,6 +60,13 @@ def load_handler():
         import handler as module
     except BaseException as err:  # SyntaxError, ModuleNotFoundError, SystemExit, ...
         LOAD_ERROR = "handler.py failed to import: %s: %s; see the app logs" % (type(err).__name__, err)
+        top = (getattr(err, "name", None) or "").split(".")[0]
+        if isinstance(err, ModuleNotFoundError) and top in PREINSTALLED_MISSING:
+            LOAD_ERROR = (
+                "handler.py failed to import: ModuleNotFoundError: No module named %r; %s is in the platform's "
+                "pre-installed set, which the local Ignite could not install on this machine (run `npm run setup` "
+                "where the package registry is reachable)" % (err.name, top)
+            )
         log_exception("[ignite] handler.py failed to import:")
         return
     fn = getattr(module, "handler", None)
