@@ -29,6 +29,8 @@ Options:
   --max-unpacked-bytes <n>     largest unpacked archive (default ${256 * MiB})
   --max-files <n>              most entries in an archive (default 10000)
   --compile-delay-ms <n>       how long CompileDraft stays COMPILING (default 300)
+  --cold-start-budget-secs <n> how long a request waits for a pod to become ready
+                               (default 600, or IGNITE_COLD_START_BUDGET_SECS)
   --tls-cert <file>            PEM certificate: serve TLS (needs --tls-key)
   --tls-key <file>             PEM private key
   --quiet                      no log lines on stderr
@@ -54,6 +56,7 @@ export async function main(argv: string[]): Promise<void> {
       "max-unpacked-bytes": { type: "string" },
       "max-files": { type: "string" },
       "compile-delay-ms": { type: "string" },
+      "cold-start-budget-secs": { type: "string" },
       "tls-cert": { type: "string" },
       "tls-key": { type: "string" },
       quiet: { type: "boolean", default: false },
@@ -82,6 +85,11 @@ export async function main(argv: string[]): Promise<void> {
     }
     return { clientId, clientSecret, organization };
   });
+  const secondsToMs = (name: string, raw: string | undefined): number | undefined => {
+    if (raw === undefined) return undefined;
+    if (!/^\d+(\.\d+)?$/.test(raw) || Number(raw) <= 0) throw new Error(`--${name} must be a positive number of seconds, got ${JSON.stringify(raw)}`);
+    return Math.round(Number(raw) * 1000);
+  };
   const scheme = values["public-scheme"];
   if (scheme !== undefined && scheme !== "http" && scheme !== "https") throw new Error("--public-scheme must be http or https");
 
@@ -105,6 +113,7 @@ export async function main(argv: string[]): Promise<void> {
     compileDelayMs: int("compile-delay-ms", values["compile-delay-ms"]),
     tlsCert: values["tls-cert"],
     tlsKey: values["tls-key"],
+    runtime: { coldStartBudgetMs: secondsToMs("cold-start-budget-secs", values["cold-start-budget-secs"]) },
     log,
   });
   const out = [
