@@ -7,7 +7,8 @@ The pod agent starts this file with the version's tree as the working directory.
 - payload: the raw request body (bytes);
 - ctx: {"execution_id", "function_id" ("org/name"), "organization_id"};
 - the return value is encoded by type: dict/list -> JSON, str -> UTF-8 text, bytes as-is,
-  anything else through json.dumps.
+  anything else through json.dumps;
+- a generator streams (seed 002, "streaming apps"): each yielded item is sent as it comes.
 
 Frames travel on stdin (requests) and on a duplicate of the original stdout (answers);
 fd 1 is then pointed at stderr, so `print()` in a handler lands in the app log instead of
@@ -82,7 +83,7 @@ def error_body(message, execution_id):
 
 
 def invoke(payload, execution_id):
-    """Runs the handler once; returns (status, content_type, body_bytes)."""
+    """Runs the handler once; returns (status, content_type, body_bytes), or a Stream."""
     if HANDLER is None:
         return 500, "application/json", error_body(LOAD_ERROR, execution_id)
     ctx = {"execution_id": execution_id, "function_id": FUNCTION_ID, "organization_id": ORGANIZATION_ID}
@@ -91,6 +92,8 @@ def invoke(payload, execution_id):
     except BaseException:
         log_exception("[ignite] execution %s: handler raised an exception:" % (execution_id or "-"))
         return 500, "application/json", error_body("handler raised an exception; see the app logs", execution_id)
+    if hasattr(result, "__next__") and hasattr(result, "__iter__"):
+        return Stream(result, execution_id)  # a generator: a streaming app
     try:
         if isinstance(result, (bytes, bytearray, memoryview)):
             return 200, "application/octet-stream", bytes(result)
@@ -101,6 +104,48 @@ def invoke(payload, execution_id):
         log_exception("[ignite] execution %s: the handler's return value could not be encoded:" % (execution_id or "-"))
         message = "handler returned a %s, which json.dumps cannot encode; see the app logs" % type(result).__name__
         return 500, "application/json", error_body(message, execution_id)
+
+
+class Stream:
+    """A streaming app's output: each item the generator yields is sent as it comes, encoded
+    by type like a return value (dict/list/other as one JSON line), the first item deciding
+    the content type."""
+
+    TYPES = {bytes: "application/octet-stream", str: "text/plain; charset=utf-8"}
+
+    def __init__(self, items, execution_id):
+        self.items = items
+        self.execution_id = execution_id
+
+    @staticmethod
+    def encode(item):
+        if isinstance(item, (bytes, bytearray, memoryview)):
+            return bytes, bytes(item)
+        if isinstance(item, str):
+            return str, item.encode("utf-8")
+        return None, (json.dumps(item) + "\n").encode("utf-8")
+
+    def send(self, link, rid):
+        started = False
+        try:
+            for item in self.items:
+                kind, data = self.encode(item)
+                if not started:
+                    ctype = self.TYPES.get(kind, "application/x-ndjson").encode("latin-1")
+                    link.send(b"H", rid, STATUS_TYPE.pack(200, len(ctype)) + ctype)
+                    started = True
+                if data:
+                    link.send(b"C", rid, data)
+        except BaseException:
+            log_exception("[ignite] execution %s: the streaming handler raised an exception:" % (self.execution_id or "-"))
+            if not started:
+                link.answer(rid, 500, "application/json", error_body("handler raised an exception; see the app logs", self.execution_id))
+            else:
+                link.send(b"X", rid, b"the streaming handler raised an exception; see the app logs")
+            return
+        if not started:
+            link.send(b"H", rid, STATUS_TYPE.pack(200, 24) + b"application/octet-stream")
+        link.send(b"E", rid, b"")
 
 
 # ---- frames ------------------------------------------------------------------------------
@@ -169,9 +214,12 @@ def serve(link):
             spawn = link.idle == 0
         if spawn:
             _thread.start_new_thread(serve, (link,))  # someone must read the next request
-        status, content_type, payload = invoke(body, execution_id)
+        outcome = invoke(body, execution_id)
         try:
-            link.answer(rid, status, content_type, payload)
+            if isinstance(outcome, Stream):
+                outcome.send(link, rid)
+            else:
+                link.answer(rid, *outcome)
         except OSError:
             os._exit(0)  # the agent is gone
 

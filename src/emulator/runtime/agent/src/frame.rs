@@ -11,6 +11,7 @@ pub const ANSWER: u8 = b'A';
 pub const HEAD: u8 = b'H';
 pub const CHUNK: u8 = b'C';
 pub const END: u8 = b'E';
+pub const ABORT: u8 = b'X';
 
 pub struct Header {
     pub kind: u8,
@@ -24,7 +25,7 @@ pub fn parse_header(buf: &[u8]) -> Option<Header> {
         return None;
     }
     let kind = buf[4];
-    if !matches!(kind, READY | ANSWER | HEAD | CHUNK | END) {
+    if !matches!(kind, READY | ANSWER | HEAD | CHUNK | END | ABORT) {
         return None;
     }
     let id = u32::from_le_bytes(buf[5..9].try_into().unwrap());

@@ -309,6 +309,8 @@ fn respond(
                         }
                     }
                     Reply::End => break,
+                    // No last chunk: the client sees the response end early, as a failure.
+                    Reply::Abort(why) => return Err(io::Error::new(io::ErrorKind::Other, why)),
                     _ => return Err(io::Error::new(io::ErrorKind::InvalidData, "the worker broke its stream")),
                 }
             }
@@ -317,7 +319,7 @@ fn respond(
             }
             Ok(())
         }
-        Reply::Chunk(_) | Reply::End => Err(io::Error::new(io::ErrorKind::InvalidData, "the worker sent a chunk before a head")),
+        Reply::Chunk(_) | Reply::End | Reply::Abort(_) => Err(io::Error::new(io::ErrorKind::InvalidData, "the worker sent a chunk before a head")),
     }
 }
 

@@ -19,6 +19,8 @@ pub enum Reply {
     Head { status: u16, ctype: Vec<u8> },
     Chunk(Vec<u8>),
     End,
+    /// A streamed response failed after its head (the reason, for the log).
+    Abort(String),
     /// The message of a framing error that came before this request's answer.
     Framing(String),
 }
@@ -125,12 +127,12 @@ impl Worker {
                 continue;
             }
             if discarding.contains(&id) {
-                if kind == frame::END {
+                if kind == frame::END || kind == frame::ABORT {
                     discarding.remove(&id);
                 }
                 continue;
             }
-            let done = kind == frame::ANSWER || kind == frame::END;
+            let done = kind == frame::ANSWER || kind == frame::END || kind == frame::ABORT;
             let mut pending = self.pending.lock().unwrap();
             let tx = if done { pending.remove(&id) } else { pending.get(&id).cloned() };
             if let Some(tx) = tx {
@@ -151,6 +153,7 @@ impl Worker {
                         None => Reply::Framing(format!("the worker sent a malformed head frame; {hint}")),
                     },
                     (_, frame::CHUNK) => Reply::Chunk(payload),
+                    (_, frame::ABORT) => Reply::Abort(String::from_utf8_lossy(&payload).into_owned()),
                     _ => Reply::End,
                 };
                 let _ = tx.send(reply);
