@@ -58,6 +58,8 @@ export interface DataPlaneDeps {
   options: ResolvedOptions;
   /** Throws UnauthenticatedError / PermissionDeniedError. */
   authorize(token: string | undefined, org: string): Caller;
+  /** The id of an organization (pods see it as ctx["organization_id"]). */
+  orgId(org: string): string;
   log(line: string): void;
 }
 
@@ -101,7 +103,7 @@ const TIER_NAMES: Record<ResourceTier, string> = {
 
 export function createDataPlane(deps: DataPlaneDeps): DataPlane {
   const { store, options } = deps;
-  const runtime = new Runtime(store, resolveRuntimeOptions(options.runtime ?? {}), options.maxReplicasCap, deps.log);
+  const runtime = new Runtime(store, resolveRuntimeOptions(options.runtime ?? {}), options.maxReplicasCap, deps.orgId, deps.log);
   const limits = { timeoutMs: runtime.options.appTimeoutMs, maxResponseBytes: runtime.options.maxResponseBytes };
   const executions = new Executions(store);
   const hosts = new PublicHosts(store, options.domain);

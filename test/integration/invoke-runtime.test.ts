@@ -42,7 +42,7 @@ async function finished(app: string, body = "") {
 }
 
 describe("the handler contract", () => {
-  it("passes the raw body as bytes and ctx with execution_id, function_id and organization_id", async () => {
+  it("passes the raw body as bytes and ctx with execution_id, function_id and organization_id (the org's id, not its name)", async () => {
     await local.deploy("echo", {
       "handler.py": [
         "def handler(payload, ctx):",
@@ -56,8 +56,18 @@ describe("the handler contract", () => {
     expect(out.type).toBe("bytes");
     expect(out.payload).toBe('{"name": "Ada"}');
     expect(out.ctx.function_id).toBe("acme-corp/echo");
-    expect(out.ctx.organization_id).toBe("acme-corp");
     expect(out.ctx.execution_id).toMatch(/^exec_[0-9A-Z]{26}$/);
+    // organization_id is the org's id, the one a token's `organization` claim maps the name to.
+    const issued = await fetch(local.emu.tokenUrl, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ grant_type: "client_credentials", client_id: local.emu.clientId, client_secret: local.emu.clientSecret }),
+    });
+    const { access_token } = (await issued.json()) as { access_token: string };
+    const claims = JSON.parse(Buffer.from(access_token.split(".")[1]!, "base64url").toString()) as { organization: Record<string, { id: string }> };
+    expect(Object.keys(claims.organization)).toEqual(["acme-corp"]);
+    expect(out.ctx.organization_id).toBe(claims.organization["acme-corp"]!.id);
+    expect(out.ctx.organization_id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
   });
 
   it("encodes the return value by type: dict/list JSON, str UTF-8 text, bytes verbatim, anything else json.dumps", async () => {
@@ -184,7 +194,7 @@ describe("the pre-installed set (seed 000, pool mode)", () => {
     const offline = await startLocal({}, { log: (l) => lines.push(l) });
     try {
       await offline.deploy("needs-numpy", { "handler.py": "import numpy\ndef handler(payload, ctx):\n    return 'unreachable'\n" });
-      await eventually(() => lines.find((l) => l.includes("the pre-installed set lacks")), "the start-up warning");
+      await eventually(() => lines.find((l) => l.includes("the pre-installed set lacks")), "the start-up warning", 150_000);
       expect(lines.join("\n")).toMatch(/lacks numpy, pandas, requests, httpx, pydantic, boto3/);
       let status = 0;
       let text = "";

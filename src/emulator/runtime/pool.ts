@@ -28,6 +28,8 @@ export interface PoolTarget {
 
 export interface PoolContext {
   options: ResolvedRuntimeOptions;
+  /** The id of an organization, for ctx["organization_id"]. */
+  orgId(org: string): string;
   /** The agent binary and the runtime's worker for a pod of `target` (prepares the version first). */
   podCommand(target: PoolTarget, appLog: (chunk: string) => void): Promise<{ agent: string; worker: WorkerCommand }>;
   /** Platform cap on max_replicas. */
@@ -276,7 +278,7 @@ export class AppPool {
           version: target.version,
           treeDir: target.treeDir,
           functionId: target.meta.appId,
-          organizationId: target.meta.organizationName,
+          organizationId: this.ctx.orgId(target.meta.organizationName),
           env: { ...target.meta.env },
           appLog: this.ctx.appLog,
           log: this.ctx.log,

@@ -27,6 +27,7 @@ export class Runtime {
     private readonly store: Store,
     readonly options: ResolvedRuntimeOptions,
     private readonly maxReplicasCap: number,
+    private readonly orgId: (org: string) => string,
     private readonly log: (line: string) => void,
   ) {
     this.logs = new AppLogs(path.join(store.dataPlaneDir, "logs"), log);
@@ -105,6 +106,7 @@ export class Runtime {
     const target = await this.target(appId);
     return new AppPool(target, {
       options: this.options,
+      orgId: this.orgId,
       podCommand: async (t, appLog) => {
         const [agent, worker] = await Promise.all([
           podAgent({ podAgent: this.options.podAgent, log: this.log }),
