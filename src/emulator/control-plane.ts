@@ -47,6 +47,7 @@ import {
   validateHealthPath,
   validateOrgName,
   validatePorts,
+  validateToolchain,
 } from "./validation.js";
 import { enumName } from "./enum-names.js";
 
@@ -223,6 +224,7 @@ export function createControlPlane(deps: ControlPlaneDeps): ControlPlaneService 
             "is required for Rust drafts: pass native or wasm (RUST_TARGET_NATIVE or RUST_TARGET_WASM; --rust-target native|wasm)",
           );
         }
+        validateToolchain(compile.runtime.runtime.value.toolchain);
       }
       let saved: Uint8Array;
       let files: TreeFile[];

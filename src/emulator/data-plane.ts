@@ -12,7 +12,9 @@
  * descriptor's google.api.http rule) to `handleInvoke`, and reports app changes and deletes.
  */
 import type * as http from "node:http";
+import { validateHeaderName, validateHeaderValue } from "node:http";
 import type * as net from "node:net";
+import { Transform, type Readable } from "node:stream";
 import { create, fromJson, type JsonValue } from "@bufbuild/protobuf";
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import {
@@ -35,13 +37,15 @@ import {
   AppNotFoundError,
   errorBody,
   httpStatusForCode,
+  InvalidArgumentError,
   MalformedInputError,
+  PermissionDeniedError,
   NotFoundError,
   toConnectError,
 } from "./errors.js";
 import { readBody } from "./http-util.js";
 import type { ResolvedOptions } from "./options.js";
-import { RuntimeError, InvocationTimeoutError } from "./runtime/errors.js";
+import { RuntimeError, InvocationTimeoutError, requestTooLarge } from "./runtime/errors.js";
 import { bucketExecutions, Executions, isTerminal } from "./runtime/executions.js";
 import { newExecutionId } from "./runtime/ids.js";
 import { resolveRuntimeOptions } from "./runtime/options.js";
@@ -104,7 +108,12 @@ const TIER_NAMES: Record<ResourceTier, string> = {
 export function createDataPlane(deps: DataPlaneDeps): DataPlane {
   const { store, options } = deps;
   const runtime = new Runtime(store, resolveRuntimeOptions(options.runtime ?? {}), options.maxReplicasCap, deps.orgId, deps.log);
-  const limits = { timeoutMs: runtime.options.appTimeoutMs, maxResponseBytes: runtime.options.maxResponseBytes };
+  const limits = {
+    timeoutMs: runtime.options.appTimeoutMs,
+    maxResponseBytes: runtime.options.maxResponseBytes,
+    // The public URL takes bodies as large as the gateway does, no larger.
+    maxRequestBytes: options.maxRequestBytes,
+  };
   const executions = new Executions(store);
   const hosts = new PublicHosts(store, options.domain);
   const background = new Set<Promise<void>>();
@@ -167,7 +176,8 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
   // ---- InvokeAsync and executions ---------------------------------------------------
 
   async function invokeAsync(req: InvokeRequest, ctx: HandlerContext) {
-    const pool = await poolFor(tokenOf(ctx), req.organizationName, req.appName);
+    const caller = deps.authorize(tokenOf(ctx), req.organizationName);
+    const pool = await runtime.pool(`${req.organizationName}/${req.appName}`);
     const meta = pool.meta;
     const execution = create(ExecutionSchema, {
       id: newExecutionId(),
@@ -178,8 +188,8 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
       createTimeMs: BigInt(Date.now()),
       metrics: { resourceTier: TIER_NAMES[meta.resourceTier] ?? "Small" },
     });
-    await executions.put(execution);
-    const task = runExecution(pool, execution, req).catch((err: unknown) =>
+    await executions.put(execution, caller.org);
+    const task = runExecution(pool, execution, req, caller.org).catch((err: unknown) =>
       deps.log(`data-plane: execution ${execution.id} could not be recorded: ${String(err)}`),
     );
     background.add(task);
@@ -187,8 +197,8 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     return { executionId: execution.id };
   }
 
-  async function runExecution(pool: AppPool, execution: Execution, req: InvokeRequest): Promise<void> {
-    await executions.put(create(ExecutionSchema, { ...execution, status: ExecutionStatus.RUNNING }));
+  async function runExecution(pool: AppPool, execution: Execution, req: InvokeRequest, invokerOrg: string): Promise<void> {
+    await executions.put(create(ExecutionSchema, { ...execution, status: ExecutionStatus.RUNNING }), invokerOrg);
     const queuedAt = Date.now();
     let lease: Lease | undefined;
     const done = { ...execution, metrics: create(ExecutionMetricsSchema, execution.metrics) };
@@ -225,23 +235,28 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
       lease?.release();
     }
     done.completeTimeMs = BigInt(Date.now());
-    await executions.put(create(ExecutionSchema, done));
+    await executions.put(create(ExecutionSchema, done), invokerOrg);
   }
 
-  /** Loads an execution the caller may see: NOT_FOUND for unknown ids, PERMISSION_DENIED across orgs. */
+  /**
+   * Loads an execution the caller may see: NOT_FOUND for unknown ids; PERMISSION_DENIED unless
+   * the caller's org is the app's or the invoker's (an execution of a `public`-org app is the
+   * business of whoever invoked it, not of every org).
+   */
   async function visibleExecution(id: string, ctx: HandlerContext): Promise<Execution> {
-    const token = tokenOf(ctx);
-    const execution = await executions.get(id);
-    if (!execution) {
-      // Authenticate before answering NOT_FOUND; the public org accepts any valid caller.
-      deps.authorize(token, PUBLIC_ORG);
+    // Authenticates first (the public org accepts any valid caller), so NOT_FOUND is only for callers.
+    const caller = deps.authorize(tokenOf(ctx), PUBLIC_ORG);
+    const stored = await executions.get(id);
+    if (!stored) {
       throw new NotFoundError(
         `execution ${id} not found (Invoke creates no execution record; use InvokeAsync for one you can fetch)`,
       );
     }
-    // Executions belong to the app's org (deps.authorize also lets any caller read the public org's).
-    deps.authorize(token, execution.appId.split("/")[0] ?? "");
-    return execution;
+    const appOrg = stored.execution.appId.split("/")[0] ?? "";
+    if (caller.org !== appOrg && caller.org !== stored.invokerOrg) {
+      throw new PermissionDeniedError(`organization ${caller.org} may not read executions of ${stored.execution.appId} invoked by another organization`);
+    }
+    return stored.execution;
   }
 
   const service: DataPlane["service"] = {
@@ -281,6 +296,9 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     },
     async getExecutionStats(req, ctx) {
       deps.authorize(tokenOf(ctx), req.organizationName);
+      if (req.startTimeMs > 0n && req.endTimeMs > 0n && req.startTimeMs > req.endTimeMs) {
+        throw new InvalidArgumentError("start_time_ms", `must not be after end_time_ms (${req.startTimeMs} > ${req.endTimeMs})`);
+      }
       const appId = `${req.organizationName}/${req.appName}`;
       if (!(await store.getApp(appId))) throw new AppNotFoundError(appId);
       const { buckets, bucketSecs } = bucketExecutions(await executions.list(appId), {
@@ -347,7 +365,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
       method: req.method ?? "GET",
       path: req.url ?? "/",
       headers: req.headers,
-      body: req,
+      body: cappedRequest(req, limits.maxRequestBytes),
       executionId: newExecutionId(),
     });
     // The pod's raw response: status, headers (content-length included) and body, piped.
@@ -430,9 +448,17 @@ function tokenOf(ctx: HandlerContext): string | undefined {
   return bearerToken(ctx.requestHeader.get("authorization"));
 }
 
-/** The invocation envelope as a request to the pod (defaults: POST, "/"). */
+/** The invocation envelope as a request to the pod (defaults: POST, "/"); a header HTTP cannot carry is INVALID_ARGUMENT. */
 function podCallFrom(req: InvokeRequest, executionId: string): PodCall {
   const http_ = req.http;
+  for (const [name, value] of Object.entries(http_?.headers ?? {})) {
+    try {
+      validateHeaderName(name);
+      validateHeaderValue(name, value);
+    } catch (err) {
+      throw new InvalidArgumentError(`http.headers`, `header ${JSON.stringify(name)} is not a valid HTTP header (${(err as Error).message})`);
+    }
+  }
   const path = http_?.path || "/";
   const query = http_?.query ? `?${http_.query}` : "";
   return {
@@ -462,6 +488,23 @@ function errorMessageOf(body: Buffer): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The request body, failing past `max` bytes as the relay and the gateway do: a declared
+ * length is refused before anything is read, a chunked body once it grows past the cap.
+ */
+function cappedRequest(req: http.IncomingMessage, max: number): Readable {
+  if (Number(req.headers["content-length"] ?? 0) > max) throw requestTooLarge(max);
+  let size = 0;
+  const capped = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      size += chunk.length;
+      done(size > max ? requestTooLarge(max) : null, chunk);
+    },
+  });
+  req.pipe(capped);
+  return capped;
 }
 
 /** Resolves when the piped response is done (or either side failed/closed). */

@@ -26,7 +26,7 @@ import {
   type Version,
 } from "../gen/dodil/ignite/v1/compute_pb.js";
 import { exists, fsyncDir, isNotFound, readJson, writeFileAtomic, writeJsonAtomic } from "./fs-util.js";
-import type { Store, StoredDraft, TreeFile } from "./store.js";
+import type { Store, StoredDraft, StoredExecution, TreeFile } from "./store.js";
 
 const EXECUTION_ID = /^[A-Za-z0-9_.-]{1,128}$/;
 
@@ -171,21 +171,30 @@ export class FileStore implements Store {
 
   // ---- executions ------------------------------------------------------------------------
 
-  async putExecution(execution: Execution): Promise<void> {
-    await writeJsonAtomic(this.executionFile(execution.id), toJson(ExecutionSchema, execution));
+  async putExecution(stored: StoredExecution): Promise<void> {
+    await writeJsonAtomic(this.executionFile(stored.execution.id), {
+      invokerOrg: stored.invokerOrg,
+      execution: toJson(ExecutionSchema, stored.execution),
+    });
   }
 
-  async getExecution(id: string): Promise<Execution | undefined> {
+  async getExecution(id: string): Promise<StoredExecution | undefined> {
     if (!EXECUTION_ID.test(id)) return undefined;
-    const json = await readJson(this.executionFile(id));
-    return json === undefined ? undefined : fromJson(ExecutionSchema, json as JsonValue);
+    const json = (await readJson(this.executionFile(id))) as { invokerOrg?: string; execution?: JsonValue } | undefined;
+    if (json === undefined) return undefined;
+    if (json.execution === undefined) {
+      // Written before records said who invoked them: the app's own org.
+      const execution = fromJson(ExecutionSchema, json as JsonValue);
+      return { execution, invokerOrg: execution.appId.split("/")[0] ?? "" };
+    }
+    return { execution: fromJson(ExecutionSchema, json.execution), invokerOrg: json.invokerOrg ?? "" };
   }
 
   async listExecutions(appId: string): Promise<Execution[]> {
     const files = (await fs.readdir(this.executionsDir)).filter((f) => f.endsWith(".json") && !f.startsWith("."));
     const out: Execution[] = [];
     for (const f of files) {
-      const e = await this.getExecution(f.slice(0, -".json".length));
+      const e = (await this.getExecution(f.slice(0, -".json".length)))?.execution;
       if (e && e.appId === appId) out.push(e);
     }
     return out;

@@ -13,7 +13,7 @@
  * Invoke's HTTP form belongs to the data plane and is routed there before the gateway.
  */
 import * as http from "node:http";
-import { ScalarType, create, fromJson, toJson, type DescField, type DescMethod, type JsonObject, type JsonValue } from "@bufbuild/protobuf";
+import { ScalarType, create, fromJson, toJson, type DescField, type DescMessage, type DescMethod, type JsonObject, type JsonValue } from "@bufbuild/protobuf";
 import { createHandlerContext } from "@connectrpc/connect";
 import { ComputeService } from "../gen/dodil/ignite/v1/compute_pb.js";
 import { httpRouteOf } from "../http-rules.js";
@@ -34,6 +34,8 @@ interface Route {
 export interface Gateway {
   /** The route for `verb path`, if any (used to send POST .../invoke to the data plane). */
   match(verb: string, pathname: string): { route: Route; values: string[] } | undefined;
+  /** The verbs some route takes for `pathname` (a known path asked with another verb is a 405). */
+  verbsFor(pathname: string): string[];
   /** Serves a matched route. */
   serve(req: HttpRequest, res: HttpResponse, url: URL, matched: { route: Route; values: string[] }): Promise<void>;
 }
@@ -49,6 +51,9 @@ export function createGateway(impl: ComputeServiceImpl, maxRequestBytes: number)
       }
       return undefined;
     },
+    verbsFor(pathname) {
+      return [...new Set(routes.filter((r) => r.pattern.test(pathname)).map((r) => r.verb))];
+    },
     async serve(req, anyRes, url, { route, values }) {
       // The HTTP/2 compat response has the same surface for what we use.
       const res = anyRes as http.ServerResponse;
@@ -59,7 +64,7 @@ export function createGateway(impl: ComputeServiceImpl, maxRequestBytes: number)
         const input = await requestJson(req, url, route, values, maxRequestBytes);
         let message;
         try {
-          message = fromJson(route.method.input, input);
+          message = fromJson(route.method.input, fieldMasksInCamelCase(route.method.input, input));
         } catch (err) {
           throw new MalformedInputError(`invalid request body: ${(err as Error).message}`, { cause: err });
         }
@@ -147,6 +152,26 @@ async function requestJson(req: HttpRequest, url: URL, route: Route, values: str
     obj[field.jsonName] = scalarJson(field, values[i]!);
   });
   return obj;
+}
+
+/**
+ * contract.md: `update_mask` names fields by proto name or in camelCase. pbjson's FieldMask is
+ * a comma-separated string of lowerCamelCase paths, so proto names (`scaling.scaledown_period_secs`,
+ * `resource_tier`) are turned into that first, as is the `{"paths": [...]}` object form.
+ */
+function fieldMasksInCamelCase(desc: DescMessage, json: JsonObject): JsonObject {
+  const camel = (path: string): string => path.trim().replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+  for (const field of desc.fields) {
+    if (field.fieldKind !== "message" || field.message.typeName !== "google.protobuf.FieldMask") continue;
+    for (const key of new Set([field.jsonName, field.name])) {
+      const value = json[key];
+      if (typeof value === "string") json[key] = value.split(",").map(camel).join(",");
+      else if (value && typeof value === "object" && !Array.isArray(value) && Array.isArray(value.paths)) {
+        json[key] = value.paths.map((p) => camel(String(p))).join(",");
+      }
+    }
+  }
+  return json;
 }
 
 function fieldByName(method: DescMethod, key: string): DescField | undefined {

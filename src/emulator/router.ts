@@ -4,7 +4,8 @@
  * 2. /_ignite/* → admin; /oidc/token → the OIDC token endpoint;
  * 3. /dodil.ignite.v1.ComputeService/* → connect-node (gRPC, Connect, gRPC-web);
  * 4. POST /v1/ignite/app/{org}/{app}/invoke → the data plane (counted as Invoke);
- * 5. the other google.api.http routes → the JSON gateway; else 404.
+ * 5. the other google.api.http routes → the JSON gateway; a known path with another verb is
+ *    405 (with Allow), anything else 404.
  */
 import * as http from "node:http";
 import { ComputeService } from "../gen/dodil/ignite/v1/compute_pb.js";
@@ -51,7 +52,12 @@ export function createRouter(deps: RouterDeps): RequestHandler {
     if (pathname === TOKEN_PATH) return handleTokenRequest(req, res, deps.auth);
     if (pathname.startsWith(servicePrefix)) return deps.connect(req, res);
     const matched = deps.gateway.match(req.method ?? "GET", pathname);
-    if (!matched) return notFound(res, `${req.method} ${pathname}`);
+    if (!matched) {
+      const allowed = deps.gateway.verbsFor(pathname);
+      if (allowed.length === 0) return notFound(res, `${req.method} ${pathname}`);
+      // A known route asked with another verb.
+      return sendJson(res, 405, { code: 12, message: `method ${req.method} not allowed on ${pathname}; use ${allowed.join(" or ")}`, details: [] }, { allow: allowed.join(", ") });
+    }
     if (matched.route.method.name === "Invoke") {
       deps.counter.count("Invoke");
       if (isHttp1(req, res)) {

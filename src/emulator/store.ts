@@ -29,6 +29,16 @@ export interface StoredDraft {
   compileLog: CompileLogLine[];
 }
 
+/** An execution record and who may read it. */
+export interface StoredExecution {
+  execution: Execution;
+  /**
+   * The organization of the caller that invoked it. With the app's own org, the only one that
+   * may read it (an app of the `public` org is invoked by many orgs; each sees its own).
+   */
+  invokerOrg: string;
+}
+
 export interface Store {
   /** Absolute path of the data directory. */
   readonly dataDir: string;
@@ -61,8 +71,8 @@ export interface Store {
   versionTreeDir(appId: string, version: number): string;
 
   /** Execution records (InvokeAsync). Ids must match /^[A-Za-z0-9_.-]{1,128}$/. */
-  putExecution(execution: Execution): Promise<void>;
-  getExecution(id: string): Promise<Execution | undefined>;
+  putExecution(stored: StoredExecution): Promise<void>;
+  getExecution(id: string): Promise<StoredExecution | undefined>;
   /** Every stored execution of one app, in no particular order. */
   listExecutions(appId: string): Promise<Execution[]>;
 

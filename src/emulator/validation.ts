@@ -88,6 +88,21 @@ export function validateHealthPath(p: string, field = "health_path"): void {
   if (p !== "" && !p.startsWith("/")) throw new InvalidArgumentError(field, `${JSON.stringify(p)} must start with '/'`);
 }
 
+/**
+ * A Rust toolchain pin (seed 003: `--toolchain <ver>`): a rustup channel (`stable`, `beta`,
+ * `nightly`, optionally dated `nightly-2026-01-15`) or a release (`1.95` or `1.95.0`); empty
+ * means the platform's current toolchain. Whether it is installed is the compile's business.
+ */
+export function validateToolchain(toolchain: string, field = "code.compile.runtime.rust.toolchain"): void {
+  if (toolchain === "") return;
+  if (!/^((stable|beta|nightly)(-\d{4}-\d{2}-\d{2})?|\d+\.\d+(\.\d+)?)$/.test(toolchain)) {
+    throw new InvalidArgumentError(
+      field,
+      `${JSON.stringify(toolchain)} is not a Rust toolchain: use a channel (stable, beta, nightly, nightly-YYYY-MM-DD) or a version (1.95.0), or leave it empty for the platform's current one`,
+    );
+  }
+}
+
 /** The DNS label of an app's public URL: `<app>-<org>` for port 80, `<app>-<org>-<port>` otherwise. */
 export function publicLabel(org: string, name: string, port: number): string {
   const app = name.split(".").join("-dot-");

@@ -100,7 +100,7 @@ describe("local Ignite state", () => {
     const body = (await res.json()) as { access_token: string; token_type: string; expires_in: number };
     expect(body).toMatchObject({ token_type: "Bearer", expires_in: 3 });
     const claims = JSON.parse(Buffer.from(body.access_token.split(".")[1]!, "base64url").toString()) as Record<string, unknown>;
-    expect(claims).toMatchObject({ sub: "ci", organization: "ci-org" });
+    expect(claims).toMatchObject({ sub: "ci", organization: { "ci-org": { id: expect.stringMatching(/^[0-9a-f-]{36}$/) } } });
     expect(typeof claims.exp).toBe("number");
 
     const client = createClient(ComputeService, t.transportFor(body.access_token));

@@ -39,8 +39,21 @@ export class ResponseTooLargeError extends RuntimeError {
   readonly httpStatus = 502;
 }
 
-/** The app cannot run here: no published version, or a runtime the local Ignite does not execute. */
+/** A public-URL request body above the local Ignite's request cap (the gateway's cap). */
+export class RequestTooLargeError extends RuntimeError {
+  readonly code = Code.ResourceExhausted;
+  readonly httpStatus = 413;
+}
+
+export function requestTooLarge(max: number): RequestTooLargeError {
+  return new RequestTooLargeError(`the request body exceeds the local Ignite's ${max}-byte limit (the gateway's --max-request-bytes)`);
+}
+
+/**
+ * The app cannot run here: no published version, or a runtime the local Ignite does not
+ * execute. FAILED_PRECONDITION is HTTP 400 on every surface (contract.md), as the gateway maps it.
+ */
 export class NotRunnableError extends RuntimeError {
   readonly code = Code.FailedPrecondition;
-  readonly httpStatus = 503;
+  readonly httpStatus = 400;
 }

@@ -11,7 +11,7 @@ import {
   ExecutionBucketSchema,
   ExecutionStatus,
 } from "../../gen/dodil/ignite/v1/compute_pb.js";
-import type { Store } from "../store.js";
+import type { Store, StoredExecution } from "../store.js";
 
 export function isTerminal(status: ExecutionStatus): boolean {
   return (
@@ -29,8 +29,8 @@ export class Executions {
     this.events.setMaxListeners(0);
   }
 
-  async put(execution: Execution): Promise<void> {
-    await this.store.putExecution(execution);
+  async put(execution: Execution, invokerOrg: string): Promise<void> {
+    await this.store.putExecution({ execution, invokerOrg });
     this.events.emit(execution.id, { execution } satisfies ExecutionUpdate);
   }
 
@@ -39,7 +39,7 @@ export class Executions {
     this.events.emit(id, { chunk } satisfies ExecutionUpdate);
   }
 
-  get(id: string): Promise<Execution | undefined> {
+  get(id: string): Promise<StoredExecution | undefined> {
     if (!/^[A-Za-z0-9_.-]{1,128}$/.test(id)) return Promise.resolve(undefined);
     return this.store.getExecution(id);
   }

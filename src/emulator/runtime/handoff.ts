@@ -49,6 +49,9 @@ export interface HandoffLimits {
   maxResponseBytes: number;
   /** The relay's answer to a response above maxResponseBytes, rendered once. */
   tooLarge: { status: number; body: string };
+  maxRequestBytes: number;
+  /** The relay's answer to a request body above maxRequestBytes (the connection then closes). */
+  requestTooLarge: { status: number; body: string };
 }
 
 /**

@@ -125,6 +125,8 @@ export function callPod(lease: Lease, call: PodCall, limits: PodCallLimits): Pro
     if (call.body instanceof Uint8Array) {
       request.end(call.body);
     } else {
+      // A body that fails (the request cap, a client gone) ends the call with its error.
+      call.body.once("error", (err: Error) => fail(err));
       call.body.pipe(request);
     }
   });

@@ -23,7 +23,7 @@
  */
 import { STATUS_CODES } from "node:http";
 import type * as net from "node:net";
-import { appTimeoutError, PodFailedError } from "./errors.js";
+import { appTimeoutError, PodFailedError, requestTooLarge } from "./errors.js";
 import type { HandoffGuard } from "./handoff.js";
 import { BodyEnd, headerValue, parseHead, requestFraming, responseFraming, type Framing, type Head } from "./http1-head.js";
 import { newExecutionId } from "./ids.js";
@@ -47,7 +47,7 @@ export interface RelayDeps {
   authorize(authorization: string | undefined, org: string): { org: string; validUntil?: number };
   /** An error as the data plane answers it over HTTP. */
   errorResponse(err: unknown): { status: number; body: string };
-  limits: { timeoutMs: number; maxResponseBytes: number };
+  limits: { timeoutMs: number; maxResponseBytes: number; maxRequestBytes: number };
   /** Hand served keep-alive connections to their pod (handoff.ts). */
   handoff: boolean;
 }
@@ -163,6 +163,14 @@ class ClientConnection {
         this.badRequestBody(ex, err);
         return;
       }
+      if (ex.body.payloadBytes > this.deps.limits.maxRequestBytes) {
+        // A chunked body past the cap: what was forwarded is dropped with the pod connection.
+        this.release(ex, false);
+        this.exchange = undefined;
+        if (ex.responded) this.socket.destroy();
+        else this.refuseBody();
+        return;
+      }
       if (n > 0) this.deliverBody(ex, n === chunk.length ? chunk : chunk.subarray(0, n));
       if (ex.body.done) this.requestBodyDone(ex);
       if (n === chunk.length) return;
@@ -218,6 +226,10 @@ class ClientConnection {
     const framing = requestFraming(head);
     if (typeof framing === "string") {
       this.socket.end(simpleResponse(400, framing));
+      return;
+    }
+    if (framing.type === "length" && framing.length > this.deps.limits.maxRequestBytes) {
+      this.refuseBody();
       return;
     }
     this.socket.setTimeout(0);
@@ -303,6 +315,14 @@ class ClientConnection {
 
   private requestBodyDone(ex: Exchange): void {
     if (ex.responseDone) this.finish(ex);
+  }
+
+  /** A body above the request cap: answered 413 (as the gateway caps it) and the connection closed, unread. */
+  private refuseBody(): void {
+    const { status, body } = this.deps.errorResponse(requestTooLarge(this.deps.limits.maxRequestBytes));
+    this.released = true;
+    this.socket.off("data", this.onData);
+    this.socket.end(localResponse(status, JSON_TYPE, body, { close: true }));
   }
 
   /** Malformed chunked framing: the connection cannot be parsed any further. */
@@ -497,8 +517,14 @@ class ClientConnection {
 
   /** Gives the idle connection to `pod` (true), which serves it until it gives it back or closes it. */
   private handOff(pod: PodProcess, guard: HandoffGuard): boolean {
-    const { timeoutMs, maxResponseBytes } = this.deps.limits;
-    const limits = { timeoutMs, maxResponseBytes, tooLarge: this.deps.errorResponse(tooLarge(maxResponseBytes)) };
+    const { timeoutMs, maxResponseBytes, maxRequestBytes } = this.deps.limits;
+    const limits = {
+      timeoutMs,
+      maxResponseBytes,
+      tooLarge: this.deps.errorResponse(tooLarge(maxResponseBytes)),
+      maxRequestBytes,
+      requestTooLarge: this.deps.errorResponse(requestTooLarge(maxRequestBytes)),
+    };
     this.socket.setTimeout(0);
     this.parked = pod.handoffs.hand(this.socket, guard, limits, {
       back: (unread, why) => {

@@ -127,6 +127,9 @@ pub struct Handoff {
     pub cors: bool,
     pub max_bytes: usize,
     pub too_large: (u16, Vec<u8>),
+    /** The request cap, and the relay's answer past it (the connection then closes). */
+    pub max_request_bytes: usize,
+    pub request_too_large: (u16, Vec<u8>),
     off: usize,
     timeout_ms: i32,
     requests: f64,
@@ -137,6 +140,7 @@ pub struct Handoff {
 impl Handoff {
     fn new(m: &Json, generation: Arc<Generation>) -> Option<Handoff> {
         let too_large = m.get("tooLarge")?;
+        let request_too_large = m.get("requestTooLarge")?;
         Some(Handoff {
             id: m.num("id")?,
             host: m.str("host")?.to_string(),
@@ -145,6 +149,8 @@ impl Handoff {
             cors: m.bool("cors"),
             max_bytes: m.num("maxResponseBytes")? as usize,
             too_large: (too_large.num("status")? as u16, too_large.str("body")?.as_bytes().to_vec()),
+            max_request_bytes: m.num("maxRequestBytes")? as usize,
+            request_too_large: (request_too_large.num("status")? as u16, request_too_large.str("body")?.as_bytes().to_vec()),
             off: m.num("slot")? as usize * SLOT_BYTES,
             timeout_ms: (m.num("timeoutMs")? as i32).max(1000),
             requests: 0.0,

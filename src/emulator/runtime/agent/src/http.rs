@@ -117,7 +117,19 @@ pub fn parse_head(raw: &[u8]) -> Option<Head> {
     Some(Head { method: parts[0].to_vec(), target: parts[1].to_vec(), version: parts[2].to_vec(), headers, odd })
 }
 
-fn read_body(reader: &mut Reader, conn: &mut Conn, head: &Head) -> io::Result<Vec<u8>> {
+/// Why a body could not be read: the connection failed, or the body passed the request cap.
+enum BodyError {
+    Io(io::Error),
+    TooLarge,
+}
+
+impl From<io::Error> for BodyError {
+    fn from(e: io::Error) -> Self {
+        BodyError::Io(e)
+    }
+}
+
+fn read_body(reader: &mut Reader, conn: &mut Conn, head: &Head, cap: usize) -> Result<Vec<u8>, BodyError> {
     let bad = |what: &str| io::Error::new(io::ErrorKind::InvalidData, what.to_string());
     if head.header("transfer-encoding").is_some_and(|te| te.to_ascii_lowercase().contains("chunked")) {
         let mut body = Vec::new();
@@ -126,9 +138,12 @@ fn read_body(reader: &mut Reader, conn: &mut Conn, head: &Head) -> io::Result<Ve
             let digits = line.split(|&b| b == b';').next().unwrap_or(&[]);
             let digits = std::str::from_utf8(digits).map_err(|_| bad("bad chunk size"))?.trim_matches([' ', '\t', '\r', '\n']);
             if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
-                return Err(bad("bad chunk size"));
+                return Err(bad("bad chunk size").into());
             }
             let size = usize::from_str_radix(digits, 16).map_err(|_| bad("bad chunk size"))?;
+            if body.len().saturating_add(size) > cap {
+                return Err(BodyError::TooLarge);
+            }
             if size == 0 {
                 loop {
                     let trailer = reader.line(conn)?; // trailers of the request: ignored
@@ -145,8 +160,11 @@ fn read_body(reader: &mut Reader, conn: &mut Conn, head: &Head) -> io::Result<Ve
         None | Some("") => 0,
         Some(v) => v.parse().map_err(|_| bad("bad content-length"))?,
     };
+    if length > cap {
+        return Err(BodyError::TooLarge);
+    }
     if length > 0 {
-        reader.exact(conn, length)
+        Ok(reader.exact(conn, length)?)
     } else {
         Ok(Vec::new())
     }
@@ -161,6 +179,7 @@ fn reason(status: u16) -> &'static str {
         401 => "Unauthorized",
         403 => "Forbidden",
         404 => "Not Found",
+        413 => "Payload Too Large",
         500 => "Internal Server Error",
         502 => "Bad Gateway",
         503 => "Service Unavailable",
@@ -229,7 +248,19 @@ fn serve(conn: &mut Conn, reader: &mut Reader, worker: &Worker, handoff: &mut Op
         if head.header("expect").is_some_and(|e| e.eq_ignore_ascii_case("100-continue")) {
             conn.write_all(b"HTTP/1.1 100 Continue\r\n\r\n")?;
         }
-        let payload = read_body(reader, conn, &head)?;
+        // Connections the relay opened come with the body it already capped.
+        let cap = handoff.as_ref().map_or(usize::MAX, |h| h.max_request_bytes);
+        let payload = match read_body(reader, conn, &head, cap) {
+            Ok(p) => p,
+            Err(BodyError::Io(e)) => return Err(e),
+            Err(BodyError::TooLarge) => {
+                // As the relay answers it: 413, and the connection closes with the body unread.
+                let h = handoff.as_ref().unwrap();
+                let extra = if h.cors { "Connection: close\r\nAccess-Control-Allow-Origin: *\r\n" } else { "Connection: close\r\n" };
+                write_whole(conn, h.request_too_large.0, b"application/json", &h.request_too_large.1, extra, false)?;
+                return Ok(());
+            }
+        };
         let execution_id = match handoff {
             Some(_) => sys::new_execution_id(),
             None => head.header("x-ignite-execution-id").unwrap_or("").to_string(),
