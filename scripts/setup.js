@@ -50,6 +50,18 @@ function podAgent() {
   run(process.execPath, ["-e", script]);
 }
 
+/** grpcurl, for the test of the local Ignite's server reflection (a tool the platform pages use). */
+const GRPCURL = "v1.9.4";
+function grpcurl() {
+  const cache = process.env.PULUMI_IGNITE_CACHE || path.join(process.env.XDG_CACHE_HOME || path.join(require("node:os").homedir(), ".cache"), "pulumi-ignite");
+  const bin = path.join(cache, `grpcurl-${GRPCURL}`);
+  if (fs.existsSync(path.join(bin, "grpcurl"))) return;
+  say(`building grpcurl ${GRPCURL} from its Go module (once; about two minutes)…`);
+  run("go", ["install", `github.com/fullstorydev/grpcurl/cmd/grpcurl@${GRPCURL}`], {
+    env: { ...process.env, GOBIN: bin, GOFLAGS: "-mod=mod", GOSUMDB: "off", GOTOOLCHAIN: "local" },
+  });
+}
+
 function pythonPackages() {
   // The Python runtime's pre-installed set (numpy, pandas, …), the environment pool-mode pods
   // run on, cached outside the clone; an incomplete one (no registry earlier) is built again.
@@ -72,3 +84,5 @@ if (want("build")) build();
 if (want("agent")) podAgent();
 if (want("pulumi")) pulumiToolchain();
 if (want("python")) pythonPackages();
+// Only for the tests, and only when asked (npm test's pre-script names it).
+if (steps.includes("grpcurl")) grpcurl();

@@ -5,6 +5,7 @@
  */
 import * as fs from "node:fs/promises";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { ServerReflection } from "../gen/grpc/reflection/v1/reflection_pb.js";
 import { ComputeService } from "../gen/dodil/ignite/v1/compute_pb.js";
 import { Authenticator } from "./auth.js";
 import { Compiler } from "./compiler.js";
@@ -16,6 +17,7 @@ import { sendJson } from "./http-util.js";
 import { CallCounter, instrument } from "./instrument.js";
 import { KeyedMutex } from "./mutex.js";
 import { TOKEN_PATH } from "./oidc.js";
+import { createReflection } from "./reflection.js";
 import { resolveOptions, type EmulatorOptions, type ResolvedOptions } from "./options.js";
 import { createRouter } from "./router.js";
 import { listen, type RequestHandler, type SocketClaim } from "./server.js";
@@ -103,7 +105,7 @@ export async function startEmulator(input: EmulatorOptions): Promise<Emulator> {
     const controlPlane = createControlPlane({ store, auth, options, locks, compiler, dataPlane: () => dataPlane });
     const impl = instrument({ ...controlPlane, ...dataPlane.service }, counter);
     const connect = connectNodeAdapter({
-      routes: (router) => router.service(ComputeService, impl),
+      routes: (router) => router.service(ComputeService, impl).service(ServerReflection, createReflection()),
       readMaxBytes: options.maxRequestBytes,
     });
     handler = createRouter({

@@ -3,6 +3,7 @@
  * 1. Host under the public-URL domain → the data plane (public-URL proxy);
  * 2. /_ignite/* → admin; /oidc/token → the OIDC token endpoint;
  * 3. /dodil.ignite.v1.ComputeService/* → connect-node (gRPC, Connect, gRPC-web);
+ *    /grpc.reflection.v1.ServerReflection/* → the same, server reflection (reflection.ts);
  * 4. POST /v1/ignite/app/{org}/{app}/invoke → the data plane (counted as Invoke);
  * 5. the other google.api.http routes → the JSON gateway; a known path with another verb is
  *    405 (with Allow), anything else 404.
@@ -18,6 +19,7 @@ import type { HttpRequest, HttpResponse } from "./http-types.js";
 import { requestHost, sendJson } from "./http-util.js";
 import type { CallCounter } from "./instrument.js";
 import { TOKEN_PATH, handleTokenRequest } from "./oidc.js";
+import { ServerReflection } from "../gen/grpc/reflection/v1/reflection_pb.js";
 import type { RequestHandler } from "./server.js";
 
 export interface RouterDeps {
@@ -32,6 +34,7 @@ export interface RouterDeps {
 
 export function createRouter(deps: RouterDeps): RequestHandler {
   const servicePrefix = `/${ComputeService.typeName}/`;
+  const reflectionPrefix = `/${ServerReflection.typeName}/`;
   const notFound = (res: HttpResponse, what: string): void => sendJson(res, 404, { code: 5, message: `not found: ${what}`, details: [] });
 
   /** The data plane speaks HTTP/1.1 only (chunked bodies with trailers). */
@@ -50,7 +53,7 @@ export function createRouter(deps: RouterDeps): RequestHandler {
     const pathname = url.pathname;
     if (pathname.startsWith(ADMIN_PREFIX)) return handleAdmin(req, res, pathname, { counter: deps.counter, pods: () => deps.dataPlane.pods() });
     if (pathname === TOKEN_PATH) return handleTokenRequest(req, res, deps.auth);
-    if (pathname.startsWith(servicePrefix)) return deps.connect(req, res);
+    if (pathname.startsWith(servicePrefix) || pathname.startsWith(reflectionPrefix)) return deps.connect(req, res);
     const matched = deps.gateway.match(req.method ?? "GET", pathname);
     if (!matched) {
       const allowed = deps.gateway.verbsFor(pathname);
