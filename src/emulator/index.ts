@@ -4,6 +4,7 @@
  * endpoints, a dev token and `stop()`. The CLI (cli.ts) is a thin wrapper around it.
  */
 import * as fs from "node:fs/promises";
+import * as path from "node:path";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { ComputeService } from "../gen/dodil/ignite/v1/compute_pb.js";
 import { Authenticator } from "./auth.js";
@@ -18,6 +19,9 @@ import { KeyedMutex } from "./mutex.js";
 import { TOKEN_PATH } from "./oidc.js";
 import { resolveOptions, type EmulatorOptions, type ResolvedOptions } from "./options.js";
 import { createRouter } from "./router.js";
+import { resolveRuntimeOptions } from "./runtime/options.js";
+import { rustRuntime } from "./runtimes/rust/index.js";
+import type { RuntimePlugin } from "./runtimes/types.js";
 import { listen, type RequestHandler, type SocketClaim } from "./server.js";
 import type { Store } from "./store.js";
 
@@ -86,7 +90,19 @@ export async function startEmulator(input: EmulatorOptions): Promise<Emulator> {
       issuer: `${baseUrl}/oidc`,
     });
     const locks = new KeyedMutex();
-    const compiler = new Compiler(store, locks, options.compileDelayMs, options.log);
+    // The runtimes with an explicit compile step (the runtime registry will list them).
+    const compiling: RuntimePlugin[] = [rustRuntime];
+    const runtimeOptions = resolveRuntimeOptions(options.runtime);
+    const compiler = new Compiler({
+      store,
+      locks,
+      log: options.log,
+      plugin: (name) => compiling.find((p) => p.name === name),
+      host: (plugin) => ({ options: runtimeOptions, dataDir: path.join(store.dataPlaneDir, "runtimes", plugin.name), log: options.log }),
+      budgetSecs: options.compileBudgetSecs,
+      concurrency: options.compileConcurrency,
+    });
+    await compiler.recover();
     const counter = new CallCounter();
     const dataPlane: DataPlane = createDataPlane({
       store,

@@ -45,7 +45,7 @@ const connect = (opts: Partial<ClientOptions>): IgniteClient =>
 
 beforeAll(async () => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), `client-emu-${protocol}-`));
-  emu = await startEmulator({ port: 0, dataDir: path.join(work, "data"), org, compileDelayMs: 50 });
+  emu = await startEmulator({ port: 0, dataDir: path.join(work, "data"), org });
   client = connect({ token: emu.token });
 });
 

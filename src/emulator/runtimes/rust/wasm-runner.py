@@ -9,7 +9,8 @@ The component (built with the ignite SDK) reads `Q` frames on its stdin and answ
 stdout, one request at a time. The runner keeps one instance alive across requests and feeds
 it one frame at a time through a FIFO; requests that arrive meanwhile wait here. A trap (a
 Rust panic aborts: wasm has no unwinding) ends the instance: the request it was serving is
-answered 500 (by the SDK's panic hook, or here when the trap was no panic) and a new instance
+answered 500 — by the SDK's panic hook, which sends its answer as a `P` frame that only this
+runner sees (passed on as `A`), or here when the trap was no panic — and a new instance
 takes the next request. Everything the component writes to stdout is passed on verbatim, so
 a println!() reaches the agent as the framing error it is; stderr is the app log.
 
@@ -94,6 +95,7 @@ class Runner:
         self.state = threading.Lock()
         self.answered = threading.Event()
         self.in_flight = None  # (id, execution id) of the request the instance serves
+        self.panicked = None  # the id the SDK's panic hook answered (a `P` frame)
         self.requests = queue.Queue()
         self.fifo_wfd = None
         self.ready_sent = False
@@ -136,7 +138,7 @@ class Runner:
                 return
             kind = self.buf[4:5]
             fid, n = struct.unpack_from("<II", self.buf, 5)
-            if kind not in (b"Y", b"A", b"H", b"C", b"E"):
+            if kind not in (b"Y", b"A", b"H", b"C", b"E", b"P"):
                 self.write_out(self.buf[:1])
                 self.buf = self.buf[1:]
                 continue
@@ -147,6 +149,13 @@ class Runner:
                 if not self.ready_sent:
                     self.ready_sent = True
                     self.write_out(whole)
+                continue
+            if kind == b"P":
+                # The SDK's panic hook answered; the instance traps next. The request is
+                # answered, but the next one must wait for the new instance.
+                self.write_out(b"IGN1A" + whole[5:])
+                with self.state:
+                    self.panicked = fid
                 continue
             self.write_out(whole)
             if kind in (b"A", b"E"):
@@ -224,9 +233,11 @@ class Runner:
             fifo_fresh = True
             with self.state:
                 pending, self.in_flight = self.in_flight, None
+                panicked, self.panicked = self.panicked, None
             if pending is not None:
                 fid, execution_id = pending
-                self.write_out(error_answer(fid, f"handler trapped: {reason}; see the app logs", execution_id))
+                if fid != panicked:
+                    self.write_out(error_answer(fid, f"handler trapped: {reason}; see the app logs", execution_id))
                 self.answered.set()
 
     # ---- requests ---------------------------------------------------------------------------

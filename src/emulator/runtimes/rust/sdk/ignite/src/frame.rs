@@ -13,6 +13,9 @@ pub const MAX_PAYLOAD: u32 = 64 * 1024 * 1024;
 pub const READY: u8 = b'Y';
 pub const REQUEST: u8 = b'Q';
 pub const ANSWER: u8 = b'A';
+/// wasm only, to the wasm runner (never to the agent): the answer of a request whose handler
+/// panicked; the instance traps right after sending it.
+pub const PANICKED: u8 = b'P';
 
 /// One frame as read from the wire.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -96,9 +96,12 @@ fn install_panic_hook() {
             }
             default(info);
             if cfg!(target_family = "wasm") {
+                // The answer goes to the wasm runner as a `P` frame (an `A` whose sender is
+                // about to trap): the runner passes it on as the answer and feeds the next
+                // request to a new instance, not to this dying one.
                 if let (Some((id, exec)), Some(sink)) = (current, SINK.get()) {
                     let answer = Response::error(&panicked(&panic_message(info.payload())), &exec).into_answer(&exec);
-                    sink.send(&frame::encode(frame::ANSWER, id, &answer));
+                    sink.send(&frame::encode(frame::PANICKED, id, &answer));
                 }
             }
         }));

@@ -1,0 +1,67 @@
+/**
+ * Where the Rust runtime finds its tools and keeps its caches, with every default applied in
+ * one place. Caches live outside the data dir (PULUMI_IGNITE_CACHE, as the Pulumi toolchain),
+ * so every local Ignite on the machine, every test and every fresh data dir shares one warm
+ * cargo target dir: a second app or a rebuild compiles in seconds.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+
+/** The pinned Wasmtime of the wasm runner (PyPI `wasmtime`; scripts/setup.js installs it). */
+export const WASMTIME_VERSION = "50.0.1";
+
+export interface RustRuntimeOptions {
+  /**
+   * The cargo target dir shared by every build, one subdirectory per toolchain.
+   * @default `$IGNITE_CARGO_TARGET_DIR`, else `<PULUMI_IGNITE_CACHE>/cargo-target`
+   */
+  cargoTargetDir?: string;
+  /**
+   * A Python that can `import wasmtime` (== WASMTIME_VERSION), for wasm pods.
+   * @default `$IGNITE_WASMTIME_PYTHON`, else `<PULUMI_IGNITE_CACHE>/wasmtime-50.0.1/bin/python`
+   */
+  wasmtimePython?: string;
+}
+
+export interface ResolvedRustOptions {
+  cargoTargetDir: string;
+  wasmtimePython: string;
+}
+
+/** `${PULUMI_IGNITE_CACHE:-${XDG_CACHE_HOME:-~/.cache}/pulumi-ignite}`, as scripts/pulumi-toolchain.sh. */
+export function cacheRoot(env = process.env): string {
+  return env.PULUMI_IGNITE_CACHE || path.join(env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache"), "pulumi-ignite");
+}
+
+/** The venv scripts/setup.js creates for the wasm runner. */
+export function wasmtimeVenv(env = process.env): string {
+  return path.join(cacheRoot(env), `wasmtime-${WASMTIME_VERSION}`);
+}
+
+export function resolveRustOptions(explicit: RustRuntimeOptions = {}, env = process.env): ResolvedRustOptions {
+  return {
+    cargoTargetDir: path.resolve(explicit.cargoTargetDir ?? env.IGNITE_CARGO_TARGET_DIR ?? path.join(cacheRoot(env), "cargo-target")),
+    wasmtimePython: explicit.wasmtimePython ?? env.IGNITE_WASMTIME_PYTHON ?? path.join(wasmtimeVenv(env), "bin", "python"),
+  };
+}
+
+/**
+ * A file shipped as source next to this module: found beside it in src/, or in the source
+ * tree when running from dist/ (tsc copies no .rs or .py; package.json `files` ships them).
+ */
+export function shippedSource(...rel: string[]): string {
+  const candidates = [
+    path.join(__dirname, ...rel),
+    path.join(__dirname, "..", "..", "..", "..", "src", "emulator", "runtimes", "rust", ...rel),
+  ];
+  const found = candidates.find((p) => fs.existsSync(p));
+  if (!found) throw new Error(`${rel.join("/")} not found (looked in ${candidates.join(", ")})`);
+  return found;
+}
+
+/** The SDK crates' directory (holding ignite/ and ignite-macros/). */
+export const sdkDir = (): string => shippedSource("sdk");
+
+/** The wasm runner script. */
+export const wasmRunner = (): string => shippedSource("wasm-runner.py");
