@@ -12,9 +12,11 @@ import { FileStore } from "../../src/emulator/fs-store.js";
 import { INTERRUPTED } from "../../src/emulator/compiler.js";
 import { tarGz } from "../support/archive.js";
 import { startTestEmulator, type TestEmulator } from "../support/emulator.js";
-import { FrameWorker, REPO, TINY } from "../support/rust.js";
+import { FrameWorker, REPO, TINY, wasmUnavailable } from "../support/rust.js";
 
 const BUILD = 600_000;
+const noWasm = wasmUnavailable();
+if (noWasm) console.warn(`[emulator-rust-compile] wasm build case skipped: ${noWasm}`);
 const SLOW = path.join(REPO, "test", "fixtures", "rust-slow-build");
 
 /** The files of a crate directory (minus build output), with some replaced. */
@@ -146,6 +148,19 @@ describe("CompileDraft of a Rust draft runs cargo", () => {
       }
     }
     expect(answers).toEqual(["Hello from Rust!", "Hello from v2!"]);
+  }, BUILD);
+
+  it.skipIf(noWasm)("builds the seed's tiny unchanged for wasm: a wasm32-wasip2 component, precompiled for the runner", async () => {
+    await h.save("tiny-wasm", crateFiles(TINY), { target: RustTarget.WASM });
+    const text = (await h.compile("tiny-wasm")).map((l) => l.line);
+    expect(text.at(-1)).toBe("compile succeeded");
+    expect(text.some((l) => /^compile: wasm32-wasip2 with rustc /.test(l))).toBe(true);
+    expect(text.some((l) => /^artifact: wasm32-wasip2 component, \d+\.\d MB$/.test(l))).toBe(true);
+    expect(text).toContain("precompiled the component for Wasmtime (cold starts skip Cranelift)");
+    await h.api().publishDraft({ organizationName: h.org(), appName: "tiny-wasm" });
+    const artifact = (await h.t.emulator.store.versionArtifactPath(`${h.org()}/tiny-wasm`, 1))!;
+    expect(fs.readFileSync(artifact).subarray(0, 4).toString("latin1")).toBe("\0asm");
+    expect(fs.readdirSync(path.join(h.t.dataDir, "data-plane", "runtimes", "rust", "wasm-precompiled")).some((f) => f.endsWith(".cwasm"))).toBe(true);
   }, BUILD);
 
   it("fails a rustc type error naming src/lib.rs and its line, and nothing can be published", async () => {

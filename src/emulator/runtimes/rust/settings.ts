@@ -8,8 +8,11 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 
-/** The pinned Wasmtime of the wasm runner (PyPI `wasmtime`; scripts/setup.js installs it). */
-export const WASMTIME_VERSION = "50.0.1";
+/**
+ * The pinned Wasmtime of the wasm runner (PyPI `wasmtime`), read from wasm-requirements.txt,
+ * the one place it is written (scripts/setup.js installs from it).
+ */
+export const WASMTIME_VERSION = /^wasmtime==(\S+)$/m.exec(fs.readFileSync(shippedSource("wasm-requirements.txt"), "utf8"))![1]!;
 
 export interface RustRuntimeOptions {
   /**
@@ -19,7 +22,7 @@ export interface RustRuntimeOptions {
   cargoTargetDir?: string;
   /**
    * A Python that can `import wasmtime` (== WASMTIME_VERSION), for wasm pods.
-   * @default `$IGNITE_WASMTIME_PYTHON`, else `<PULUMI_IGNITE_CACHE>/wasmtime-50.0.1/bin/python`
+   * @default `$IGNITE_WASMTIME_PYTHON`, else `<PULUMI_IGNITE_CACHE>/wasmtime-<version>/bin/python`
    */
   wasmtimePython?: string;
 }
