@@ -10,9 +10,11 @@ import { spawnSync } from "node:child_process";
 import { CompileState, ComputeService, Runtime, RustTarget, type CompileLogLine } from "../../src/gen/dodil/ignite/v1/compute_pb.js";
 import { FileStore } from "../../src/emulator/fs-store.js";
 import { INTERRUPTED } from "../../src/emulator/compiler.js";
+import { rustRuntime } from "../../src/emulator/runtimes/rust/index.js";
+import { versionContext } from "../../src/emulator/runtimes/version-context.js";
 import { tarGz } from "../support/archive.js";
 import { startTestEmulator, type TestEmulator } from "../support/emulator.js";
-import { FrameWorker, REPO, TINY, wasmUnavailable } from "../support/rust.js";
+import { FrameWorker, REPO, testHost, TINY, wasmUnavailable } from "../support/rust.js";
 
 const BUILD = 600_000;
 const noWasm = wasmUnavailable();
@@ -137,10 +139,14 @@ describe("CompileDraft of a Rust draft runs cargo", () => {
     const store = h.t.emulator.store;
     const answers: string[] = [];
     for (const v of [1, 2]) {
-      const artifact = await store.versionArtifactPath(`${h.org()}/tiny`, v);
-      expect(artifact).toBeDefined();
-      expect(fs.readFileSync(artifact!).subarray(0, 4).toString("latin1")).toBe("\x7fELF");
-      const w = new FrameWorker([artifact!], { IGNITE_FUNCTION_ID: `${h.org()}/tiny` });
+      // What a pod of version v is told, and the worker the Rust plug-in starts for it.
+      const version = (await store.getVersion(`${h.org()}/tiny`, v))!;
+      const ctx = await versionContext(store, `${h.org()}/tiny`, version);
+      expect(ctx.artifactPath).toBe(await store.versionArtifactPath(`${h.org()}/tiny`, v));
+      expect(fs.readFileSync(ctx.artifactPath!).subarray(0, 4).toString("latin1")).toBe("\x7fELF");
+      const { argv } = await rustRuntime.worker(ctx, testHost(h.t.dataDir), () => {});
+      expect(argv).toEqual([ctx.artifactPath]);
+      const w = new FrameWorker(argv, { IGNITE_FUNCTION_ID: `${h.org()}/tiny` });
       try {
         answers.push((await w.call(1, "")).json().message);
       } finally {
