@@ -67,6 +67,8 @@ export class Compiler {
   /** The latest compile of each app, queued or running. */
   private readonly jobs = new Map<string, Job>();
   private readonly queue: Job[] = [];
+  /** Compiles started and not yet ended, including superseded ones still stopping. */
+  private readonly live = new Set<Job>();
   private running = 0;
   private stopped = false;
 
@@ -170,7 +172,7 @@ export class Compiler {
   /** Stops every compile (killing its build) and records it as interrupted; waits for the writes. */
   async stop(): Promise<void> {
     this.stopped = true;
-    const all = [...this.jobs.values()];
+    const all = [...new Set([...this.jobs.values(), ...this.live])];
     for (const job of all) job.controller.abort(new Stop("stop"));
     // Queued compiles never start now: record them here.
     for (const job of this.queue.splice(0)) void this.finish(job, { ok: false, error: INTERRUPTED }).finally(() => this.release(job));
@@ -188,6 +190,7 @@ export class Compiler {
       const job = this.queue.shift()!;
       this.running++;
       job.started = true;
+      this.live.add(job);
       void this.run(job)
         .catch((err: unknown) => this.o.log(`compile of ${job.appId} crashed: ${String(err)}`))
         .finally(() => {
@@ -199,6 +202,7 @@ export class Compiler {
   }
 
   private release(job: Job): void {
+    this.live.delete(job);
     if (job.flushTimer) clearTimeout(job.flushTimer);
     if (this.jobs.get(job.appId) === job) this.jobs.delete(job.appId);
     job.resolveDone();
