@@ -131,6 +131,14 @@ describe.each([
     expect((await w.call(3, { action: "env" })).json()).toEqual({ greeting: "Hello" });
   });
 
+  it.skipIf(skip)("reads a request body larger than a pipe's buffer", async () => {
+    const w = start(probe);
+    await w.ready();
+    const a = await w.call(1, { action: "big", pad: "x".repeat(1 << 20) });
+    expect(a.status).toBe(200);
+    expect(a.json().action).toBe("big");
+  });
+
   it.skipIf(skip)("exits 0 when its stdin ends", async () => {
     const w = start(probe);
     await w.ready();
