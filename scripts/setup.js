@@ -2,10 +2,11 @@
 // One-time set-up behind `npm start` and `npm test` (their pre-scripts), so that either
 // command alone works on a fresh clone: installs npm dependencies when node_modules is
 // missing or stale, compiles TypeScript, makes the Pulumi toolchain available (built from
-// Go modules on first use, cached outside the clone), the Python packages the tests use, and
-// what Rust wasm apps need (the wasm32-wasip2 target, the wasm runner's Wasmtime). The Rust
-// steps never fail the set-up: where they cannot be done they say why, and wasm drafts then
-// fail to compile or run with that reason, and the wasm tests are skipped saying so.
+// Go modules on first use, cached outside the clone), the pod agent of the local Ignite (built
+// with cargo, cached likewise), the Python packages the tests use, and what Rust wasm apps
+// need (the wasm32-wasip2 target, the wasm runner's Wasmtime). The Rust wasm steps never fail
+// the set-up: where they cannot be done they say why, and wasm drafts then fail to compile or
+// run with that reason, and the wasm tests are skipped saying so.
 // Only Node built-ins here: it runs before node_modules exists.
 "use strict";
 const { spawnSync } = require("node:child_process");
@@ -44,7 +45,21 @@ function pulumiToolchain() {
   run("bash", [path.join(root, "scripts", "pulumi-toolchain.sh")], { stdio: ["ignore", "ignore", "inherit"] });
 }
 
+function podAgent() {
+  // Every pod of the local Ignite runs the pod agent, built from Rust sources with cargo and
+  // cached outside the clone (docs/pod-protocol.md); building it now spares the first pod.
+  const agent = path.join(root, "dist", "emulator", "runtime", "agent.js");
+  const script = `require(${JSON.stringify(agent)}).podAgent({ log: (l) => process.stderr.write("[setup] " + l + "\\n") }).catch((e) => { process.stderr.write(String(e.message || e) + "\\n"); process.exit(1); })`;
+  run(process.execPath, ["-e", script]);
+}
+
 function pythonPackages() {
+  // The Python runtime's pre-installed set (numpy, pandas, …), the environment pool-mode pods
+  // run on, cached outside the clone; an incomplete one (no registry earlier) is built again.
+  const env = path.join(root, "dist", "emulator", "runtimes", "python", "index.js");
+  const script = `require(${JSON.stringify(env)}).prepareRuntimeEnvironment(process.env.IGNITE_PYTHON || "python3", (l) => process.stderr.write("[setup] " + l + "\\n")).then((missing) => { if (missing.length) process.stderr.write("[setup] warning: the Python runtime lacks " + missing.join(", ") + "\\n"); }).catch((e) => { process.stderr.write(String(e.message || e) + "\\n"); process.exit(1); })`;
+  run(process.execPath, ["-e", script]);
+
   const req = path.join(root, "requirements-dev.txt");
   if (!fs.existsSync(req)) return;
   const probe = spawnSync("python3", ["-c", "import requests"], { stdio: "ignore" });
@@ -96,6 +111,7 @@ const steps = process.argv.slice(2);
 const want = (s) => steps.length === 0 || steps.includes(s);
 if (want("npm")) npmDependencies();
 if (want("build")) build();
+if (want("agent")) podAgent();
 if (want("pulumi")) pulumiToolchain();
 if (want("python")) pythonPackages();
 if (want("wasm")) wasmTarget();

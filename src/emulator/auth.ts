@@ -5,13 +5,18 @@
  * - static tokens: the generated dev token of each org (persisted in auth.json, so a restart
  *   keeps it) and fixed tokens from the options;
  * - access tokens issued by the OIDC client-credentials endpoint (oidc.ts): HS256 JWTs signed
- *   with a persisted secret, carrying `sub` (the client id), `organization`, `iat` and `exp`.
+ *   with a persisted secret, carrying `sub` (the client id), `organization` (the org name
+ *   mapped to its id, `{"acme-corp": {"id": "…"}}`, as the seed README describes), `iat` and
+ *   `exp`.
+ *
+ * Every organization has an id (a UUID, persisted with the tokens), which pods see as
+ * `ctx["organization_id"]`.
  *
  * A caller may act on apps of its own org; apps in the `public` org may also be read and
  * invoked by any authenticated caller (seed 002), but not changed.
  */
 import * as path from "node:path";
-import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { createHmac, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
 import type { Access, Caller } from "./auth-types.js";
 import { PermissionDeniedError, UnauthenticatedError } from "./errors.js";
 import { readJson, writeJsonAtomic } from "./fs-util.js";
@@ -27,6 +32,8 @@ interface AuthFile {
   tokens: TokenGrant[];
   /** Generated service accounts (the default one). */
   serviceAccounts: ServiceAccount[];
+  /** Organization name → id. */
+  orgIds: Record<string, string>;
 }
 
 export interface IssuedToken {
@@ -68,6 +75,7 @@ export class Authenticator {
       jwtSecret: loaded?.jwtSecret ?? randomBytes(32).toString("hex"),
       tokens: loaded?.tokens ?? [],
       serviceAccounts: loaded?.serviceAccounts ?? [],
+      orgIds: loaded?.orgIds ?? {},
     };
     if (!state.serviceAccounts.some((a) => a.clientId === DEFAULT_CLIENT_ID)) {
       state.serviceAccounts.push({
@@ -86,7 +94,23 @@ export class Authenticator {
       validateOrgName(account.organization, "service account org");
       auth.accounts.set(account.clientId, account);
     }
+    // Every org a token can name gets its id now, so no request has to write auth.json.
+    const orgs = [PUBLIC_ORG, ...[...auth.byToken.values()].map((g) => g.org), ...[...auth.accounts.values()].map((a) => a.organization)];
+    if (orgs.some((org) => !auth.state.orgIds[org])) {
+      for (const org of orgs) auth.state.orgIds[org] ??= randomUUID();
+      await auth.persist();
+    }
     return auth;
+  }
+
+  /** The id of an organization (seed README: the token's `organization` claim maps the name to it). */
+  orgId(org: string): string {
+    let id = this.state.orgIds[org];
+    if (!id) {
+      id = this.state.orgIds[org] = randomUUID();
+      this.persist().catch(() => undefined); // kept in memory either way; written with the next change
+    }
+    return id;
   }
 
   /** The persisted dev token of `org`, generated on first use. */
@@ -98,6 +122,7 @@ export class Authenticator {
       return existing.token;
     }
     const grant = { org, token: `ign_${org}_${randomBytes(18).toString("base64url")}` };
+    this.state.orgIds[org] ??= randomUUID();
     this.state.tokens.push(grant);
     this.byToken.set(grant.token, grant);
     await this.persist();
@@ -138,7 +163,7 @@ export class Authenticator {
       iss: this.issuer,
       sub: account.clientId,
       azp: account.clientId,
-      organization: account.organization,
+      organization: { [account.organization]: { id: this.orgId(account.organization) } },
       iat: now,
       exp: now + this.tokenTtlSecs,
     };
@@ -166,11 +191,18 @@ export class Authenticator {
     } catch {
       throw new UnauthenticatedError("invalid bearer token");
     }
-    if (header.alg !== "HS256" || typeof claims.organization !== "string" || typeof claims.exp !== "number") {
+    // {"<name>": {"id": ...}} (what this endpoint issues), or a bare name.
+    const org =
+      typeof claims.organization === "string"
+        ? claims.organization
+        : typeof claims.organization === "object" && claims.organization !== null && Object.keys(claims.organization).length === 1
+          ? Object.keys(claims.organization)[0]
+          : undefined;
+    if (header.alg !== "HS256" || org === undefined || typeof claims.exp !== "number") {
       throw new UnauthenticatedError("invalid bearer token");
     }
     if (claims.exp <= Date.now() / 1000) throw new UnauthenticatedError("access token expired: fetch a new one from the token endpoint");
-    return { org: claims.organization, subject: typeof claims.sub === "string" ? claims.sub : "jwt", validUntil: claims.exp * 1000 };
+    return { org, subject: typeof claims.sub === "string" ? claims.sub : "jwt", validUntil: claims.exp * 1000 };
   }
 
   private async persist(): Promise<void> {

@@ -31,6 +31,8 @@ Options:
   --compile-budget-secs <n>    a compile still running after n s fails as timed out
                                (default $IGNITE_COMPILE_BUDGET_SECS, else 2400)
   --compile-concurrency <n>    compiles that run at once; others queue (default 1)
+  --cold-start-budget-secs <n> how long a request waits for a pod to become ready
+                               (default 600, or IGNITE_COLD_START_BUDGET_SECS)
   --tls-cert <file>            PEM certificate: serve TLS (needs --tls-key)
   --tls-key <file>             PEM private key
   --quiet                      no log lines on stderr
@@ -57,6 +59,7 @@ export async function main(argv: string[]): Promise<void> {
       "max-files": { type: "string" },
       "compile-budget-secs": { type: "string" },
       "compile-concurrency": { type: "string" },
+      "cold-start-budget-secs": { type: "string" },
       "tls-cert": { type: "string" },
       "tls-key": { type: "string" },
       quiet: { type: "boolean", default: false },
@@ -85,6 +88,11 @@ export async function main(argv: string[]): Promise<void> {
     }
     return { clientId, clientSecret, organization };
   });
+  const secondsToMs = (name: string, raw: string | undefined): number | undefined => {
+    if (raw === undefined) return undefined;
+    if (!/^\d+(\.\d+)?$/.test(raw) || Number(raw) <= 0) throw new Error(`--${name} must be a positive number of seconds, got ${JSON.stringify(raw)}`);
+    return Math.round(Number(raw) * 1000);
+  };
   const scheme = values["public-scheme"];
   if (scheme !== undefined && scheme !== "http" && scheme !== "https") throw new Error("--public-scheme must be http or https");
 
@@ -109,6 +117,7 @@ export async function main(argv: string[]): Promise<void> {
     compileConcurrency: int("compile-concurrency", values["compile-concurrency"]),
     tlsCert: values["tls-cert"],
     tlsKey: values["tls-key"],
+    runtime: { coldStartBudgetMs: secondsToMs("cold-start-budget-secs", values["cold-start-budget-secs"]) },
     log,
   });
   const out = [

@@ -58,6 +58,8 @@ export interface DataPlaneDeps {
   options: ResolvedOptions;
   /** Throws UnauthenticatedError / PermissionDeniedError. */
   authorize(token: string | undefined, org: string): Caller;
+  /** The id of an organization (pods see it as ctx["organization_id"]). */
+  orgId(org: string): string;
   log(line: string): void;
 }
 
@@ -101,7 +103,7 @@ const TIER_NAMES: Record<ResourceTier, string> = {
 
 export function createDataPlane(deps: DataPlaneDeps): DataPlane {
   const { store, options } = deps;
-  const runtime = new Runtime(store, resolveRuntimeOptions(options.runtime ?? {}), options.maxReplicasCap, deps.log);
+  const runtime = new Runtime(store, resolveRuntimeOptions(options.runtime ?? {}), options.maxReplicasCap, deps.orgId, deps.log);
   const limits = { timeoutMs: runtime.options.appTimeoutMs, maxResponseBytes: runtime.options.maxResponseBytes };
   const executions = new Executions(store);
   const hosts = new PublicHosts(store, options.domain);
@@ -194,7 +196,12 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
       const opened = await open(pool, podCallFrom(req, execution.id));
       lease = opened.lease;
       const chunks: Buffer[] = [];
-      for await (const chunk of cappedBody(opened.res, limits.maxResponseBytes)) chunks.push(chunk);
+      // A streaming app's output reaches watchers as it comes (seed 002: data-only frames).
+      const streaming = opened.res.headers["transfer-encoding"] === "chunked";
+      for await (const chunk of cappedBody(opened.res, limits.maxResponseBytes)) {
+        chunks.push(chunk);
+        if (streaming) executions.chunk(execution.id, chunk);
+      }
       const result = Buffer.concat(chunks);
       const status = opened.res.statusCode ?? 0;
       const executionMs = Date.now() - opened.sentAt;
@@ -256,9 +263,14 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
         if (isTerminal(current.status)) return;
         let latest = current;
         for (let step = await pending; !step.done; step = await updates.next()) {
+          const update = step.value;
+          if (update.chunk) {
+            yield { outputChunk: update.chunk };
+            continue;
+          }
           // Skip stale updates that raced the initial read.
-          if (step.value.status < latest.status) continue;
-          latest = step.value;
+          if (update.execution.status < latest.status) continue;
+          latest = update.execution;
           yield { execution: latest };
         }
       } finally {

@@ -112,6 +112,7 @@ export async function startEmulator(input: EmulatorOptions): Promise<Emulator> {
         auth.authorize(caller, org, "invoke");
         return caller;
       },
+      orgId: (org) => auth.orgId(org),
       log: options.log,
     });
     claim = (socket, first, handBack) => dataPlane.claimSocket(socket, first, handBack);

@@ -4,79 +4,8 @@
 // token, host or version, a preflight, an expired token) must still be treated so, and a pod
 // that dies or hangs must answer as the relay does. Raw sockets keep one connection under
 // control for the whole test; GET /_ignite/pods shows who holds it.
-import * as net from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { eventually, hostOf, httpCall, startLocal, type Local } from "./invoke-support";
-
-interface Answer {
-  status: number;
-  head: string;
-  body: string;
-}
-
-/** One client connection, reading one response at a time (Content-Length framed, as pods answer). */
-const open: Conn[] = [];
-
-class Conn {
-  private buf = Buffer.alloc(0);
-  private waiters: Array<() => void> = [];
-  closed = false;
-  readonly socket: net.Socket;
-
-  constructor(port: number) {
-    this.socket = net.connect(port, "127.0.0.1");
-    open.push(this);
-    this.socket.on("data", (d: Buffer) => {
-      this.buf = Buffer.concat([this.buf, d]);
-      this.wake();
-    });
-    this.socket.on("close", () => {
-      this.closed = true;
-      this.wake();
-    });
-    this.socket.on("error", () => undefined);
-  }
-
-  send(text: string): void {
-    this.socket.write(text);
-  }
-
-  /** The next response, or undefined when the connection closes first. */
-  async read(): Promise<Answer | undefined> {
-    const deadline = Date.now() + 15_000;
-    for (;;) {
-      const end = this.buf.indexOf("\r\n\r\n");
-      if (end >= 0) {
-        const head = this.buf.subarray(0, end).toString("latin1");
-        const length = Number(/content-length: *(\d+)/i.exec(head)?.[1] ?? 0);
-        if (this.buf.length >= end + 4 + length) {
-          const body = this.buf.subarray(end + 4, end + 4 + length).toString("utf8");
-          this.buf = this.buf.subarray(end + 4 + length);
-          return { status: Number(head.split(" ")[1]), head, body };
-        }
-      }
-      if (this.closed) return undefined;
-      if (Date.now() > deadline) throw new Error(`no response; have ${JSON.stringify(this.buf.toString("latin1"))}`);
-      await new Promise<void>((r) => {
-        this.waiters.push(r);
-        setTimeout(r, 200);
-      });
-    }
-  }
-
-  close(): void {
-    this.socket.end();
-  }
-
-  private wake(): void {
-    for (const w of this.waiters.splice(0)) w();
-  }
-}
-
-function request(host: string, body: string, opts: { auth?: string | null; method?: string; extra?: string } = {}): string {
-  const auth = opts.auth === null ? "" : `Authorization: Bearer ${opts.auth}\r\n`;
-  return `${opts.method ?? "POST"} / HTTP/1.1\r\nHost: ${host}\r\n${auth}${opts.extra ?? ""}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
-}
+import { Conn, eventually, hostOf, httpCall, openConns, request, startLocal, type Local } from "./invoke-support";
 
 async function handed(local: Local, app: string): Promise<number> {
   const res = await httpCall(local.emu.port, { method: "GET", path: "/_ignite/pods" });
@@ -108,7 +37,7 @@ describe("connection handoff", () => {
   });
   afterAll(async () => local?.stop());
   afterEach(async () => {
-    for (const conn of open.splice(0)) conn.close();
+    for (const conn of openConns.splice(0)) conn.close();
     await eventually(async () => (await handed(local, app())) === 0, "every test connection to be released");
   });
 

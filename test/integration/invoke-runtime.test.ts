@@ -1,9 +1,14 @@
 // The managed Python runtime against the pages' handler contract (seed 000/001): payload,
-// ctx, encoding by return type, the gotchas (no handler, undeclared dependency), and the
+// ctx, encoding by return type, the gotchas (no handler, undeclared dependency), the
+// pre-installed set of pool mode and dedicated mode's requirements in front of it, and the
 // failure modes a pod must not turn into a dead server (exception, crash, hang, huge output).
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Code, ConnectError } from "@connectrpc/connect";
+import { podAgent } from "../../src/emulator/runtime/agent";
 import { ExecutionStatus } from "../../src/gen/dodil/ignite/v1/compute_pb";
 import { eventually, exampleFiles, hostOf, httpCall, startLocal, type Local } from "./invoke-support";
 
@@ -37,7 +42,7 @@ async function finished(app: string, body = "") {
 }
 
 describe("the handler contract", () => {
-  it("passes the raw body as bytes and ctx with execution_id, function_id and organization_id", async () => {
+  it("passes the raw body as bytes and ctx with execution_id, function_id and organization_id (the org's id, not its name)", async () => {
     await local.deploy("echo", {
       "handler.py": [
         "def handler(payload, ctx):",
@@ -51,8 +56,18 @@ describe("the handler contract", () => {
     expect(out.type).toBe("bytes");
     expect(out.payload).toBe('{"name": "Ada"}');
     expect(out.ctx.function_id).toBe("acme-corp/echo");
-    expect(out.ctx.organization_id).toBe("acme-corp");
     expect(out.ctx.execution_id).toMatch(/^exec_[0-9A-Z]{26}$/);
+    // organization_id is the org's id, the one a token's `organization` claim maps the name to.
+    const issued = await fetch(local.emu.tokenUrl, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ grant_type: "client_credentials", client_id: local.emu.clientId, client_secret: local.emu.clientSecret }),
+    });
+    const { access_token } = (await issued.json()) as { access_token: string };
+    const claims = JSON.parse(Buffer.from(access_token.split(".")[1]!, "base64url").toString()) as { organization: Record<string, { id: string }> };
+    expect(Object.keys(claims.organization)).toEqual(["acme-corp"]);
+    expect(out.ctx.organization_id).toBe(claims.organization["acme-corp"]!.id);
+    expect(out.ctx.organization_id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
   });
 
   it("encodes the return value by type: dict/list JSON, str UTF-8 text, bytes verbatim, anything else json.dumps", async () => {
@@ -130,14 +145,70 @@ describe("dependencies: pool mode vs dedicated mode", () => {
     expect(execution.metrics!.coldStartMs).toBeGreaterThan(0n);
   }, 180_000);
 
-  it("a dedicated venv sees only what requirements.txt declares", async () => {
-    await local.deploy("isolated", {
-      "handler.py": "import requests\ndef handler(payload, ctx):\n    return 'unreachable'\n",
-      "requirements.txt": "tabulate==0.9.0\n",
+  it("a dedicated venv sees the pre-installed set behind its own requirements (issue 12)", async () => {
+    await local.deploy("alongside", {
+      "handler.py":
+        "import requests, numpy\nfrom tabulate import tabulate\ndef handler(payload, ctx):\n    return {'requests': requests.__version__, 'numpy': numpy.__version__, 'table': tabulate([[1]])}\n",
+      "requirements.txt": "tabulate==0.9.0\nrequests==2.32.3\n",
     });
-    const { status, text } = await invokeBody("isolated");
-    expect(status).toBe(500);
-    expect(JSON.parse(text).error).toContain("No module named 'requests'");
+    const { status, text } = await invokeBody("alongside");
+    expect(status, text).toBe(200);
+    // The app's own pin wins over the pre-installed requests; numpy comes from the set.
+    expect(JSON.parse(text)).toEqual({ requests: "2.32.3", numpy: "2.4.6", table: "-\n1\n-" });
+  }, 180_000);
+});
+
+describe("the pre-installed set (seed 000, pool mode)", () => {
+  it("pool pods import numpy, pandas, requests, httpx, pydantic and boto3 at the pinned versions", async () => {
+    await local.deploy("preinstalled", {
+      "handler.py":
+        "import numpy, pandas, requests, httpx, pydantic, boto3\n" +
+        "def handler(payload, ctx):\n    return {m.__name__: m.__version__ for m in (numpy, pandas, requests, httpx, pydantic, boto3)}\n",
+    });
+    const { status, text } = await invokeBody("preinstalled");
+    expect(status, text).toBe(200);
+    expect(JSON.parse(text)).toEqual({ numpy: "2.4.6", pandas: "3.1.1", requests: "2.34.2", httpx: "0.28.1", pydantic: "2.14.4", boto3: "1.44.8" });
+  });
+
+  it("pool pods never see the machine's own site-packages", async () => {
+    // pytest is installed on the machine's Python (a precondition), not in the pre-installed set.
+    const host = spawnSync("python3", ["-c", "import pytest"]);
+    expect(host.status, "this test needs pytest in the machine's python3 (pip install pytest)").toBe(0);
+    await local.deploy("hostless", {
+      "handler.py": "import importlib.util, sys\ndef handler(payload, ctx):\n    return {'pytest': importlib.util.find_spec('pytest') is not None, 'prefix': sys.prefix}\n",
+    });
+    const out = JSON.parse((await invokeBody("hostless")).text);
+    expect(out.pytest).toBe(false);
+    expect(out.prefix).toContain("python-runtime");
+  });
+
+  it("without a package registry, the local Ignite names the missing packages at start and in the handler's 500", async () => {
+    const cache = fs.mkdtempSync(path.join(os.tmpdir(), "ignite-noregistry-"));
+    const saved = { ...process.env };
+    const lines: string[] = [];
+    // The agent is reused from the real cache; pip may reach no index at all.
+    process.env.IGNITE_POD_AGENT = await podAgent();
+    process.env.PULUMI_IGNITE_CACHE = cache;
+    process.env.PIP_NO_INDEX = "1";
+    process.env.PIP_FIND_LINKS = "";
+    const offline = await startLocal({}, { log: (l) => lines.push(l) });
+    try {
+      await offline.deploy("needs-numpy", { "handler.py": "import numpy\ndef handler(payload, ctx):\n    return 'unreachable'\n" });
+      await eventually(() => lines.find((l) => l.includes("the pre-installed set lacks")), "the start-up warning", 150_000);
+      expect(lines.join("\n")).toMatch(/lacks numpy, pandas, requests, httpx, pydantic, boto3/);
+      let status = 0;
+      let text = "";
+      for await (const f of offline.client.invoke({ organizationName: ORG, appName: "needs-numpy", body: Buffer.from("") })) {
+        if (f.frame.case === "head") status = f.frame.value.statusCode;
+        if (f.frame.case === "chunk") text += Buffer.from(f.frame.value.data).toString();
+      }
+      expect(status).toBe(500);
+      expect(JSON.parse(text).error).toContain("No module named 'numpy'; numpy is in the platform's pre-installed set, which the local Ignite could not install");
+    } finally {
+      await offline.stop();
+      process.env = saved;
+      fs.rmSync(cache, { recursive: true, force: true });
+    }
   }, 180_000);
 });
 

@@ -1,6 +1,7 @@
 // Shared set-up of the invoke-* integration tests: a local Ignite on port 0 over a temp data
 // dir, a gRPC client with the dev token, and `deploy()` = CreateApp → SaveDraft → PublishDraft.
 import * as fs from "node:fs";
+import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
@@ -128,3 +129,77 @@ export function httpCall(
 export function hostOf(url: string): string {
   return new URL(url).host;
 }
+
+// ---- raw HTTP/1.1 on one socket (connection handoff, pipelining) -----------------------
+
+export interface Answer {
+  status: number;
+  head: string;
+  body: string;
+}
+
+/** Every Conn opened, so a test's afterEach can close what it left. */
+export const openConns: Conn[] = [];
+
+/** One client connection, reading one response at a time (Content-Length framed, as pods answer). */
+export class Conn {
+  private buf = Buffer.alloc(0);
+  private waiters: Array<() => void> = [];
+  closed = false;
+  readonly socket: net.Socket;
+
+  constructor(port: number) {
+    this.socket = net.connect(port, "127.0.0.1");
+    openConns.push(this);
+    this.socket.on("data", (d: Buffer) => {
+      this.buf = Buffer.concat([this.buf, d]);
+      this.wake();
+    });
+    this.socket.on("close", () => {
+      this.closed = true;
+      this.wake();
+    });
+    this.socket.on("error", () => undefined);
+  }
+
+  send(text: string): void {
+    this.socket.write(text);
+  }
+
+  /** The next response, or undefined when the connection closes first. */
+  async read(): Promise<Answer | undefined> {
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const end = this.buf.indexOf("\r\n\r\n");
+      if (end >= 0) {
+        const head = this.buf.subarray(0, end).toString("latin1");
+        const length = Number(/content-length: *(\d+)/i.exec(head)?.[1] ?? 0);
+        if (this.buf.length >= end + 4 + length) {
+          const body = this.buf.subarray(end + 4, end + 4 + length).toString("utf8");
+          this.buf = this.buf.subarray(end + 4 + length);
+          return { status: Number(head.split(" ")[1]), head, body };
+        }
+      }
+      if (this.closed) return undefined;
+      if (Date.now() > deadline) throw new Error(`no response; have ${JSON.stringify(this.buf.toString("latin1"))}`);
+      await new Promise<void>((r) => {
+        this.waiters.push(r);
+        setTimeout(r, 200);
+      });
+    }
+  }
+
+  close(): void {
+    this.socket.end();
+  }
+
+  private wake(): void {
+    for (const w of this.waiters.splice(0)) w();
+  }
+}
+
+export function request(host: string, body: string, opts: { auth?: string | null; method?: string; extra?: string } = {}): string {
+  const auth = opts.auth === null ? "" : `Authorization: Bearer ${opts.auth}\r\n`;
+  return `${opts.method ?? "POST"} / HTTP/1.1\r\nHost: ${host}\r\n${auth}${opts.extra ?? ""}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+}
+

@@ -19,6 +19,9 @@ export function isTerminal(status: ExecutionStatus): boolean {
   );
 }
 
+/** What a watcher sees: a new state of the record, or output of a streaming app as it comes. */
+export type ExecutionUpdate = { execution: Execution; chunk?: undefined } | { chunk: Uint8Array; execution?: undefined };
+
 export class Executions {
   private readonly events = new EventEmitter();
 
@@ -28,7 +31,12 @@ export class Executions {
 
   async put(execution: Execution): Promise<void> {
     await this.store.putExecution(execution);
-    this.events.emit(execution.id, execution);
+    this.events.emit(execution.id, { execution } satisfies ExecutionUpdate);
+  }
+
+  /** Output of a streaming app, for the execution's watchers only (the record gets the whole result at the end). */
+  chunk(id: string, chunk: Uint8Array): void {
+    this.events.emit(id, { chunk } satisfies ExecutionUpdate);
   }
 
   get(id: string): Promise<Execution | undefined> {
@@ -37,10 +45,10 @@ export class Executions {
   }
 
   /** Every update of one execution after this call; the iterator ends at a terminal state. */
-  async *updates(id: string, signal: AbortSignal): AsyncGenerator<Execution> {
-    const queue: Execution[] = [];
+  async *updates(id: string, signal: AbortSignal): AsyncGenerator<ExecutionUpdate> {
+    const queue: ExecutionUpdate[] = [];
     let wake: (() => void) | undefined;
-    const listener = (e: Execution) => {
+    const listener = (e: ExecutionUpdate) => {
       queue.push(e);
       wake?.();
     };
@@ -56,7 +64,7 @@ export class Executions {
           continue;
         }
         yield next;
-        if (isTerminal(next.status)) return;
+        if (next.execution && isTerminal(next.execution.status)) return;
       }
     } finally {
       this.events.off(id, listener);

@@ -10,7 +10,7 @@ export interface RuntimeOptions {
   python?: string;
   /** The app timeout: how long one request may run in a pod before the pod is killed and the call ends TIMEOUT/504, ms. @default 60000 */
   appTimeoutMs?: number;
-  /** How long a request to a scaled-to-zero app waits for a pod to become ready (IGNITE_COLD_START_BUDGET_SECS), ms. @default 600000 */
+  /** How long a request to a scaled-to-zero app waits for a pod to become ready, ms. @default IGNITE_COLD_START_BUDGET_SECS × 1000, else 600000 (seed 002) */
   coldStartBudgetMs?: number;
   /** Multiplies the platform's periods (scaledown_period_secs, the 1-minute metric window). 0.01 turns 300 s into 3 s. @default 1 */
   timeScale?: number;
@@ -30,6 +30,8 @@ export interface RuntimeOptions {
   connectionHandoff?: boolean;
   /** Where the Rust runtime finds cargo's shared target dir and the wasm runner's Python. */
   rust?: RustRuntimeOptions;
+  /** A prebuilt pod agent binary (IGNITE_POD_AGENT). @default built from src/emulator/runtime/agent with cargo, cached */
+  podAgent?: string;
 }
 
 export interface ResolvedRuntimeOptions {
@@ -43,6 +45,7 @@ export interface ResolvedRuntimeOptions {
   maxResponseBytes: number;
   connectionHandoff: boolean;
   rust: ResolvedRustOptions;
+  podAgent: string | undefined;
 }
 
 /**
@@ -63,7 +66,7 @@ export function resolveRuntimeOptions(explicit: RuntimeOptions = {}, env = proce
   return {
     python: options.python ?? process.env.IGNITE_PYTHON ?? "python3",
     appTimeoutMs: options.appTimeoutMs ?? 60_000,
-    coldStartBudgetMs: options.coldStartBudgetMs ?? 600_000,
+    coldStartBudgetMs: options.coldStartBudgetMs ?? coldStartBudgetFromEnv(env) ?? 600_000,
     timeScale,
     scaledownPeriodOverrideSecs: options.scaledownPeriodOverrideSecs,
     autoscaleIntervalMs: options.autoscaleIntervalMs ?? 1000,
@@ -71,7 +74,19 @@ export function resolveRuntimeOptions(explicit: RuntimeOptions = {}, env = proce
     maxResponseBytes: options.maxResponseBytes ?? 6 * 1024 * 1024,
     connectionHandoff: options.connectionHandoff ?? true,
     rust: resolveRustOptions(options.rust),
+    podAgent: options.podAgent ?? env.IGNITE_POD_AGENT,
   };
+}
+
+/** IGNITE_COLD_START_BUDGET_SECS (seed 002: the gateway's cold-start budget), in ms. */
+function coldStartBudgetFromEnv(env: NodeJS.ProcessEnv): number | undefined {
+  const raw = env.IGNITE_COLD_START_BUDGET_SECS;
+  if (raw === undefined || raw === "") return undefined;
+  const secs = Number(raw);
+  if (!Number.isFinite(secs) || secs <= 0) {
+    throw new Error(`IGNITE_COLD_START_BUDGET_SECS must be a positive number of seconds, got ${JSON.stringify(raw)}`);
+  }
+  return Math.round(secs * 1000);
 }
 
 /** The effective scale-down period of an app, ms (the platform default is 300 s, KEDA minimum 30 s). */

@@ -1,37 +1,30 @@
 /**
- * One pod: a Python process running pod.py for one published version, separate from the
- * server so nothing a handler does (crash, hang, huge output) can take the server down.
+ * One pod: the pod agent (agent.ts, docs/pod-protocol.md) running one published version's
+ * worker, separate from the server so nothing a handler does (crash, hang, huge output) can
+ * take the server down.
  *
- * The pod reports its port on fd 3 once the handler is imported; its stdout/stderr go to
- * the app's log; its stdin is a pipe it watches, so a pod never outlives the emulator even
- * when the emulator is killed without cleanup; fd 4 is Node's IPC channel, over which the
- * relay hands client connections to the pod, and fd 5 the slot table that says what the pod
- * does with them (handoff.ts).
+ * The agent reports its port on fd 3 once the worker is ready; its stdout/stderr (and the
+ * worker's stderr) go to the app's log; its stdin is a pipe it watches, so a pod never
+ * outlives the emulator even when the emulator is killed without cleanup; fd 4 is Node's IPC
+ * channel, over which the relay hands client connections to the pod, and fd 5 the slot table
+ * that says what the pod does with them (handoff.ts).
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import * as fs from "node:fs";
 import * as http from "node:http";
-import * as path from "node:path";
 import type { Readable } from "node:stream";
+import type { WorkerCommand } from "../runtimes/types.js";
 import { PodFailedError, podExitedError } from "./errors.js";
 import { createSlotTable, PodHandoffs } from "./handoff.js";
 import { PodSockets } from "./pod-sockets.js";
-import { PYTHON_ENV_BLOCKLIST, type Interpreter } from "./python-env.js";
-
-/** Where pod.py lives: next to this file in src/, or in the source tree when running from dist/. */
-export function podScriptPath(): string {
-  const candidates = [
-    path.join(__dirname, "python", "pod.py"),
-    path.join(__dirname, "..", "..", "..", "src", "emulator", "runtime", "python", "pod.py"),
-  ];
-  const found = candidates.find((p) => fs.existsSync(p));
-  if (!found) throw new Error(`pod.py not found (looked in ${candidates.join(", ")})`);
-  return found;
-}
 
 export interface PodSpec {
-  interpreter: Interpreter;
+  /** The pod agent binary. */
+  agent: string;
+  /** The runtime's worker for this version. */
+  worker: WorkerCommand;
   treeDir: string;
+  /** The published version it runs. */
+  version: number;
   functionId: string;
   organizationId: string;
   env: Record<string, string>;
@@ -49,6 +42,7 @@ const POD_EXIT_WAIT_MS = 200;
 
 export class PodProcess {
   readonly name: string;
+  readonly version: number;
   readonly agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
   /** Raw keep-alive connections for the public-URL relay. */
   readonly sockets = new PodSockets(() => this.port);
@@ -67,16 +61,16 @@ export class PodProcess {
 
   private constructor(spec: PodSpec) {
     this.name = `pod-${nextPodNumber++}`;
+    this.version = spec.version;
     const slots = createSlotTable();
-    const env: Record<string, string | undefined> = { ...process.env, ...spec.env };
-    for (const name of PYTHON_ENV_BLOCKLIST) delete env[name];
+    const env: Record<string, string | undefined> = { ...process.env, ...spec.env, ...spec.worker.env };
+    for (const name of spec.worker.unsetEnv ?? []) delete env[name];
     env.IGNITE_FUNCTION_ID = spec.functionId;
     env.IGNITE_ORGANIZATION_ID = spec.organizationId;
     env.IGNITE_READY_FD = "3";
     env.IGNITE_SLOTS_FD = "5";
-    env.PYTHONUNBUFFERED = "1";
-    env.PYTHONDONTWRITEBYTECODE = "1";
-    this.child = spawn(spec.interpreter.executable, [...spec.interpreter.flags, podScriptPath()], {
+    if (spec.worker.stdoutHint) env.IGNITE_STDOUT_HINT = spec.worker.stdoutHint;
+    this.child = spawn(spec.agent, ["--", ...spec.worker.argv], {
       cwd: spec.treeDir,
       env,
       stdio: ["pipe", "pipe", "pipe", "pipe", "ipc", slots],

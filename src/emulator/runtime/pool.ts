@@ -7,24 +7,31 @@
  * retires pods once the app has needed fewer for scaledown_period_secs (to zero once it has
  * been idle that long). Pods of a replaced version drain and stop.
  */
+import * as http from "node:http";
 import type { AppMeta } from "../../gen/dodil/ignite/v1/compute_pb.js";
 import { ScaleMetric } from "../../gen/dodil/ignite/v1/compute_pb.js";
 import { desiredReplicas, observedPerPod } from "./autoscaler.js";
 import { InvocationTimeoutError, PodFailedError } from "./errors.js";
 import { scaledownPeriodMs, type ResolvedRuntimeOptions } from "./options.js";
+import type { RuntimePlugin, VersionContext, WorkerCommand } from "../runtimes/types.js";
 import { PodProcess, PodStartError } from "./pod-process.js";
-import type { PythonEnvironments } from "./python-env.js";
 
 /** What a pool runs: the app's metadata (cached, so the request path reads no disk) and its active version. */
 export interface PoolTarget {
   meta: AppMeta;
   version: number;
   treeDir: string;
+  runtime: RuntimePlugin;
+  /** What the runtime needs to know about the version. */
+  context: VersionContext;
 }
 
 export interface PoolContext {
   options: ResolvedRuntimeOptions;
-  envs: PythonEnvironments;
+  /** The id of an organization, for ctx["organization_id"]. */
+  orgId(org: string): string;
+  /** The agent binary and the runtime's worker for a pod of `target` (prepares the version first). */
+  podCommand(target: PoolTarget, appLog: (chunk: string) => void): Promise<{ agent: string; worker: WorkerCommand }>;
   /** Platform cap on max_replicas. */
   maxReplicasCap: number;
   appLog: (chunk: string) => void;
@@ -51,6 +58,8 @@ export interface PodInfo {
   /** Client connections handed to it (handoff.ts). */
   handedConnections: number;
   reserved: boolean;
+  /** Out of rotation (scale-down, a new version): finishing what it holds, then stopped. */
+  retiring: boolean;
 }
 
 export class AppPool {
@@ -61,6 +70,8 @@ export class AppPool {
   /** Requests waiting for a pod to start. */
   private waiting = 0;
   private pendingStart: Promise<PodProcess> | undefined;
+  /** Where the pod start in progress is stuck, if anywhere (its health check's last answer). */
+  private startNote: string | undefined;
   private readonly arrivals: number[] = [];
   private lastActivityAt = Date.now();
   private belowSince: number | undefined;
@@ -96,9 +107,13 @@ export class AppPool {
   update(target: PoolTarget): Promise<void> {
     this.generation++;
     const versionChanged = target.version !== this.target.version || target.treeDir !== this.target.treeDir;
+    const replaced = podIdentity(target) !== podIdentity(this.target);
     this.target = target;
-    if (versionChanged) {
-      this.ctx.log(`runtime: ${this.appId} now runs version ${target.version}; retiring ${this.pods.length} pod(s)`);
+    if (replaced) {
+      // Running pods keep the environment they started with: they are rolled, so the next
+      // request runs on a pod of the new version or config (reserved pods start again at once).
+      const why = versionChanged ? `now runs version ${target.version}` : "changed its env or health path";
+      this.ctx.log(`runtime: ${this.appId} ${why}; retiring ${this.pods.length} pod(s)`);
       this.pendingStart = undefined;
       return this.retire(this.pods.slice());
     }
@@ -121,7 +136,12 @@ export class AppPool {
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () => reject(new InvocationTimeoutError(`no pod of ${this.appId} became ready within the cold-start budget (${budget} ms)`)),
+        () =>
+          reject(
+            new InvocationTimeoutError(
+              `no pod of ${this.appId} became ready within the cold-start budget (${budget / 1000} s; IGNITE_COLD_START_BUDGET_SECS or --cold-start-budget-secs sets it)${this.startNote ? `: ${this.startNote}` : ""}; see the app logs`,
+            ),
+          ),
         budget,
       );
     });
@@ -198,15 +218,17 @@ export class AppPool {
     this.pods.forEach((pod, i) => (pod.reserved = i < reserved));
   }
 
+  /** Every live pod, including retired ones still finishing their requests or connections. */
   describe(): PodInfo[] {
-    return this.pods.map((pod) => ({
+    return [...this.processes].filter((pod) => !pod.exited).map((pod) => ({
       app: this.appId,
-      version: this.target.version,
+      version: pod.version,
       name: pod.name,
       pid: pod.pid,
       inFlight: pod.inFlight,
       handedConnections: pod.handoffs.count,
       reserved: pod.reserved,
+      retiring: pod.retired,
     }));
   }
 
@@ -247,13 +269,16 @@ export class AppPool {
     const target = this.target;
     this.starting++;
     try {
-      const interpreter = await this.ctx.envs.forTree(target.treeDir, this.ctx.appLog);
+      const { agent, worker } = await this.ctx.podCommand(target, this.ctx.appLog);
+      const startedAt = Date.now();
       const pod = await PodProcess.start(
         {
-          interpreter,
+          agent,
+          worker,
+          version: target.version,
           treeDir: target.treeDir,
           functionId: target.meta.appId,
-          organizationId: target.meta.organizationName,
+          organizationId: this.ctx.orgId(target.meta.organizationName),
           env: { ...target.meta.env },
           appLog: this.ctx.appLog,
           log: this.ctx.log,
@@ -262,7 +287,11 @@ export class AppPool {
       );
       this.processes.add(pod);
       pod.onExit(() => this.processes.delete(pod));
-      if (this.stopped || target !== this.target) {
+      if (target.meta.healthPath) {
+        await passesHealthCheck(pod, target.meta.healthPath, this.ctx.options.coldStartBudgetMs - (Date.now() - startedAt), this.ctx.appLog, (note) => (this.startNote = note));
+        this.startNote = undefined;
+      }
+      if (this.stopped || podIdentity(target) !== podIdentity(this.target)) {
         // Stopped or redeployed while starting: this pod serves nothing.
         if (this.stopped) pod.kill();
         else void pod.retire();
@@ -274,7 +303,7 @@ export class AppPool {
         const i = this.pods.indexOf(pod);
         if (i >= 0) this.pods.splice(i, 1);
       });
-      this.ctx.log(`runtime: ${this.appId} v${target.version} ${pod.name} (pid ${pod.pid}, ${interpreter.mode} mode) ready on port ${pod.port}`);
+      this.ctx.log(`runtime: ${this.appId} v${target.version} ${pod.name} (pid ${pod.pid}, ${target.runtime.name} ${worker.mode} mode) ready on port ${pod.port}`);
       return pod;
     } catch (err) {
       if (err instanceof PodStartError) throw new PodFailedError(`${this.appId}: ${err.message}`, { cause: err });
@@ -302,6 +331,63 @@ export class AppPool {
     });
     await Promise.all(recalls);
   }
+}
+
+/** What a pod is started from: a change to any of it replaces the running pods. */
+function podIdentity(t: PoolTarget): string {
+  const env = Object.entries(t.meta.env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return JSON.stringify([t.version, t.treeDir, env, t.meta.healthPath]);
+}
+
+const HEALTH_RETRY_MS = 100;
+
+/**
+ * An app with a health_path is ready once GET <health_path> answers 2xx/3xx (the platform's
+ * readiness probe, `--health-path`), retried until the rest of the cold-start budget is spent.
+ * A pod that never passes is stopped, and the request waiting for it fails saying why.
+ */
+async function passesHealthCheck(
+  pod: PodProcess,
+  healthPath: string,
+  budgetMs: number,
+  appLog: (chunk: string) => void,
+  note: (status: string) => void,
+): Promise<void> {
+  const until = Date.now() + Math.max(0, budgetMs);
+  let last = "no answer yet";
+  for (let attempt = 1; ; attempt++) {
+    if (pod.exited) throw new PodStartError(`the pod exited during its health check (GET ${healthPath}); see the app logs`);
+    try {
+      const status = await probe(pod, healthPath, Math.max(100, until - Date.now()));
+      if (status >= 200 && status < 400) return;
+      last = `answered ${status}`;
+    } catch (err) {
+      last = `failed: ${(err as Error).message}`;
+    }
+    note(`its health check GET ${healthPath} ${last} (${attempt} attempt${attempt === 1 ? "" : "s"})`);
+    if (attempt === 1) appLog(`[ignite] health check GET ${healthPath} ${last}; retrying until the pod passes or the cold-start budget is spent\n`);
+    if (Date.now() + HEALTH_RETRY_MS >= until) {
+      pod.kill();
+      throw new PodStartError(`the pod did not pass its health check within the cold-start budget (GET ${healthPath} ${last} after ${attempt} attempts); see the app logs`);
+    }
+    await new Promise((r) => setTimeout(r, HEALTH_RETRY_MS));
+  }
+}
+
+function probe(pod: PodProcess, healthPath: string, timeoutMs: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      { host: "127.0.0.1", port: pod.port, method: "GET", path: healthPath, agent: pod.agent, headers: { "x-ignite-execution-id": "" }, timeout: timeoutMs },
+      (res) => {
+        res.resume();
+        res.on("end", () => resolve(res.statusCode ?? 0));
+        res.on("error", reject);
+      },
+    );
+    req.on("timeout", () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    req.on("error", reject);
+    req.end();
+  });
 }
 
 function load(pod: PodProcess): number {

@@ -5,17 +5,20 @@
  */
 import * as path from "node:path";
 import { Runtime as AppRuntime } from "../../gen/dodil/ignite/v1/compute_pb.js";
+import { enumName } from "../enum-names.js";
 import { AppNotFoundError } from "../errors.js";
+import { runtimeFor, RUNTIMES } from "../runtimes/index.js";
+import type { RuntimeHost, RuntimePlugin } from "../runtimes/types.js";
 import type { Store } from "../store.js";
+import { podAgent } from "./agent.js";
 import { AppLogs } from "./app-logs.js";
 import { NotRunnableError } from "./errors.js";
 import type { ResolvedRuntimeOptions } from "./options.js";
 import { AppPool, type PodInfo, type PoolTarget } from "./pool.js";
-import { PythonEnvironments } from "./python-env.js";
 
 export class Runtime {
   readonly logs: AppLogs;
-  private readonly envs: PythonEnvironments;
+  private readonly hosts = new Map<RuntimePlugin, RuntimeHost>();
   private readonly pools = new Map<string, Promise<AppPool>>();
   private readonly timer: NodeJS.Timeout;
   private stopped = false;
@@ -24,14 +27,17 @@ export class Runtime {
     private readonly store: Store,
     readonly options: ResolvedRuntimeOptions,
     private readonly maxReplicasCap: number,
+    private readonly orgId: (org: string) => string,
     private readonly log: (line: string) => void,
   ) {
     this.logs = new AppLogs(path.join(store.dataPlaneDir, "logs"), log);
-    this.envs = new PythonEnvironments(options.python, path.join(store.dataPlaneDir, "venvs"), log);
     this.timer = setInterval(() => void this.tick(), options.autoscaleIntervalMs);
     this.timer.unref();
-    // Resolve the interpreter now so the first cold start does not pay for it.
-    this.envs.baseExecutable().catch((err: unknown) => log(`runtime: ${String(err)}`));
+    // Build (or find) the agent and warm the runtimes now, so the first cold start does not pay.
+    podAgent({ podAgent: options.podAgent, log }).catch((err: unknown) => log(`runtime: ${String(err)}`));
+    for (const plugin of RUNTIMES) {
+      plugin.warmUp?.(this.host(plugin)).catch((err: unknown) => log(`runtime: ${plugin.name}: ${String(err)}`));
+    }
     this.warmReserved().catch((err: unknown) => log(`runtime: starting reserved pods: ${String(err)}`));
   }
 
@@ -100,7 +106,14 @@ export class Runtime {
     const target = await this.target(appId);
     return new AppPool(target, {
       options: this.options,
-      envs: this.envs,
+      orgId: this.orgId,
+      podCommand: async (t, appLog) => {
+        const [agent, worker] = await Promise.all([
+          podAgent({ podAgent: this.options.podAgent, log: this.log }),
+          t.runtime.worker(t.context, this.host(t.runtime), appLog),
+        ]);
+        return { agent, worker };
+      },
       maxReplicasCap: this.maxReplicasCap,
       appLog: this.logs.writerFor(appId),
       log: this.log,
@@ -113,12 +126,31 @@ export class Runtime {
     if (meta.activeVersion <= 0) {
       throw new NotRunnableError(`app ${appId} has no published version yet: publish its draft first`);
     }
-    if (meta.runtime !== AppRuntime.PYTHON && meta.runtime !== AppRuntime.UNSPECIFIED) {
+    const runtime = runtimeFor(meta.runtime);
+    if (!runtime) {
       throw new NotRunnableError(
-        `the local Ignite runs Python handlers only; app ${appId} uses runtime ${AppRuntime[meta.runtime]}`,
+        `the local Ignite does not run ${enumName(AppRuntime, meta.runtime)} apps yet (it runs ${RUNTIMES.map((r) => r.name).join(", ")}); app ${appId} cannot be invoked`,
       );
     }
-    return { meta, version: meta.activeVersion, treeDir: this.store.versionTreeDir(appId, meta.activeVersion) };
+    const version = await this.store.getVersion(appId, meta.activeVersion);
+    const treeDir = this.store.versionTreeDir(appId, meta.activeVersion);
+    return {
+      meta,
+      version: meta.activeVersion,
+      treeDir,
+      runtime,
+      context: { appId, version: meta.activeVersion, treeDir, compileRuntime: version?.runtime, artifactPath: undefined },
+    };
+  }
+
+  /** What the local Ignite offers a runtime: the options, its own directory, the log. */
+  private host(plugin: RuntimePlugin): RuntimeHost {
+    let host = this.hosts.get(plugin);
+    if (!host) {
+      host = { options: this.options, dataDir: path.join(this.store.dataPlaneDir, plugin.name), log: this.log };
+      this.hosts.set(plugin, host);
+    }
+    return host;
   }
 
   private async tick(): Promise<void> {

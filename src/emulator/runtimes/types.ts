@@ -18,6 +18,8 @@ export interface WorkerCommand {
   argv: string[];
   /** Environment for the worker on top of the app's `env` (never shown to the user). */
   env?: Record<string, string>;
+  /** Variables of the local Ignite's own environment the worker must not inherit. */
+  unsetEnv?: readonly string[];
   /** How the pod runs, for the log line and GET /_ignite/pods: "pool", "dedicated", "native", "wasm". */
   mode: string;
   /** What a framing error (bytes on stdout that are no frame) tells the user to do. */

@@ -1,0 +1,20 @@
+/**
+ * The runtimes the local Ignite runs (types.ts). Adding one is a folder beside these and a
+ * line in RUNTIMES.
+ */
+import { Runtime } from "../../gen/dodil/ignite/v1/compute_pb.js";
+import { python } from "./python/index.js";
+import type { RuntimePlugin } from "./types.js";
+
+export const RUNTIMES: readonly RuntimePlugin[] = [python];
+
+/** The runtime of an app (an unspecified runtime is Python, as CreateApp defaults it). */
+export function runtimeFor(runtime: Runtime): RuntimePlugin | undefined {
+  const wanted = runtime === Runtime.UNSPECIFIED ? Runtime.PYTHON : runtime;
+  return RUNTIMES.find((r) => r.runtime === wanted);
+}
+
+/** The runtime of a CompileRuntime oneof case ("python", "rust", ...). */
+export function runtimeNamed(name: string | undefined): RuntimePlugin | undefined {
+  return RUNTIMES.find((r) => r.name === name);
+}
