@@ -20,8 +20,7 @@ import { TOKEN_PATH } from "./oidc.js";
 import { resolveOptions, type EmulatorOptions, type ResolvedOptions } from "./options.js";
 import { createRouter } from "./router.js";
 import { resolveRuntimeOptions } from "./runtime/options.js";
-import { rustRuntime } from "./runtimes/rust/index.js";
-import type { RuntimePlugin } from "./runtimes/types.js";
+import { runtimeNamed } from "./runtimes/index.js";
 import { listen, type RequestHandler, type SocketClaim } from "./server.js";
 import type { Store } from "./store.js";
 
@@ -90,15 +89,15 @@ export async function startEmulator(input: EmulatorOptions): Promise<Emulator> {
       issuer: `${baseUrl}/oidc`,
     });
     const locks = new KeyedMutex();
-    // The runtimes with an explicit compile step (the runtime registry will list them).
-    const compiling: RuntimePlugin[] = [rustRuntime];
     const runtimeOptions = resolveRuntimeOptions(options.runtime);
     const compiler = new Compiler({
       store,
       locks,
       log: options.log,
-      plugin: (name) => compiling.find((p) => p.name === name),
-      host: (plugin) => ({ options: runtimeOptions, dataDir: path.join(store.dataPlaneDir, "runtimes", plugin.name), log: options.log }),
+      plugin: (name) => runtimeNamed(name),
+      // The same directory the data plane gives the plug-in (runtime.ts), so what a compile
+      // leaves for pods (precompiled wasm) is where they look.
+      host: (plugin) => ({ options: runtimeOptions, dataDir: path.join(store.dataPlaneDir, plugin.name), log: options.log }),
       budgetSecs: options.compileBudgetSecs,
       concurrency: options.compileConcurrency,
     });

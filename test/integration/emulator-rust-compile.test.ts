@@ -166,7 +166,7 @@ describe("CompileDraft of a Rust draft runs cargo", () => {
     await h.api().publishDraft({ organizationName: h.org(), appName: "tiny-wasm" });
     const artifact = (await h.t.emulator.store.versionArtifactPath(`${h.org()}/tiny-wasm`, 1))!;
     expect(fs.readFileSync(artifact).subarray(0, 4).toString("latin1")).toBe("\0asm");
-    expect(fs.readdirSync(path.join(h.t.dataDir, "data-plane", "runtimes", "rust", "wasm-precompiled")).some((f) => f.endsWith(".cwasm"))).toBe(true);
+    expect(fs.readdirSync(path.join(h.t.dataDir, "data-plane", "rust", "wasm-precompiled")).some((f) => f.endsWith(".cwasm"))).toBe(true);
   }, BUILD);
 
   it("fails a rustc type error naming src/lib.rs and its line, and nothing can be published", async () => {

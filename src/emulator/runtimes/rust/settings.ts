@@ -5,8 +5,8 @@
  * cargo target dir: a second app or a rebuild compiles in seconds.
  */
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
+import { cacheDir, sourcePath } from "../../package-files.js";
 
 /**
  * The pinned Wasmtime of the wasm runner (PyPI `wasmtime`), read from wasm-requirements.txt,
@@ -32,35 +32,21 @@ export interface ResolvedRustOptions {
   wasmtimePython: string;
 }
 
-/** `${PULUMI_IGNITE_CACHE:-${XDG_CACHE_HOME:-~/.cache}/pulumi-ignite}`, as scripts/pulumi-toolchain.sh. */
-export function cacheRoot(env = process.env): string {
-  return env.PULUMI_IGNITE_CACHE || path.join(env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache"), "pulumi-ignite");
-}
-
 /** The venv scripts/setup.js creates for the wasm runner. */
 export function wasmtimeVenv(env = process.env): string {
-  return path.join(cacheRoot(env), `wasmtime-${WASMTIME_VERSION}`);
+  return path.join(cacheDir(env), `wasmtime-${WASMTIME_VERSION}`);
 }
 
 export function resolveRustOptions(explicit: RustRuntimeOptions = {}, env = process.env): ResolvedRustOptions {
   return {
-    cargoTargetDir: path.resolve(explicit.cargoTargetDir ?? env.IGNITE_CARGO_TARGET_DIR ?? path.join(cacheRoot(env), "cargo-target")),
+    cargoTargetDir: path.resolve(explicit.cargoTargetDir ?? env.IGNITE_CARGO_TARGET_DIR ?? path.join(cacheDir(env), "cargo-target")),
     wasmtimePython: explicit.wasmtimePython ?? env.IGNITE_WASMTIME_PYTHON ?? path.join(wasmtimeVenv(env), "bin", "python"),
   };
 }
 
-/**
- * A file shipped as source next to this module: found beside it in src/, or in the source
- * tree when running from dist/ (tsc copies no .rs or .py; package.json `files` ships them).
- */
+/** A file of this runtime shipped as source (tsc copies no .rs, .py or .txt). */
 export function shippedSource(...rel: string[]): string {
-  const candidates = [
-    path.join(__dirname, ...rel),
-    path.join(__dirname, "..", "..", "..", "..", "src", "emulator", "runtimes", "rust", ...rel),
-  ];
-  const found = candidates.find((p) => fs.existsSync(p));
-  if (!found) throw new Error(`${rel.join("/")} not found (looked in ${candidates.join(", ")})`);
-  return found;
+  return sourcePath(["emulator/runtimes/rust", ...rel].join("/"));
 }
 
 /** The SDK crates' directory (holding ignite/ and ignite-macros/). */
