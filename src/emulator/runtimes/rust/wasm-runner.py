@@ -193,7 +193,8 @@ class Runner:
             store = wasmtime.Store(self.engine)
             cfg = wasmtime.WasiConfig()
             cfg.argv = ["app"]
-            cfg.env = list(os.environ.items())
+            # WASI has no pids: the component learns the process serving it from the runner.
+            cfg.env = list({**os.environ, "IGNITE_WORKER_PID": str(os.getpid())}.items())
             cfg.stdin_file = fifo  # opens it
             if fifo_fresh:
                 self.unlink_fifo(fifo)
