@@ -106,12 +106,22 @@ async fn handler(req: Request, ctx: Context) -> Result<impl IntoResponse> {
 }
 `;
 
-/** CreateApp → SaveDraft (the crate, for `target`) → CompileDraft (real cargo) → PublishDraft. */
-async function deployRust(local: Local, app: string, target: RustTarget, init: Partial<MessageInitShape<typeof CreateAppRequestSchema>> = {}): Promise<AppMeta> {
+/**
+ * CreateApp (unless it exists) → SaveDraft (the crate's files, for `target`) → CompileDraft
+ * (real cargo) → PublishDraft.
+ */
+export async function deployRust(
+  local: Local,
+  app: string,
+  target: RustTarget,
+  files: Record<string, string> = { "Cargo.toml": RUST_CARGO, "src/lib.rs": RUST_HANDLER },
+  init: Partial<MessageInitShape<typeof CreateAppRequestSchema>> = {},
+): Promise<AppMeta> {
   const c = local.client;
   const org = init.organizationName ?? local.emu.org;
-  await c.createApp(create(CreateAppRequestSchema, { ...init, runtime: Runtime.RUST, organizationName: org, name: app }));
-  const archive = await tarGz({ "Cargo.toml": RUST_CARGO, "src/lib.rs": RUST_HANDLER });
+  const exists = (await c.listApps({ organizationName: org })).apps.some((a) => a.name === app);
+  if (!exists) await c.createApp(create(CreateAppRequestSchema, { ...init, runtime: Runtime.RUST, organizationName: org, name: app }));
+  const archive = await tarGz(files);
   await c.saveDraft({
     organizationName: org,
     appName: app,
@@ -142,7 +152,7 @@ export function conformanceSamples(): Sample[] {
       name: "rust-native",
       plugin: "rust",
       missing: noCargo,
-      deploy: (local, app, init) => deployRust(local, app, RustTarget.NATIVE, init),
+      deploy: (local, app, init) => deployRust(local, app, RustTarget.NATIVE, undefined, init),
       artifact: versionOneArtifact,
       crashStatus: 502,
       concurrent: true,
@@ -151,7 +161,7 @@ export function conformanceSamples(): Sample[] {
       name: "rust-wasm",
       plugin: "rust",
       missing: () => noCargo() ?? wasmUnavailable(),
-      deploy: (local, app, init) => deployRust(local, app, RustTarget.WASM, init),
+      deploy: (local, app, init) => deployRust(local, app, RustTarget.WASM, undefined, init),
       artifact: versionOneArtifact,
       // The instance traps and the runner answers the request; the pod lives on.
       crashStatus: 500,
