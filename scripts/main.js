@@ -67,6 +67,7 @@ async function startIgnite() {
 const PAYLOADS = {
   greet: { name: "Ada" },
   tabler: { rows: [["ada", 1], ["grace", 2]] },
+  tiny: { message: "hi there" },
 };
 
 /**
@@ -105,10 +106,6 @@ async function invokeApps(apps, ignite) {
   for (const [name, app] of Object.entries(apps)) {
     const url = (app.publicUrls ?? [])[0];
     const payload = PAYLOADS[name];
-    if (!payload) {
-      say(`${name}: a compiled (Rust) app; the local Ignite checks its crate but does not build or run compiled apps yet, so it is not called`);
-      continue;
-    }
     if (!url) throw new Error(`${name} has no public URL after pulumi up`);
     say(`${name}: POST ${url} ${JSON.stringify(payload)}`);
     const res = await postJson(url, ignite.token, payload);

@@ -3,7 +3,10 @@
 // command alone works on a fresh clone: installs npm dependencies when node_modules is
 // missing or stale, compiles TypeScript, makes the Pulumi toolchain available (built from
 // Go modules on first use, cached outside the clone), the pod agent of the local Ignite (built
-// with cargo, cached likewise) and the Python packages the tests use.
+// with cargo, cached likewise), the Python packages the tests use, and what Rust wasm apps
+// need (the wasm32-wasip2 target, the wasm runner's Wasmtime). The Rust wasm steps never fail
+// the set-up: where they cannot be done they say why, and wasm drafts then fail to compile or
+// run with that reason, and the wasm tests are skipped saying so.
 // Only Node built-ins here: it runs before node_modules exists.
 "use strict";
 const { spawnSync } = require("node:child_process");
@@ -77,6 +80,45 @@ function pythonPackages() {
   run("python3", ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r", req]);
 }
 
+// Where the Pulumi toolchain and the Rust caches live (as scripts/pulumi-toolchain.sh and
+// src/emulator/runtimes/rust/settings.ts).
+const cacheRoot =
+  process.env.PULUMI_IGNITE_CACHE ||
+  path.join(process.env.XDG_CACHE_HOME || path.join(require("node:os").homedir(), ".cache"), "pulumi-ignite");
+
+function wasmTarget() {
+  const installed = spawnSync("rustup", ["target", "list", "--installed"], { encoding: "utf8" });
+  if (installed.error) {
+    say("rustup is not installed: cannot add the wasm32-wasip2 target (wasm drafts will not compile; wasm tests are skipped). Carrying on.");
+    return;
+  }
+  if (installed.stdout.split("\n").includes("wasm32-wasip2")) return;
+  say("adding the wasm32-wasip2 target for Rust wasm apps (rustup target add wasm32-wasip2)…");
+  const r = spawnSync("rustup", ["target", "add", "wasm32-wasip2"], { stdio: ["ignore", "inherit", "inherit"] });
+  if (r.status !== 0) say(`could not add wasm32-wasip2 (exit ${r.status ?? r.signal}): wasm drafts will not compile; wasm tests are skipped. Carrying on.`);
+}
+
+function wasmtime() {
+  const req = path.join(root, "src", "emulator", "runtimes", "rust", "wasm-requirements.txt");
+  const version = /^wasmtime==(\S+)$/m.exec(fs.readFileSync(req, "utf8"))[1];
+  const venv = path.join(cacheRoot, `wasmtime-${version}`);
+  const python = path.join(venv, "bin", "python");
+  const check = `import importlib.metadata as m; assert m.version("wasmtime") == "${version}"`;
+  if (spawnSync(python, ["-c", check], { stdio: "ignore" }).status === 0) return;
+  say(`creating the wasm runner's Python (wasmtime==${version}) in ${venv}…`);
+  const steps = [
+    ["python3", ["-m", "venv", venv]],
+    [python, ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r", req]],
+  ];
+  for (const [cmd, args] of steps) {
+    const r = spawnSync(cmd, args, { stdio: ["ignore", "inherit", "inherit"] });
+    if (r.status !== 0) {
+      say(`'${path.basename(cmd)} ${args.join(" ")}' failed (exit ${r.status ?? r.signal}): wasm apps cannot run here and wasm tests are skipped. Carrying on.`);
+      return;
+    }
+  }
+}
+
 const steps = process.argv.slice(2);
 const want = (s) => steps.length === 0 || steps.includes(s);
 if (want("npm")) npmDependencies();
@@ -84,5 +126,7 @@ if (want("build")) build();
 if (want("agent")) podAgent();
 if (want("pulumi")) pulumiToolchain();
 if (want("python")) pythonPackages();
+if (want("wasm")) wasmTarget();
+if (want("wasmtime")) wasmtime();
 // Only for the tests, and only when asked (npm test's pre-script names it).
 if (steps.includes("grpcurl")) grpcurl();

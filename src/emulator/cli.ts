@@ -28,7 +28,9 @@ Options:
   --max-request-bytes <n>      largest request (default ${32 * MiB})
   --max-unpacked-bytes <n>     largest unpacked archive (default ${256 * MiB})
   --max-files <n>              most entries in an archive (default 10000)
-  --compile-delay-ms <n>       how long CompileDraft stays COMPILING (default 300)
+  --compile-budget-secs <n>    a compile still running after n s fails as timed out
+                               (default $IGNITE_COMPILE_BUDGET_SECS, else 2400)
+  --compile-concurrency <n>    compiles that run at once; others queue (default 1)
   --cold-start-budget-secs <n> how long a request waits for a pod to become ready
                                (default 600, or IGNITE_COLD_START_BUDGET_SECS)
   --tls-cert <file>            PEM certificate: serve TLS (needs --tls-key)
@@ -55,7 +57,8 @@ export async function main(argv: string[]): Promise<void> {
       "max-request-bytes": { type: "string" },
       "max-unpacked-bytes": { type: "string" },
       "max-files": { type: "string" },
-      "compile-delay-ms": { type: "string" },
+      "compile-budget-secs": { type: "string" },
+      "compile-concurrency": { type: "string" },
       "cold-start-budget-secs": { type: "string" },
       "tls-cert": { type: "string" },
       "tls-key": { type: "string" },
@@ -110,7 +113,8 @@ export async function main(argv: string[]): Promise<void> {
     maxRequestBytes: int("max-request-bytes", values["max-request-bytes"]),
     maxUnpackedBytes: int("max-unpacked-bytes", values["max-unpacked-bytes"]),
     maxFiles: int("max-files", values["max-files"]),
-    compileDelayMs: int("compile-delay-ms", values["compile-delay-ms"]),
+    compileBudgetSecs: int("compile-budget-secs", values["compile-budget-secs"]),
+    compileConcurrency: int("compile-concurrency", values["compile-concurrency"]),
     tlsCert: values["tls-cert"],
     tlsKey: values["tls-key"],
     runtime: { coldStartBudgetMs: secondsToMs("cold-start-budget-secs", values["cold-start-budget-secs"]) },

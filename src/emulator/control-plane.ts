@@ -196,6 +196,7 @@ export function createControlPlane(deps: ControlPlaneDeps): ControlPlaneService 
       });
       // Awaited, as for changes: once DeleteApp returns, no pod of the app serves a request.
       await deps.dataPlane().appDeleted(appId);
+      await compiler.deleted(appId);
       compiler.changed(appId);
       return {};
     },
@@ -261,6 +262,7 @@ export function createControlPlane(deps: ControlPlaneDeps): ControlPlaneService 
           sourceKind: compile.input.case === "archive" ? "archive" : "source",
         });
         await store.replaceDraft(appId, { draft, compileLog: [] }, saved, files);
+        compiler.superseded(appId);
         compiler.changed(appId);
         return { draft };
       });

@@ -3,8 +3,8 @@
  * directory, one directory per app, so the state survives restarts and can be read by a human.
  *
  *   apps/<org>/<name>/app.json                      AppMeta
- *   apps/<org>/<name>/draft/{draft.json,saved.bin,tree/}
- *   apps/<org>/<name>/versions/<n>/{version.json,saved.bin,tree/}
+ *   apps/<org>/<name>/draft/{draft.json,saved.bin,tree/,artifact}
+ *   apps/<org>/<name>/versions/<n>/{version.json,saved.bin,tree/,artifact}
  *   executions/<id>.json                            Execution (data plane)
  *   data-plane/                                     free for the data plane
  *
@@ -29,6 +29,8 @@ import { exists, fsyncDir, isNotFound, readJson, writeFileAtomic, writeJsonAtomi
 import type { Store, StoredDraft, StoredExecution, TreeFile } from "./store.js";
 
 const EXECUTION_ID = /^[A-Za-z0-9_.-]{1,128}$/;
+/** The compiled artifact's file name in a draft or version directory. */
+const ARTIFACT = "artifact";
 
 export class FileStore implements Store {
   readonly dataPlaneDir: string;
@@ -127,6 +129,13 @@ export class FileStore implements Store {
     return path.join(this.draftDir(appId), "tree");
   }
 
+  async putDraftArtifact(appId: string, file: string): Promise<void> {
+    const target = path.join(this.draftDir(appId), ARTIFACT);
+    const staging = `${target}.new-${randomBytes(6).toString("hex")}`;
+    await copyWithMode(file, staging);
+    await fs.rename(staging, target);
+  }
+
   // ---- versions --------------------------------------------------------------------------
 
   async createVersionFromDraft(appId: string, version: Version): Promise<void> {
@@ -138,6 +147,8 @@ export class FileStore implements Store {
     await fs.mkdir(staging, { recursive: true });
     await fs.cp(this.draftTreeDir(appId), path.join(staging, "tree"), { recursive: true });
     await fs.copyFile(path.join(this.draftDir(appId), "saved.bin"), path.join(staging, "saved.bin"));
+    const artifact = path.join(this.draftDir(appId), ARTIFACT);
+    if (await exists(artifact)) await copyWithMode(artifact, path.join(staging, ARTIFACT));
     await writeJsonAtomic(path.join(staging, "version.json"), toJson(VersionSchema, version));
     await fs.rename(staging, target);
     await fsyncDir(path.dirname(target));
@@ -167,6 +178,11 @@ export class FileStore implements Store {
 
   versionTreeDir(appId: string, version: number): string {
     return path.join(this.versionDir(appId, version), "tree");
+  }
+
+  async versionArtifactPath(appId: string, version: number): Promise<string | undefined> {
+    const file = path.join(this.versionDir(appId, version), ARTIFACT);
+    return (await exists(file)) ? file : undefined;
   }
 
   // ---- executions ------------------------------------------------------------------------
@@ -230,6 +246,12 @@ function draftJson(draft: StoredDraft): JsonValue {
     draft: toJson(DraftSchema, draft.draft),
     compileLog: draft.compileLog.map((line) => toJson(CompileLogLineSchema, line)),
   };
+}
+
+/** A copy that keeps the permission bits (a binary stays executable). */
+async function copyWithMode(from: string, to: string): Promise<void> {
+  await fs.copyFile(from, to);
+  await fs.chmod(to, (await fs.stat(from)).mode & 0o777);
 }
 
 async function writeTree(root: string, files: TreeFile[]): Promise<void> {

@@ -4,6 +4,7 @@
  * endpoints, a dev token and `stop()`. The CLI (cli.ts) is a thin wrapper around it.
  */
 import * as fs from "node:fs/promises";
+import * as path from "node:path";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { ServerReflection } from "../gen/grpc/reflection/v1/reflection_pb.js";
 import { ComputeService } from "../gen/dodil/ignite/v1/compute_pb.js";
@@ -20,6 +21,8 @@ import { TOKEN_PATH } from "./oidc.js";
 import { createReflection } from "./reflection.js";
 import { resolveOptions, type EmulatorOptions, type ResolvedOptions } from "./options.js";
 import { createRouter } from "./router.js";
+import { resolveRuntimeOptions } from "./runtime/options.js";
+import { runtimeNamed } from "./runtimes/index.js";
 import { listen, type RequestHandler, type SocketClaim } from "./server.js";
 import type { Store } from "./store.js";
 
@@ -88,7 +91,19 @@ export async function startEmulator(input: EmulatorOptions): Promise<Emulator> {
       issuer: `${baseUrl}/oidc`,
     });
     const locks = new KeyedMutex();
-    const compiler = new Compiler(store, locks, options.compileDelayMs, options.log);
+    const runtimeOptions = resolveRuntimeOptions(options.runtime);
+    const compiler = new Compiler({
+      store,
+      locks,
+      log: options.log,
+      plugin: (name) => runtimeNamed(name),
+      // The same directory the data plane gives the plug-in (runtime.ts), so what a compile
+      // leaves for pods (precompiled wasm) is where they look.
+      host: (plugin) => ({ options: runtimeOptions, dataDir: path.join(store.dataPlaneDir, plugin.name), log: options.log }),
+      budgetSecs: options.compileBudgetSecs,
+      concurrency: options.compileConcurrency,
+    });
+    await compiler.recover();
     const counter = new CallCounter();
     const dataPlane: DataPlane = createDataPlane({
       store,

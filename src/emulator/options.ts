@@ -51,8 +51,13 @@ export interface EmulatorOptions {
   maxUnpackedBytes?: number;
   /** Most entries in an archive. @default 10000 */
   maxFiles?: number;
-  /** How long the (simulated) compile stays in COMPILING before it finishes, ms. @default 300 */
-  compileDelayMs?: number;
+  /**
+   * The compile budget: a CompileDraft still building after this many seconds is killed and
+   * FAILED "timed out after N s". @default `$IGNITE_COMPILE_BUDGET_SECS`, else 2400 (the platform's)
+   */
+  compileBudgetSecs?: number;
+  /** How many compiles run at once; the others wait in order. @default 1 (cargo already uses every core) */
+  compileConcurrency?: number;
   /** A cleartext connection that has not sent its first request head by then is dropped, ms. @default 60000 */
   firstHeadTimeoutMs?: number;
   /** PEM certificate and key paths; when both are set the port speaks TLS (h2 + HTTP/1.1 via ALPN). */
@@ -80,7 +85,8 @@ export interface ResolvedOptions {
   maxRequestBytes: number;
   maxUnpackedBytes: number;
   maxFiles: number;
-  compileDelayMs: number;
+  compileBudgetSecs: number;
+  compileConcurrency: number;
   firstHeadTimeoutMs: number;
   tls: { cert: string; key: string } | undefined;
   log: (line: string) => void;
@@ -110,10 +116,24 @@ export function resolveOptions(options: EmulatorOptions): ResolvedOptions {
     maxRequestBytes: options.maxRequestBytes ?? 32 * MiB,
     maxUnpackedBytes: options.maxUnpackedBytes ?? 256 * MiB,
     maxFiles: options.maxFiles ?? 10_000,
-    compileDelayMs: options.compileDelayMs ?? 300,
+    compileBudgetSecs: positive("compileBudgetSecs", options.compileBudgetSecs ?? envNumber("IGNITE_COMPILE_BUDGET_SECS") ?? 2400),
+    compileConcurrency: positive("compileConcurrency", options.compileConcurrency ?? 1),
     firstHeadTimeoutMs: options.firstHeadTimeoutMs ?? 60_000,
     tls,
     log: options.log ?? (() => {}),
     runtime: options.runtime,
   };
+}
+
+function envNumber(name: string): number | undefined {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return undefined;
+  const n = Number(raw);
+  if (!Number.isFinite(n)) throw new Error(`${name} must be a number, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+function positive(name: string, n: number): number {
+  if (!(n > 0)) throw new Error(`startEmulator: ${name} must be > 0, got ${n}`);
+  return n;
 }

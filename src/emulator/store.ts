@@ -58,6 +58,12 @@ export interface Store {
   putDraftMeta(appId: string, draft: StoredDraft): Promise<void>;
   /** Absolute path of the draft's unpacked file tree. */
   draftTreeDir(appId: string): string;
+  /**
+   * Stores a copy of `file` as the draft's compiled artifact (a Rust binary or component),
+   * replacing any earlier one. A SaveDraft drops it with the rest of the slot; PublishDraft
+   * copies it into the version.
+   */
+  putDraftArtifact(appId: string, file: string): Promise<void>;
 
   /** Snapshots the current draft tree into version `version.version` (immutable afterwards). */
   createVersionFromDraft(appId: string, version: Version): Promise<void>;
@@ -69,6 +75,11 @@ export interface Store {
    * requirements.txt (Python), Cargo.toml and src/ (Rust), exactly as saved.
    */
   versionTreeDir(appId: string, version: number): string;
+  /**
+   * Absolute path of the compiled artifact stored with a version (what its pods run), or
+   * undefined when it has none (interpreted runtimes).
+   */
+  versionArtifactPath(appId: string, version: number): Promise<string | undefined>;
 
   /** Execution records (InvokeAsync). Ids must match /^[A-Za-z0-9_.-]{1,128}$/. */
   putExecution(stored: StoredExecution): Promise<void>;

@@ -61,7 +61,9 @@ describe("npm start (scripts/main.js)", () => {
     expect(mutations(upCalls(out))).toMatchObject({ CreateApp: 3, SaveDraft: 3, PublishDraft: 3 });
     expect(out).toContain("Hello, Ada");
     expect(out).toMatch(/\[main\] {3}ada +1/); // tabler's table, rendered by tabulate in dedicated mode
-    expect(out).toContain("tiny: a compiled (Rust) app");
+    // The seed's compiled app: built by cargo at CompileDraft, run by its pod.
+    expect(out).toMatch(/\[main\] tiny: acme-corp\/tiny version 1 http:\/\/tiny-acme-corp\.ignite\.localhost:\d+/);
+    expect(out).toMatch(/\[main\] +"execution_id": "exec_[0-9A-Z]+",\n\[main\] +"function_id": "acme-corp\/tiny",\n\[main\] +"message": "hi there"/);
     expect(out).toContain("[main] done");
     // The repository is left as it was: `stack init` writes a stack file there, which is dropped.
     expect(fs.existsSync(strayStackFile)).toBe(strayBefore);
@@ -74,5 +76,6 @@ describe("npm start (scripts/main.js)", () => {
     expect(out).toMatch(/\d+ unchanged/);
     expect(out).not.toMatch(/\d+ (created|updated|replaced|deleted)/);
     expect(out).toContain("Hello, Ada");
+    expect(out).toContain('"function_id": "acme-corp/tiny"');
   }, 600_000);
 });

@@ -1,7 +1,9 @@
-// A Rust Draft with the real pulumi CLI on a local Ignite: a crate whose handler lacks
-// `#[ignite::main]` fails `up` with the compile log tail and publishes nothing; the fixed crate
-// is saved, compiled and published once; an unchanged crate is not compiled again; a draft
-// holding the same code but not compiled is compiled without being saved again.
+// A Rust Draft with the real pulumi CLI on a local Ignite that really runs cargo: a crate whose
+// handler lacks `#[ignite::main]` fails `up` at the shape check with the compile log tail and
+// publishes nothing; the fixed crate is saved, compiled (cargo's own lines in the output) and
+// published once; an unchanged crate is not compiled again; a draft holding the same code but
+// not compiled is compiled without being saved again; a type error fails `up` with rustc's
+// error naming src/lib.rs and its line, and publishes nothing.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -73,6 +75,9 @@ describe("a Rust Draft's compile, end to end", () => {
     await ws.resetCalls();
     const r = await ws.ok(project, ["up", "--yes"]);
     expect(r.all).toMatch(new RegExp(`\\[compile ${org()}/crab\\]\\s+found #\\[ignite::main\\] async fn handler`));
+    // cargo's own lines, as the build prints them.
+    expect(r.all).toMatch(new RegExp(`\\[compile ${org()}/crab\\]\\s+Compiling crab v0\\.1\\.0 \\(the draft\\)`));
+    expect(r.all).toMatch(new RegExp(`\\[compile ${org()}/crab\\]\\s+Finished \`release\` profile`));
     expect(r.all).toContain(`[compile ${org()}/crab] compile succeeded`);
     expect(mutations(await ws.calls())).toEqual({ SaveDraft: 1, CompileDraft: 1, PublishDraft: 1 });
 
@@ -119,5 +124,17 @@ describe("a Rust Draft's compile, end to end", () => {
     expect((await versions()).activeVersion).toBe(1);
     expect((await liveDraft()).compiledCodeHash).toBe(codeHash);
     await ws.ok(project, ["preview", "--expect-no-changes"]);
+  }, STEP);
+
+  it("a type error fails up with rustc's error naming src/lib.rs and its line; nothing is published", async () => {
+    fs.writeFileSync(libRs(), FIXED_LIB.replace("Ok(json!(", 'let n: u32 = "not a number";\n    Ok(json!('));
+    await ws.resetCalls();
+    const r = await ws.pulumi(project, ["up", "--yes"]);
+    expect(r.code).not.toBe(0);
+    expect(r.all).toContain(`ignite: CompileDraft ${org()}/crab failed: the compile failed: src/lib.rs:6:18: error[E0308]: mismatched types`);
+    expect(r.all).toMatch(/\|\s+error: could not compile `crab` \(lib\) due to 1 previous error/);
+    expect(mutations(await ws.calls())).toEqual({ SaveDraft: 1, CompileDraft: 1 });
+    expect((await versions()).activeVersion).toBe(1);
+    expect((await versions()).versions).toHaveLength(1);
   }, STEP);
 });

@@ -45,7 +45,7 @@ const connect = (opts: Partial<ClientOptions>): IgniteClient =>
 
 beforeAll(async () => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), `client-emu-${protocol}-`));
-  emu = await startEmulator({ port: 0, dataDir: path.join(work, "data"), org, compileDelayMs: 50 });
+  emu = await startEmulator({ port: 0, dataDir: path.join(work, "data"), org });
   client = connect({ token: emu.token });
 });
 
@@ -230,7 +230,7 @@ describe("Rust compile", () => {
 
   it("compiles, follows the log and returns the final draft", async () => {
     await client.createApp({ organizationName: org, name: "tiny", runtime: Runtime.RUST });
-    await rustSave("tiny", { "Cargo.toml": '[package]\nname = "tiny"\nversion = "0.1.0"\nedition = "2021"\n', "src/lib.rs": LIB });
+    await rustSave("tiny", { "Cargo.toml": '[package]\nname = "tiny"\nversion = "0.1.0"\nedition = "2021"\n\n[dependencies]\nignite = "*"\n', "src/lib.rs": LIB });
     const err = (await client.publishDraft({ organizationName: org, appName: "tiny" }).catch((e: unknown) => e)) as IgniteError;
     expect(err.code).toBe(Code.FailedPrecondition);
     expect(err.message).toMatch(/^ignite: PublishDraft acme-corp\/tiny failed: .*\(FAILED_PRECONDITION\)\. Run CompileDraft/);
@@ -238,14 +238,14 @@ describe("Rust compile", () => {
     const started = await client.compileDraft({ organizationName: org, appName: "tiny" });
     expect([CompileState.COMPILING, CompileState.SUCCEEDED]).toContain(started.draft?.compileState);
     const lines: string[] = [];
-    const draft = await client.waitForCompile(org, "tiny", { onLog: (l) => lines.push(l), timeoutMs: 30_000 });
+    const draft = await client.waitForCompile(org, "tiny", { onLog: (l) => lines.push(l), timeoutMs: 300_000 });
     expect(draft.compileState).toBe(CompileState.SUCCEEDED);
     expect(lines.length).toBeGreaterThan(0);
     const logs: string[] = [];
     for await (const l of client.streamCompileLogs({ organizationName: org, appName: "tiny" })) logs.push(l.line);
     expect(logs).toEqual(lines);
     expect((await client.publishDraft({ organizationName: org, appName: "tiny" })).publishedVersion).toBe(1);
-  });
+  }, 300_000); // a real cargo build
 
   it("throws the log tail when the compile fails", async () => {
     await client.createApp({ organizationName: org, name: "broken", runtime: Runtime.RUST });

@@ -20,7 +20,7 @@ describe.runIf(built)("ignite-local", () => {
     child.stdout.on("data", (c: Buffer) => (out += c.toString()));
     const code = await new Promise((r) => child.on("exit", r));
     expect(code).toBe(0);
-    for (const flag of ["--port", "--data-dir", "--org", "--token", "--service-account", "--domain", "--tls-cert"]) expect(out).toContain(flag);
+    for (const flag of ["--port", "--data-dir", "--org", "--token", "--service-account", "--domain", "--tls-cert", "--compile-budget-secs", "--compile-concurrency"]) expect(out).toContain(flag);
   });
 
   it("prints grpc, http and token lines, serves the gateway and stops cleanly on SIGTERM", async () => {

@@ -18,7 +18,8 @@ import { startTestEmulator, type TestEmulator } from "../support/emulator.js";
 const ORG = "acme-corp";
 const HANDLER = Buffer.from('def handler(payload, ctx):\n    return {"ok": True}\n');
 const CARGO = '[package]\nname = "tiny"\nversion = "0.1.0"\nedition = "2021"\n\n[dependencies]\nignite = "*"\n';
-const LIB_RS = "use ignite::prelude::*;\n\n#[ignite::main]\nasync fn handler(req: Request, ctx: Context) -> Result<impl IntoResponse> {\n    Ok(json!({}))\n}\n";
+// A crate that really builds: CompileDraft runs cargo.
+const LIB_RS = 'use ignite::prelude::*;\n\n#[ignite::main]\nasync fn handler(_req: Request, _ctx: Context) -> Result<impl IntoResponse> {\n    Ok(Response::text("hello"))\n}\n';
 
 async function expectCode(p: Promise<unknown>, code: Code, message?: RegExp): Promise<ConnectError> {
   const err = await p.then(
@@ -205,7 +206,7 @@ describe.each<TransportName>(["grpc", "http"])("control plane over %s", (kind) =
     expect(draft?.compileState).toBe(CompileState.SUCCEEDED);
     expect(draft?.compiledCodeHash).toBe(saved.draft?.codeHash);
     expect((await api.publishDraft(ref(name))).publishedVersion).toBe(1);
-  });
+  }, 300_000); // a real cargo build
 
   it("fails a compile naming the offending file and the fix", async () => {
     const name = fresh("broken");

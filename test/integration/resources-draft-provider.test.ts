@@ -17,7 +17,8 @@ import * as impl from "../../src/resources/provider-impl.js";
 
 const HANDLER = 'def handler(payload, ctx):\n    return {"message": "hello"}\n';
 const CARGO = '[package]\nname = "crab"\nversion = "0.1.0"\nedition = "2021"\n\n[dependencies]\nignite = "*"\n';
-const LIB_RS = "use ignite::prelude::*;\n\n#[ignite::main]\nasync fn handler(req: Request, ctx: Context) -> Result<impl IntoResponse> {\n    Ok(json!({}))\n}\n";
+// A crate that really builds: CompileDraft runs cargo.
+const LIB_RS = 'use ignite::prelude::*;\n\n#[ignite::main]\nasync fn handler(_req: Request, _ctx: Context) -> Result<impl IntoResponse> {\n    Ok(Response::text("hello"))\n}\n';
 
 describe("the Draft provider against a local Ignite", () => {
   let ignite: Emulator;
@@ -208,5 +209,5 @@ describe("the Draft provider against a local Ignite", () => {
     const c = await calls();
     expect(c.CompileDraft).toBe(1);
     expect(c.SaveDraft ?? 0).toBe(0);
-  });
+  }, 300_000); // a real cargo build
 });

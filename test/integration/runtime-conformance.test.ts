@@ -131,7 +131,13 @@ for (const sample of conformanceSamples()) {
       const plugin = runtimeNamed(sample.plugin)!;
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ignite-lifeline-"));
       const workerCmd = await plugin.worker(
-        { appId: appId(), version: 1, treeDir: local.emu.store.versionTreeDir(appId(), 1), compileRuntime: undefined, artifactPath: sample.artifact?.(local, appId()) },
+        {
+          appId: appId(),
+          version: 1,
+          treeDir: local.emu.store.versionTreeDir(appId(), 1),
+          compileRuntime: (await local.emu.store.getVersion(appId(), 1))?.runtime,
+          artifactPath: sample.artifact?.(local, appId()),
+        },
         { options: resolveRuntimeOptions(), dataDir: dir, log: () => undefined },
         () => undefined,
       );

@@ -6,8 +6,12 @@
 //   pid     {"pid": the worker's process id}
 //   wait    returns {"waited": true} only once a "release" request has run
 //   release {"released": true}
-import type { MessageInitShape } from "@bufbuild/protobuf";
-import type { AppMeta, CreateAppRequestSchema } from "../../src/gen/dodil/ignite/v1/compute_pb";
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
+import { CompileState, CreateAppRequestSchema, Runtime, RustTarget, type AppMeta } from "../../src/gen/dodil/ignite/v1/compute_pb";
+import { tarGz } from "../support/archive";
+import { wasmUnavailable } from "../support/rust";
 import type { Local } from "./invoke-support";
 
 export interface Sample {
@@ -49,6 +53,91 @@ def handler(payload, ctx):
     return {"echo": req.get("text"), "execution_id": ctx["execution_id"], "function_id": ctx["function_id"]}
 `;
 
+// The same operations in Rust. `crash` aborts: natively the process dies; under Wasmtime the
+// instance traps and is replaced. On wasm a request's worker is the runner, whose pid the
+// runner hands the component as IGNITE_WORKER_PID (WASI has no pids).
+const RUST_CARGO = `[package]
+name = "conformance"
+version = "0.1.0"
+edition = "2021"
+
+[dependencies]
+ignite = "*"
+serde_json = "1.0"
+tokio = { version = "1.0", features = ["rt-multi-thread", "macros", "time"] }
+`;
+
+const RUST_HANDLER = `use ignite::prelude::*;
+use serde_json::json;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+static RELEASED: AtomicBool = AtomicBool::new(false);
+
+#[ignite::main]
+async fn handler(req: Request, ctx: Context) -> Result<impl IntoResponse> {
+    let op: String = req.field("op").unwrap_or_else(|_| "echo".to_string());
+    Ok(match op.as_str() {
+        "fail" => return Err(Error::msg("asked to fail")),
+        "crash" => std::process::abort(),
+        "pid" => {
+            let pid = std::env::var("IGNITE_WORKER_PID").ok().and_then(|p| p.parse::<u32>().ok());
+            json!({ "pid": pid.unwrap_or_else(std::process::id) })
+        }
+        "wait" => {
+            for _ in 0..3000 {
+                if RELEASED.load(Ordering::SeqCst) {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            json!({ "waited": RELEASED.load(Ordering::SeqCst) })
+        }
+        "release" => {
+            RELEASED.store(true, Ordering::SeqCst);
+            json!({ "released": true })
+        }
+        _ => json!({
+            "echo": req.field::<String>("text").ok(),
+            "execution_id": ctx.execution_id(),
+            "function_id": ctx.function_id(),
+        }),
+    })
+}
+`;
+
+/**
+ * CreateApp (unless it exists) → SaveDraft (the crate's files, for `target`) → CompileDraft
+ * (real cargo) → PublishDraft.
+ */
+export async function deployRust(
+  local: Local,
+  app: string,
+  target: RustTarget,
+  files: Record<string, string> = { "Cargo.toml": RUST_CARGO, "src/lib.rs": RUST_HANDLER },
+  init: Partial<MessageInitShape<typeof CreateAppRequestSchema>> = {},
+): Promise<AppMeta> {
+  const c = local.client;
+  const org = init.organizationName ?? local.emu.org;
+  const exists = (await c.listApps({ organizationName: org })).apps.some((a) => a.name === app);
+  if (!exists) await c.createApp(create(CreateAppRequestSchema, { ...init, runtime: Runtime.RUST, organizationName: org, name: app }));
+  const archive = await tarGz(files);
+  await c.saveDraft({
+    organizationName: org,
+    appName: app,
+    code: { source: { case: "compile", value: { runtime: { runtime: { case: "rust", value: { target } } }, input: { case: "archive", value: archive } } } },
+  });
+  await c.compileDraft({ organizationName: org, appName: app });
+  const log: string[] = [];
+  for await (const l of c.streamCompileLogs({ organizationName: org, appName: app, follow: true })) log.push(l.line);
+  const draft = (await c.getDraft({ organizationName: org, appName: app })).draft!;
+  if (draft.compileState !== CompileState.SUCCEEDED) throw new Error(`the ${app} sample did not compile: ${draft.compileError}\n${log.join("\n")}`);
+  return (await c.publishDraft({ organizationName: org, appName: app })).app!;
+}
+
+const noCargo = (): string | undefined => (spawnSync("cargo", ["--version"]).status === 0 ? undefined : "cargo is not installed (install Rust with rustup)");
+const versionOneArtifact = (local: Local, appId: string): string => path.join(local.emu.dataDir, "apps", ...appId.split("/"), "versions", "1", "artifact");
+
 export function conformanceSamples(): Sample[] {
   return [
     {
@@ -58,6 +147,26 @@ export function conformanceSamples(): Sample[] {
       deploy: (local, app, init) => local.deploy(app, { "handler.py": PYTHON_HANDLER }, init),
       crashStatus: 502,
       concurrent: true,
+    },
+    {
+      name: "rust-native",
+      plugin: "rust",
+      missing: noCargo,
+      deploy: (local, app, init) => deployRust(local, app, RustTarget.NATIVE, undefined, init),
+      artifact: versionOneArtifact,
+      crashStatus: 502,
+      concurrent: true,
+    },
+    {
+      name: "rust-wasm",
+      plugin: "rust",
+      missing: () => noCargo() ?? wasmUnavailable(),
+      deploy: (local, app, init) => deployRust(local, app, RustTarget.WASM, undefined, init),
+      artifact: versionOneArtifact,
+      // The instance traps and the runner answers the request; the pod lives on.
+      crashStatus: 500,
+      // One instance serves one request at a time.
+      concurrent: false,
     },
   ];
 }

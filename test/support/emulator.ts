@@ -40,7 +40,7 @@ export function bearer(token: string | undefined): Interceptor {
 
 export async function startTestEmulator(opts: Partial<EmulatorOptions> = {}): Promise<TestEmulator> {
   const dataDir = opts.dataDir ?? (await fs.mkdtemp(path.join(os.tmpdir(), "ignite-test-")));
-  const options: EmulatorOptions = { port: 0, compileDelayMs: 50, ...opts, dataDir };
+  const options: EmulatorOptions = { port: 0, ...opts, dataDir };
   const t: TestEmulator = {
     emulator: await startEmulator(options),
     dataDir,

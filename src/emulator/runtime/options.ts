@@ -3,6 +3,8 @@
  * default applied in one place. The platform's own periods are minutes long; tests and demos
  * shrink them with `timeScale` or the explicit overrides instead of waiting.
  */
+import { resolveRustOptions, type ResolvedRustOptions, type RustRuntimeOptions } from "../runtimes/rust/settings.js";
+
 export interface RuntimeOptions {
   /** Python interpreter used for pool mode and to create dedicated-mode venvs. @default "python3" (resolved once to sys.executable) */
   python?: string;
@@ -26,6 +28,8 @@ export interface RuntimeOptions {
    * @default true
    */
   connectionHandoff?: boolean;
+  /** Where the Rust runtime finds cargo's shared target dir and the wasm runner's Python. */
+  rust?: RustRuntimeOptions;
   /** A prebuilt pod agent binary (IGNITE_POD_AGENT). @default built from src/emulator/runtime/agent with cargo, cached */
   podAgent?: string;
 }
@@ -40,6 +44,7 @@ export interface ResolvedRuntimeOptions {
   metricWindowMs: number;
   maxResponseBytes: number;
   connectionHandoff: boolean;
+  rust: ResolvedRustOptions;
   podAgent: string | undefined;
 }
 
@@ -68,6 +73,7 @@ export function resolveRuntimeOptions(explicit: RuntimeOptions = {}, env = proce
     metricWindowMs: options.metricWindowMs ?? Math.max(100, Math.round(60_000 * timeScale)),
     maxResponseBytes: options.maxResponseBytes ?? 6 * 1024 * 1024,
     connectionHandoff: options.connectionHandoff ?? true,
+    rust: resolveRustOptions(options.rust),
     podAgent: options.podAgent ?? env.IGNITE_POD_AGENT,
   };
 }

@@ -139,7 +139,14 @@ export class Runtime {
       version: meta.activeVersion,
       treeDir,
       runtime,
-      context: { appId, version: meta.activeVersion, treeDir, compileRuntime: version?.runtime, artifactPath: undefined },
+      context: {
+        appId,
+        version: meta.activeVersion,
+        treeDir,
+        compileRuntime: version?.runtime,
+        // What CompileDraft built, stored with the version: a rollback runs the old binary.
+        artifactPath: await this.store.versionArtifactPath(appId, meta.activeVersion),
+      },
     };
   }
 

@@ -4,9 +4,10 @@
  */
 import { Runtime } from "../../gen/dodil/ignite/v1/compute_pb.js";
 import { python } from "./python/index.js";
+import { rustRuntime } from "./rust/index.js";
 import type { RuntimePlugin } from "./types.js";
 
-export const RUNTIMES: readonly RuntimePlugin[] = [python];
+export const RUNTIMES: readonly RuntimePlugin[] = [python, rustRuntime];
 
 /** The runtime of an app (an unspecified runtime is Python, as CreateApp defaults it). */
 export function runtimeFor(runtime: Runtime): RuntimePlugin | undefined {

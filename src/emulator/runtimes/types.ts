@@ -52,6 +52,11 @@ export interface CompileJob {
   appId: string;
   /** A private copy of the draft's tree, taken when the compile started. */
   treeDir: string;
+  /**
+   * A directory private to this app's compiles and kept between them (treeDir is inside it),
+   * for what a build keeps across compiles (the Rust wrapper crate and its Cargo.lock).
+   */
+  workDir: string;
   compileRuntime: CompileRuntime | undefined;
   /** Abort means: stop now (the budget ran out, the local Ignite stops, a newer SaveDraft). */
   signal: AbortSignal;

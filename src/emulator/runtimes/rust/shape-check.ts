@@ -1,39 +1,25 @@
 /**
- * CompileDraft for Rust until the real build lands: a check of the package's shape, not a
- * build. It reads the draft tree and verifies what the platform's compile pod would need first
- * (Cargo.toml with a [package] name, src/lib.rs, a `#[ignite::main]` async fn handler), writing
- * log lines like a build would. Failures name the offending file and the fix.
+ * The fast first step of a Rust compile, before cargo: the crate has the shape the compile pod
+ * needs (Cargo.toml with a [package] name, src/lib.rs, a `#[ignite::main]` async fn handler).
+ * A failure here names the offending file and the fix in a second instead of after a build.
  */
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
-import { RustTarget } from "../gen/dodil/ignite/v1/compute_pb.js";
-import { isNotFound } from "./fs-util.js";
+import { isNotFound } from "../../fs-util.js";
 
-export interface CompileOutcome {
-  ok: boolean;
-  /** Log lines in order; the last one states the outcome. */
-  lines: string[];
-  /** Set when !ok: what is wrong and how to fix it. */
-  error?: string;
-}
+export type ShapeOutcome =
+  | { ok: true; /** The [package] name (the crate the wrapper depends on). */ packageName: string; version?: string }
+  | { ok: false; /** What is wrong and how to fix it. */ error: string };
 
-const TRIPLES: Record<number, string> = {
-  [RustTarget.NATIVE]: "x86_64-unknown-linux-gnu",
-  [RustTarget.WASM]: "wasm32-wasip2",
-};
-
-export async function checkRustPackage(treeDir: string, target: RustTarget, toolchain: string): Promise<CompileOutcome> {
-  const lines: string[] = [];
-  const fail = (file: string, problem: string, fix: string): CompileOutcome => {
+/** Checks the crate at `treeDir`, writing one log line per step through `log`. */
+export async function checkRustPackage(treeDir: string, log: (line: string) => void): Promise<ShapeOutcome> {
+  const fail = (file: string, problem: string, fix: string): ShapeOutcome => {
     const error = `${file}: ${problem}; ${fix}`;
-    lines.push(`error: ${error}`, "compile failed");
-    return { ok: false, lines, error };
+    log(`error: ${error}`);
+    return { ok: false, error };
   };
 
-  lines.push(`compile: rust ${TRIPLES[target] ?? "unknown target"} (toolchain ${toolchain || "platform default"})`);
-  lines.push("note: the local Ignite checks the package shape; it does not run cargo");
-
-  lines.push("checking Cargo.toml");
+  log("checking Cargo.toml");
   const cargo = await readText(path.join(treeDir, "Cargo.toml"));
   if (cargo === undefined) {
     return fail("Cargo.toml", "not found at the root of the draft", "save the crate directory (the one holding Cargo.toml) with --code ./");
@@ -42,9 +28,9 @@ export async function checkRustPackage(treeDir: string, target: RustTarget, tool
   if (!pkg) {
     return fail("Cargo.toml", "has no [package] section with a name", 'add [package] with name = "<crate>", version and edition');
   }
-  lines.push(`   package ${pkg.name}${pkg.version ? ` v${pkg.version}` : ""}`);
+  log(`   package ${pkg.name}${pkg.version ? ` v${pkg.version}` : ""}`);
 
-  lines.push("checking src/lib.rs");
+  log("checking src/lib.rs");
   const lib = await readText(path.join(treeDir, "src", "lib.rs"));
   if (lib === undefined) {
     return fail("src/lib.rs", "not found", "put the handler in src/lib.rs next to Cargo.toml");
@@ -56,10 +42,8 @@ export async function checkRustPackage(treeDir: string, target: RustTarget, tool
       "annotate `async fn handler(req: Request, ctx: Context) -> Result<impl IntoResponse>` with #[ignite::main]",
     );
   }
-  lines.push("   found #[ignite::main] async fn handler");
-  lines.push(`   Finished release profile [optimized] target(s) for ${pkg.name}`);
-  lines.push("compile succeeded");
-  return { ok: true, lines };
+  log("   found #[ignite::main] async fn handler");
+  return { ok: true, packageName: pkg.name, version: pkg.version };
 }
 
 async function readText(file: string): Promise<string | undefined> {
