@@ -90,12 +90,14 @@ export function validateHealthPath(p: string, field = "health_path"): void {
 
 /**
  * A Rust toolchain pin (seed 003: `--toolchain <ver>`): a rustup channel (`stable`, `beta`,
- * `nightly`, optionally dated `nightly-2026-01-15`) or a release (`1.95` or `1.95.0`); empty
- * means the platform's current toolchain. Whether it is installed is the compile's business.
+ * `nightly`, optionally dated `nightly-2026-01-15`) or a release (`1.95` or `1.95.0`), with an
+ * optional host triple as rustup names them (`1.95.0-x86_64-unknown-linux-gnu`); empty means
+ * the platform's current toolchain. Whether it is installed is the compile's business.
  */
 export function validateToolchain(toolchain: string, field = "code.compile.runtime.rust.toolchain"): void {
   if (toolchain === "") return;
-  if (!/^((stable|beta|nightly)(-\d{4}-\d{2}-\d{2})?|\d+\.\d+(\.\d+)?)$/.test(toolchain)) {
+  // rustup's names: a channel or version, an optional date, an optional host triple.
+  if (!/^(stable|beta|nightly|\d+\.\d+(\.\d+)?)(-\d{4}-\d{2}-\d{2})?(-[a-z0-9_]+(-[a-z0-9_.]+){1,3})?$/.test(toolchain)) {
     throw new InvalidArgumentError(
       field,
       `${JSON.stringify(toolchain)} is not a Rust toolchain: use a channel (stable, beta, nightly, nightly-YYYY-MM-DD) or a version (1.95.0), or leave it empty for the platform's current one`,
