@@ -5,7 +5,8 @@
  */
 import type { CallCounter } from "./instrument.js";
 import type { HttpRequest, HttpResponse } from "./http-types.js";
-import { sendJson } from "./http-util.js";
+import { NotFoundError } from "./errors.js";
+import { sendError, sendJson } from "./http-util.js";
 import type { PodInfo } from "./runtime/pool.js";
 
 export const ADMIN_PREFIX = "/_ignite/";
@@ -21,7 +22,7 @@ export function handleAdmin(req: HttpRequest, res: HttpResponse, pathname: strin
   if (pathname === "/_ignite/pods" && req.method === "GET") {
     sources.pods().then(
       (pods) => sendJson(res, 200, { pods }),
-      (err: unknown) => sendJson(res, 500, { code: 13, message: String(err), details: [] }),
+      (err: unknown) => sendError(res, err),
     );
   } else if (pathname === "/_ignite/calls" && req.method === "GET") {
     sendJson(res, 200, { calls: counter.snapshot() });
@@ -31,6 +32,6 @@ export function handleAdmin(req: HttpRequest, res: HttpResponse, pathname: strin
   } else if (pathname === "/_ignite/healthz" && (req.method === "GET" || req.method === "HEAD")) {
     sendJson(res, 200, { status: "ok" });
   } else {
-    sendJson(res, 404, { code: 5, message: `no admin endpoint ${req.method} ${pathname}`, details: [] });
+    sendError(res, new NotFoundError(`no admin endpoint ${req.method} ${pathname}`));
   }
 }

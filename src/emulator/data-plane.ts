@@ -35,17 +35,15 @@ import { bearerToken, PUBLIC_ORG } from "./auth.js";
 import type { Caller } from "./auth-types.js";
 import {
   AppNotFoundError,
-  errorBody,
-  httpStatusForCode,
+  httpErrorOf,
   InvalidArgumentError,
   MalformedInputError,
   PermissionDeniedError,
   NotFoundError,
-  toConnectError,
 } from "./errors.js";
-import { readBody } from "./http-util.js";
+import { readBody, sendError } from "./http-util.js";
 import type { ResolvedOptions } from "./options.js";
-import { RuntimeError, InvocationTimeoutError, requestTooLarge } from "./runtime/errors.js";
+import { InvocationTimeoutError, requestTooLarge } from "./runtime/errors.js";
 import { bucketExecutions, Executions, isTerminal } from "./runtime/executions.js";
 import { newExecutionId } from "./runtime/ids.js";
 import { resolveRuntimeOptions } from "./runtime/options.js";
@@ -339,11 +337,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
       return { org: target.appId.split("/")[0]!, pool, open: pool.meta.allowUnauthenticated };
     },
     authorize: (authorization, org) => deps.authorize(bearerToken(authorization), org),
-    errorResponse: (err) => {
-      const connectErr = toConnectError(err);
-      const status = err instanceof RuntimeError ? err.httpStatus : httpStatusForCode(connectErr.code);
-      return { status, body: JSON.stringify(errorBody(connectErr)) };
-    },
+    errorResponse: (err) => httpErrorOf(err),
     limits,
     handoff: runtime.options.connectionHandoff,
   };
@@ -417,9 +411,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
       res.destroy();
       return;
     }
-    const { status, body: text } = relayDeps.errorResponse(err);
-    res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
-    res.end(text);
+    sendError(res, err);
   }
 
   return {

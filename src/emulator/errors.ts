@@ -9,6 +9,11 @@ import { Code, ConnectError } from "@connectrpc/connect";
 
 export abstract class IgniteError extends Error {
   abstract readonly code: Code;
+  /**
+   * The HTTP status where it differs from the gateway's mapping of `code`: a proxy reports a
+   * bad upstream as 502/504 (runtime/errors.ts), a refused body as 413, a bad verb as 405.
+   */
+  readonly httpStatus?: number;
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
@@ -68,6 +73,30 @@ export class UnimplementedError extends IgniteError {
   readonly code = Code.Unimplemented;
 }
 
+/** A known HTTP route asked with a verb it does not take. */
+export class MethodNotAllowedError extends IgniteError {
+  readonly code = Code.Unimplemented;
+  override readonly httpStatus = 405;
+  constructor(
+    message: string,
+    /** The verbs the route takes (the Allow header). */
+    readonly allowed: string[],
+  ) {
+    super(message);
+  }
+}
+
+/** An HTTP request head above the size the local Ignite reads (64 KiB). */
+export class HeadTooLargeError extends IgniteError {
+  readonly code = Code.ResourceExhausted;
+  override readonly httpStatus = 431;
+}
+
+/** The local Ignite is not ready yet (a request that arrives while it starts). */
+export class UnavailableError extends IgniteError {
+  readonly code = Code.Unavailable;
+}
+
 /** The single mapping from anything thrown inside the emulator to a ConnectError. */
 export function toConnectError(err: unknown): ConnectError {
   if (err instanceof ConnectError) return err;
@@ -112,4 +141,17 @@ export function httpStatusForCode(code: Code): number {
 /** The google.rpc.Status-shaped JSON body the gateway answers errors with. */
 export function errorBody(err: ConnectError): { code: number; message: string; details: unknown[] } {
   return { code: err.code, message: err.rawMessage, details: [] };
+}
+
+/**
+ * The single mapping from anything thrown inside the emulator to an HTTP error answer: the
+ * status (the error's own, else the gateway's for its code), the JSON body, and headers it
+ * implies. Every HTTP surface (gateway, public URL, relay, admin, router) answers errors
+ * through this, as every gRPC one through toConnectError.
+ */
+export function httpErrorOf(err: unknown): { status: number; body: string; headers: Record<string, string> } {
+  const ce = toConnectError(err);
+  const own = err instanceof IgniteError ? err.httpStatus : undefined;
+  const headers: Record<string, string> = err instanceof MethodNotAllowedError ? { allow: err.allowed.join(", ") } : {};
+  return { status: own ?? httpStatusForCode(ce.code), body: JSON.stringify(errorBody(ce)), headers };
 }

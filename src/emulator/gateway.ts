@@ -17,10 +17,10 @@ import { ScalarType, create, fromJson, toJson, type DescField, type DescMessage,
 import { createHandlerContext } from "@connectrpc/connect";
 import { ComputeService } from "../gen/dodil/ignite/v1/compute_pb.js";
 import { httpRouteOf } from "../http-rules.js";
-import { MalformedInputError, errorBody, httpStatusForCode, toConnectError } from "./errors.js";
+import { MalformedInputError, errorBody, toConnectError } from "./errors.js";
 import type { ComputeServiceImpl } from "./instrument.js";
 import type { HttpRequest, HttpResponse } from "./http-types.js";
-import { readBody, sendJson } from "./http-util.js";
+import { readBody, sendError, sendJson } from "./http-util.js";
 
 interface Route {
   verb: string;
@@ -98,7 +98,7 @@ export function createGateway(impl: ComputeServiceImpl, maxRequestBytes: number)
         if (started) {
           res.end(JSON.stringify({ error: errorBody(ce) }) + "\n");
         } else if (!res.headersSent) {
-          sendJson(res, httpStatusForCode(ce.code), errorBody(ce));
+          sendError(res, err);
         } else {
           res.end();
         }

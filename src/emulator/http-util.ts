@@ -1,5 +1,5 @@
 /** Small HTTP helpers shared by the gateway, the OIDC endpoint and the admin endpoints. */
-import { ResourceExhaustedError } from "./errors.js";
+import { httpErrorOf, ResourceExhaustedError } from "./errors.js";
 import { formatBytes } from "./archive.js";
 import type { HttpRequest, HttpResponse } from "./http-types.js";
 
@@ -11,6 +11,18 @@ export function sendJson(res: HttpResponse, status: number, body: unknown, heade
     ...headers,
   });
   res.end(text);
+}
+
+/** Answers `err` as an HTTP error (httpErrorOf: status, JSON body, implied headers). */
+export function sendError(res: HttpResponse, err: unknown, headers: Record<string, string> = {}): void {
+  const { status, body, headers: implied } = httpErrorOf(err);
+  (res as import("node:http").ServerResponse).writeHead(status, {
+    "content-type": "application/json",
+    "content-length": String(Buffer.byteLength(body)),
+    ...implied,
+    ...headers,
+  });
+  res.end(body);
 }
 
 /** Reads the whole body, failing with RESOURCE_EXHAUSTED past `limit` bytes. */

@@ -14,7 +14,8 @@ import { createControlPlane } from "./control-plane.js";
 import { createDataPlane, type DataPlane } from "./data-plane.js";
 import { FileStore } from "./fs-store.js";
 import { createGateway } from "./gateway.js";
-import { sendJson } from "./http-util.js";
+import { UnavailableError } from "./errors.js";
+import { sendError, sendJson } from "./http-util.js";
 import { CallCounter, instrument } from "./instrument.js";
 import { KeyedMutex } from "./mutex.js";
 import { TOKEN_PATH } from "./oidc.js";
@@ -64,7 +65,7 @@ export async function startEmulator(input: EmulatorOptions): Promise<Emulator> {
 
   // Listen first: the port is part of the issuer and the public URLs. Until the handler is
   // wired (a few ms, before this function returns) requests get 503.
-  let handler: RequestHandler = (_req, res) => sendJson(res, 503, { code: 14, message: "starting", details: [] });
+  let handler: RequestHandler = (_req, res) => sendError(res, new UnavailableError("the local Ignite is starting; try again in a moment"));
   // Public-URL connections go to the data plane's byte relay once it exists.
   let claim: SocketClaim = () => false;
   const server = await listen({

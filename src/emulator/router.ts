@@ -13,10 +13,10 @@ import { ComputeService } from "../gen/dodil/ignite/v1/compute_pb.js";
 import { ADMIN_PREFIX, handleAdmin } from "./admin.js";
 import type { Authenticator } from "./auth.js";
 import type { DataPlane } from "./data-plane.js";
-import { errorBody, httpStatusForCode, toConnectError } from "./errors.js";
+import { MethodNotAllowedError, NotFoundError, toConnectError, UnimplementedError } from "./errors.js";
 import type { Gateway } from "./gateway.js";
 import type { HttpRequest, HttpResponse } from "./http-types.js";
-import { requestHost, sendJson } from "./http-util.js";
+import { requestHost, sendError } from "./http-util.js";
 import type { CallCounter } from "./instrument.js";
 import { TOKEN_PATH, handleTokenRequest } from "./oidc.js";
 import { ServerReflection } from "../gen/grpc/reflection/v1/reflection_pb.js";
@@ -35,7 +35,7 @@ export interface RouterDeps {
 export function createRouter(deps: RouterDeps): RequestHandler {
   const servicePrefix = `/${ComputeService.typeName}/`;
   const reflectionPrefix = `/${ServerReflection.typeName}/`;
-  const notFound = (res: HttpResponse, what: string): void => sendJson(res, 404, { code: 5, message: `not found: ${what}`, details: [] });
+  const notFound = (res: HttpResponse, what: string): void => sendError(res, new NotFoundError(`not found: ${what}`));
 
   /** The data plane speaks HTTP/1.1 only (chunked bodies with trailers). */
   const isHttp1 = (req: HttpRequest, res: HttpResponse): req is http.IncomingMessage & HttpRequest =>
@@ -59,7 +59,7 @@ export function createRouter(deps: RouterDeps): RequestHandler {
       const allowed = deps.gateway.verbsFor(pathname);
       if (allowed.length === 0) return notFound(res, `${req.method} ${pathname}`);
       // A known route asked with another verb.
-      return sendJson(res, 405, { code: 12, message: `method ${req.method} not allowed on ${pathname}; use ${allowed.join(" or ")}`, details: [] }, { allow: allowed.join(", ") });
+      return sendError(res, new MethodNotAllowedError(`method ${req.method} not allowed on ${pathname}; use ${allowed.join(" or ")}`, allowed));
     }
     if (matched.route.method.name === "Invoke") {
       deps.counter.count("Invoke");
@@ -68,7 +68,7 @@ export function createRouter(deps: RouterDeps): RequestHandler {
         return deps.dataPlane.handleInvoke(param("organization_name"), param("app_name"), req, res as http.ServerResponse);
       }
       // Its chunked body with trailers is an HTTP/1.1 form.
-      sendJson(res, 501, { code: 12, message: "Invoke over the HTTP gateway needs HTTP/1.1 (a chunked body with trailers)", details: [] });
+      sendError(res, new UnimplementedError("Invoke over the HTTP gateway needs HTTP/1.1 (a chunked body with trailers)"));
       return;
     }
     return deps.gateway.serve(req, res, url, matched);
@@ -76,9 +76,8 @@ export function createRouter(deps: RouterDeps): RequestHandler {
 
   return (req, res) => {
     route(req, res).catch((err: unknown) => {
-      const ce = toConnectError(err);
-      if (ce.code === 13) deps.log(`error serving ${req.method} ${req.url}: ${String((err as Error)?.stack ?? err)}`);
-      if (!res.headersSent) sendJson(res, httpStatusForCode(ce.code), errorBody(ce), { connection: "close" });
+      if (toConnectError(err).code === 13) deps.log(`error serving ${req.method} ${req.url}: ${String((err as Error)?.stack ?? err)}`);
+      if (!res.headersSent) sendError(res, err, { connection: "close" });
       else res.end();
     });
   };

@@ -8,13 +8,13 @@ import { Code } from "@connectrpc/connect";
 import { IgniteError } from "../errors.js";
 
 export abstract class RuntimeError extends IgniteError {
-  abstract readonly httpStatus: number;
+  abstract override readonly httpStatus: number;
 }
 
 /** The request ran past the app timeout (or no pod was ready within the cold-start budget). */
 export class InvocationTimeoutError extends RuntimeError {
   readonly code = Code.DeadlineExceeded;
-  readonly httpStatus = 504;
+  override readonly httpStatus = 504;
 }
 
 /** A request ran past the app timeout and its pod was killed (every path says it the same way). */
@@ -30,19 +30,19 @@ export function podExitedError(cause?: unknown): PodFailedError {
 /** The pod died, or never came up, while serving the request. */
 export class PodFailedError extends RuntimeError {
   readonly code = Code.Unavailable;
-  readonly httpStatus = 502;
+  override readonly httpStatus = 502;
 }
 
 /** The pod's response body is larger than the runtime accepts. */
 export class ResponseTooLargeError extends RuntimeError {
   readonly code = Code.ResourceExhausted;
-  readonly httpStatus = 502;
+  override readonly httpStatus = 502;
 }
 
 /** A public-URL request body above the local Ignite's request cap (the gateway's cap). */
 export class RequestTooLargeError extends RuntimeError {
   readonly code = Code.ResourceExhausted;
-  readonly httpStatus = 413;
+  override readonly httpStatus = 413;
 }
 
 export function requestTooLarge(max: number): RequestTooLargeError {
@@ -55,5 +55,5 @@ export function requestTooLarge(max: number): RequestTooLargeError {
  */
 export class NotRunnableError extends RuntimeError {
   readonly code = Code.FailedPrecondition;
-  readonly httpStatus = 400;
+  override readonly httpStatus = 400;
 }

@@ -23,6 +23,7 @@
  */
 import { STATUS_CODES } from "node:http";
 import type * as net from "node:net";
+import { HeadTooLargeError, MalformedInputError } from "../errors.js";
 import { appTimeoutError, PodFailedError, requestTooLarge } from "./errors.js";
 import type { HandoffGuard } from "./handoff.js";
 import { BodyEnd, headerValue, parseHead, requestFraming, responseFraming, type Framing, type Head } from "./http1-head.js";
@@ -213,8 +214,7 @@ class ClientConnection {
       return;
     }
     if (parsed.kind !== "ok") {
-      const status = parsed.kind === "too-large" ? 431 : 400;
-      this.socket.end(simpleResponse(status, parsed.kind === "too-large" ? "request header fields too large" : parsed.reason));
+      this.socket.end(this.closingAnswer(parsed.kind === "too-large" ? new HeadTooLargeError("request header fields too large") : new MalformedInputError(parsed.reason)));
       return;
     }
     const head = parsed.head;
@@ -225,7 +225,7 @@ class ClientConnection {
     }
     const framing = requestFraming(head);
     if (typeof framing === "string") {
-      this.socket.end(simpleResponse(400, framing));
+      this.socket.end(this.closingAnswer(new MalformedInputError(framing)));
       return;
     }
     if (framing.type === "length" && framing.length > this.deps.limits.maxRequestBytes) {
@@ -319,10 +319,15 @@ class ClientConnection {
 
   /** A body above the request cap: answered 413 (as the gateway caps it) and the connection closed, unread. */
   private refuseBody(): void {
-    const { status, body } = this.deps.errorResponse(requestTooLarge(this.deps.limits.maxRequestBytes));
     this.released = true;
     this.socket.off("data", this.onData);
-    this.socket.end(localResponse(status, JSON_TYPE, body, { close: true }));
+    this.socket.end(this.closingAnswer(requestTooLarge(this.deps.limits.maxRequestBytes)));
+  }
+
+  /** An error the connection cannot go on after (bad framing, a refused body): answered, then closed. */
+  private closingAnswer(err: unknown): string {
+    const { status, body } = this.deps.errorResponse(err);
+    return localResponse(status, JSON_TYPE, body, { close: true });
   }
 
   /** Malformed chunked framing: the connection cannot be parsed any further. */
@@ -330,7 +335,7 @@ class ClientConnection {
     this.release(ex, false);
     this.exchange = undefined;
     if (ex.responded) this.socket.destroy();
-    else this.socket.end(simpleResponse(400, (err as Error).message));
+    else this.socket.end(this.closingAnswer(new MalformedInputError((err as Error).message)));
   }
 
   // ---- pod side ---------------------------------------------------------------------
@@ -587,9 +592,4 @@ function localResponse(
   if (status !== 204) out += `Content-Length: ${Buffer.byteLength(body)}\r\n`;
   if (opts.close) out += "Connection: close\r\n";
   return `${out}\r\n${opts.head ? "" : body}`;
-}
-
-/** A framing error: the connection cannot be parsed further, so it closes after this. */
-function simpleResponse(status: number, message: string): string {
-  return localResponse(status, JSON_TYPE, JSON.stringify({ code: 3, message, details: [] }), { close: true });
 }
