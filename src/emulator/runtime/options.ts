@@ -1,3 +1,5 @@
+import { MIN_SCALEDOWN_SECS, SCALING_DEFAULTS } from "../../scaling-defaults.js";
+
 /**
  * Knobs of the local Ignite's runtime (pods, scaling emulation, deadlines), with every
  * default applied in one place. The platform's own periods are minutes long; tests and demos
@@ -89,10 +91,10 @@ function coldStartBudgetFromEnv(env: NodeJS.ProcessEnv): number | undefined {
   return Math.round(secs * 1000);
 }
 
-/** The effective scale-down period of an app, ms (the platform default is 300 s, KEDA minimum 30 s). */
+/** The effective scale-down period of an app, ms (the platform default, raised to KEDA's minimum). */
 export function scaledownPeriodMs(appPeriodSecs: number, options: ResolvedRuntimeOptions): number {
   if (options.scaledownPeriodOverrideSecs !== undefined) return options.scaledownPeriodOverrideSecs * 1000;
-  const secs = appPeriodSecs > 0 ? Math.max(30, appPeriodSecs) : 300;
+  const secs = appPeriodSecs > 0 ? Math.max(MIN_SCALEDOWN_SECS, appPeriodSecs) : SCALING_DEFAULTS.scaledownPeriodSecs;
   return secs * 1000 * options.timeScale;
 }
 

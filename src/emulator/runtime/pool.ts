@@ -10,6 +10,7 @@
 import * as http from "node:http";
 import type { AppMeta } from "../../gen/dodil/ignite/v1/compute_pb.js";
 import { ScaleMetric } from "../../gen/dodil/ignite/v1/compute_pb.js";
+import { SCALING_DEFAULTS } from "../../scaling-defaults.js";
 import { desiredReplicas, observedPerPod } from "./autoscaler.js";
 import { InvocationTimeoutError, PodFailedError } from "./errors.js";
 import { scaledownPeriodMs, type ResolvedRuntimeOptions } from "./options.js";
@@ -173,7 +174,8 @@ export class AppPool {
     while (this.arrivals.length > 0 && this.arrivals[0]! < now - options.metricWindowMs) this.arrivals.shift();
     const scaling = this.target.meta.scaling;
     const reserved = Math.max(0, scaling?.reservedCapacity ?? 0);
-    const maxReplicas = Math.min(scaling?.maxReplicas || 10, this.ctx.maxReplicasCap);
+    // AppMeta.scaling is the effective config (validation.ts); the default covers state without it.
+    const maxReplicas = Math.min(scaling?.maxReplicas || SCALING_DEFAULTS.maxReplicas, this.ctx.maxReplicasCap);
     const ready = this.pods.length;
     const current = ready + this.starting;
     // Requests waiting through a cold start are in flight too (CONCURRENCY, idleness).
