@@ -1,10 +1,10 @@
-import { MIN_SCALEDOWN_SECS, SCALING_DEFAULTS } from "../../scaling-defaults.js";
-
 /**
  * Knobs of the local Ignite's runtime (pods, scaling emulation, deadlines), with every
  * default applied in one place. The platform's own periods are minutes long; tests and demos
  * shrink them with `timeScale` or the explicit overrides instead of waiting.
  */
+import { MIN_SCALEDOWN_SECS, SCALING_DEFAULTS } from "../../scaling-defaults.js";
+
 import { resolveRustOptions, type ResolvedRustOptions, type RustRuntimeOptions } from "../runtimes/rust/settings.js";
 
 export interface RuntimeOptions {
