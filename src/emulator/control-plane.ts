@@ -40,7 +40,7 @@ import type { KeyedMutex } from "./mutex.js";
 import type { ResolvedOptions } from "./options.js";
 import type { Store, StoredDraft, TreeFile } from "./store.js";
 import {
-  effectiveScaling,
+  applyScalingDefaults,
   publicUrls,
   validateAppName,
   validateEnv,
@@ -134,7 +134,7 @@ export function createControlPlane(deps: ControlPlaneDeps): ControlPlaneService 
       checkEnum(runtime, Runtime, "runtime");
       const tier = req.resourceTier === ResourceTier.UNSPECIFIED ? ResourceTier.SMALL : req.resourceTier;
       checkEnum(tier, ResourceTier, "resource_tier");
-      const scaling = effectiveScaling(req.scaling, options);
+      const scaling = applyScalingDefaults(req.scaling, options);
       const ports = validatePorts(req.ports);
       validateEnv(req.env);
       validateHealthPath(req.healthPath);
@@ -430,7 +430,7 @@ function applyUpdate(app: AppMeta, req: UpdateAppConfigRequest, paths: string[],
         break;
       }
       case "scaling":
-        app.scaling = effectiveScaling(req.scaling, options);
+        app.scaling = applyScalingDefaults(req.scaling, options);
         break;
       case "env":
         validateEnv(req.env);
@@ -459,6 +459,6 @@ function applyUpdate(app: AppMeta, req: UpdateAppConfigRequest, paths: string[],
         | "reservedCapacity" | "maxReplicas" | "scaleMetric" | "scaleThreshold" | "scaledownPeriodSecs";
       merged[camel] = from?.[camel] ?? 0;
     }
-    app.scaling = effectiveScaling(merged, options);
+    app.scaling = applyScalingDefaults(merged, options);
   }
 }

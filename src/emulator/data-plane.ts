@@ -51,7 +51,7 @@ import type { AppPool, Lease, PodInfo } from "./runtime/pool.js";
 import { callPod, responseHeadersFromPod, tooLarge, type PodCall } from "./runtime/proxy.js";
 import { PublicHosts } from "./runtime/public-hosts.js";
 import { preflightHeaders, relayIfPublic, type HandBack, type RelayDeps } from "./runtime/relay.js";
-import { Runtime } from "./runtime/runtime.js";
+import { PodPools } from "./runtime/runtime.js";
 import type { Store } from "./store.js";
 
 export interface DataPlaneDeps {
@@ -105,7 +105,7 @@ const TIER_NAMES: Record<ResourceTier, string> = {
 
 export function createDataPlane(deps: DataPlaneDeps): DataPlane {
   const { store, options } = deps;
-  const runtime = new Runtime(store, resolveRuntimeOptions(options.runtime ?? {}), options.maxReplicasCap, deps.orgId, deps.log);
+  const runtime = new PodPools(store, resolveRuntimeOptions(options.runtime ?? {}), options.maxReplicasCap, deps.orgId, deps.log);
   const limits = {
     timeoutMs: runtime.options.appTimeoutMs,
     maxResponseBytes: runtime.options.maxResponseBytes,

@@ -7,7 +7,7 @@
  */
 import { Code, ConnectError } from "@connectrpc/connect";
 
-export abstract class IgniteError extends Error {
+export abstract class DomainError extends Error {
   abstract readonly code: Code;
   /**
    * The HTTP status where it differs from the gateway's mapping of `code`: a proxy reports a
@@ -20,31 +20,31 @@ export abstract class IgniteError extends Error {
   }
 }
 
-export class UnauthenticatedError extends IgniteError {
+export class UnauthenticatedError extends DomainError {
   readonly code = Code.Unauthenticated;
 }
 
-export class PermissionDeniedError extends IgniteError {
+export class PermissionDeniedError extends DomainError {
   readonly code = Code.PermissionDenied;
 }
 
-export class AppNotFoundError extends IgniteError {
+export class AppNotFoundError extends DomainError {
   readonly code = Code.NotFound;
   constructor(readonly appId: string) {
     super(`app ${appId} not found`);
   }
 }
 
-export class NotFoundError extends IgniteError {
+export class NotFoundError extends DomainError {
   readonly code = Code.NotFound;
 }
 
-export class AlreadyExistsError extends IgniteError {
+export class AlreadyExistsError extends DomainError {
   readonly code = Code.AlreadyExists;
 }
 
 /** Bad input; `field` is the request field path (proto names, dotted) that is wrong. */
-export class InvalidArgumentError extends IgniteError {
+export class InvalidArgumentError extends DomainError {
   readonly code = Code.InvalidArgument;
   constructor(
     readonly field: string,
@@ -56,25 +56,25 @@ export class InvalidArgumentError extends IgniteError {
 }
 
 /** Malformed input that is not attributable to one field (bad JSON, corrupt gzip). */
-export class MalformedInputError extends IgniteError {
+export class MalformedInputError extends DomainError {
   readonly code = Code.InvalidArgument;
 }
 
-export class FailedPreconditionError extends IgniteError {
+export class FailedPreconditionError extends DomainError {
   readonly code = Code.FailedPrecondition;
 }
 
 /** A size or count limit was hit; the message states the limit. */
-export class ResourceExhaustedError extends IgniteError {
+export class ResourceExhaustedError extends DomainError {
   readonly code = Code.ResourceExhausted;
 }
 
-export class UnimplementedError extends IgniteError {
+export class UnimplementedError extends DomainError {
   readonly code = Code.Unimplemented;
 }
 
 /** A known HTTP route asked with a verb it does not take. */
-export class MethodNotAllowedError extends IgniteError {
+export class MethodNotAllowedError extends DomainError {
   readonly code = Code.Unimplemented;
   override readonly httpStatus = 405;
   constructor(
@@ -87,20 +87,20 @@ export class MethodNotAllowedError extends IgniteError {
 }
 
 /** An HTTP request head above the size the local Ignite reads (64 KiB). */
-export class HeadTooLargeError extends IgniteError {
+export class HeadTooLargeError extends DomainError {
   readonly code = Code.ResourceExhausted;
   override readonly httpStatus = 431;
 }
 
 /** The local Ignite is not ready yet (a request that arrives while it starts). */
-export class UnavailableError extends IgniteError {
+export class UnavailableError extends DomainError {
   readonly code = Code.Unavailable;
 }
 
 /** The single mapping from anything thrown inside the emulator to a ConnectError. */
 export function toConnectError(err: unknown): ConnectError {
   if (err instanceof ConnectError) return err;
-  if (err instanceof IgniteError) return new ConnectError(err.message, err.code, undefined, undefined, err);
+  if (err instanceof DomainError) return new ConnectError(err.message, err.code, undefined, undefined, err);
   // Anything else is a bug in the emulator: report it as INTERNAL but keep the cause.
   const message = err instanceof Error ? err.message : String(err);
   return new ConnectError(`internal error: ${message}`, Code.Internal, undefined, undefined, err);
@@ -151,7 +151,7 @@ export function errorBody(err: ConnectError): { code: number; message: string; d
  */
 export function httpErrorOf(err: unknown): { status: number; body: string; headers: Record<string, string> } {
   const ce = toConnectError(err);
-  const own = err instanceof IgniteError ? err.httpStatus : undefined;
+  const own = err instanceof DomainError ? err.httpStatus : undefined;
   const headers: Record<string, string> = err instanceof MethodNotAllowedError ? { allow: err.allowed.join(", ") } : {};
   return { status: own ?? httpStatusForCode(ce.code), body: JSON.stringify(errorBody(ce)), headers };
 }

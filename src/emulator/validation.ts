@@ -33,7 +33,7 @@ export function validateAppName(name: string, field = "name"): void {
 }
 
 /** The effective ScalingConfig: defaults applied, platform cap and KEDA minimum enforced. */
-export function effectiveScaling(input: ScalingConfig | undefined, options: Pick<ResolvedOptions, "maxReplicasCap">, field = "scaling"): ScalingConfig {
+export function applyScalingDefaults(input: ScalingConfig | undefined, options: Pick<ResolvedOptions, "maxReplicasCap">, field = "scaling"): ScalingConfig {
   const s = input ?? create(ScalingConfigSchema);
   const nonNegative = (value: number, name: string): number => {
     if (value < 0) throw new InvalidArgumentError(`${field}.${name}`, `must be >= 0, got ${value}`);

@@ -5,9 +5,9 @@
  * rather than grpc-gateway's generic mapping.
  */
 import { Code } from "@connectrpc/connect";
-import { IgniteError } from "../errors.js";
+import { DomainError } from "../errors.js";
 
-export abstract class RuntimeError extends IgniteError {
+export abstract class RuntimeError extends DomainError {
   abstract override readonly httpStatus: number;
 }
 

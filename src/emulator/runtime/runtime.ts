@@ -1,5 +1,5 @@
 /**
- * The runtime of the local Ignite: one pod pool per app, created on first use (or when an
+ * The pods of the local Ignite: one pod pool per app, created on first use (or when an
  * app with reserved capacity is published), refreshed when the control plane reports a
  * change, ticked by one autoscaler timer, and all stopped by `stop()`.
  */
@@ -16,7 +16,7 @@ import { NotRunnableError } from "./errors.js";
 import type { ResolvedRuntimeOptions } from "./options.js";
 import { AppPool, type PodInfo, type PoolTarget } from "./pool.js";
 
-export class Runtime {
+export class PodPools {
   readonly logs: AppLogs;
   private readonly hosts = new Map<RuntimePlugin, RuntimeHost>();
   private readonly pools = new Map<string, Promise<AppPool>>();
