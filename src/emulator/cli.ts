@@ -39,32 +39,35 @@ Options:
   -h, --help                   show this help
 `;
 
+/** Every option the CLI accepts; HELP lists each (a test checks it). */
+export const CLI_OPTIONS = {
+  port: { type: "string", default: "7700" },
+  host: { type: "string" },
+  "data-dir": { type: "string", default: ".ignite-local" },
+  org: { type: "string" },
+  token: { type: "string", multiple: true },
+  "service-account": { type: "string", multiple: true },
+  "token-ttl": { type: "string" },
+  domain: { type: "string" },
+  "public-scheme": { type: "string" },
+  "public-port": { type: "string" },
+  "max-replicas-cap": { type: "string" },
+  "max-request-bytes": { type: "string" },
+  "max-unpacked-bytes": { type: "string" },
+  "max-files": { type: "string" },
+  "compile-budget-secs": { type: "string" },
+  "compile-concurrency": { type: "string" },
+  "cold-start-budget-secs": { type: "string" },
+  "tls-cert": { type: "string" },
+  "tls-key": { type: "string" },
+  quiet: { type: "boolean", default: false },
+  help: { type: "boolean", short: "h", default: false },
+} as const;
+
 export async function main(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
-    options: {
-      port: { type: "string", default: "7700" },
-      host: { type: "string" },
-      "data-dir": { type: "string", default: ".ignite-local" },
-      org: { type: "string" },
-      token: { type: "string", multiple: true },
-      "service-account": { type: "string", multiple: true },
-      "token-ttl": { type: "string" },
-      domain: { type: "string" },
-      "public-scheme": { type: "string" },
-      "public-port": { type: "string" },
-      "max-replicas-cap": { type: "string" },
-      "max-request-bytes": { type: "string" },
-      "max-unpacked-bytes": { type: "string" },
-      "max-files": { type: "string" },
-      "compile-budget-secs": { type: "string" },
-      "compile-concurrency": { type: "string" },
-      "cold-start-budget-secs": { type: "string" },
-      "tls-cert": { type: "string" },
-      "tls-key": { type: "string" },
-      quiet: { type: "boolean", default: false },
-      help: { type: "boolean", short: "h", default: false },
-    },
+    options: CLI_OPTIONS,
     strict: true,
   });
   if (values.help) {

@@ -1,8 +1,9 @@
 /**
  * Seed 001's programmatic example (CreateApp → SaveDraft → PublishDraft over HTTP, pbjson,
  * base64 `sourceCode`) runs against the local Ignite with only the base URL and token changed.
- * With Python `requests` installed it runs the seed's own program; otherwise fetch makes the
- * same JSON calls.
+ * It runs the seed's own program, which needs Python `requests` (npm test's set-up installs it
+ * from requirements-dev.txt; without it the test fails saying so), and makes the same JSON
+ * calls with fetch.
  */
 import { execFile, execFileSync } from "node:child_process";
 import { promisify } from "node:util";
@@ -101,7 +102,8 @@ afterAll(async () => {
 });
 
 describe("seed 001, the programmatic way", () => {
-  it.runIf(hasRequests)("runs the seed's Python requests program unchanged but for the base URL and token", async () => {
+  it("runs the seed's Python requests program unchanged but for the base URL and token", async () => {
+    expect(hasRequests, "python3 cannot import requests: pip install -r requirements-dev.txt (npm test's set-up does)").toBe(true);
     const { stdout } = await promisify(execFile)("python3", ["-c", SEED_PROGRAM], {
       env: { ...process.env, IGNITE_HTTP: t.emulator.httpUrl, DODIL_TOKEN: t.emulator.token },
     });
