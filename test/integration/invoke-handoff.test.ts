@@ -7,6 +7,13 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Conn, eventually, hostOf, httpCall, openConns, request, startLocal, type Local } from "./invoke-support";
 
+/** Who served an app's requests so far: leased through the pool (the relay), or on handed connections. */
+async function servedBy(local: Local, app: string): Promise<{ leased: number; handed: number }> {
+  const res = await httpCall(local.emu.port, { method: "GET", path: "/_ignite/pods" });
+  const pods = (JSON.parse(res.body.toString()) as { pods: Array<{ app: string; leasedRequests: number; handedRequests: number }> }).pods.filter((p) => p.app === app);
+  return { leased: pods.reduce((n, p) => n + p.leasedRequests, 0), handed: pods.reduce((n, p) => n + p.handedRequests, 0) };
+}
+
 async function handed(local: Local, app: string): Promise<number> {
   const res = await httpCall(local.emu.port, { method: "GET", path: "/_ignite/pods" });
   const pods = (JSON.parse(res.body.toString()) as { pods: Array<{ app: string; handedConnections: number }> }).pods;
@@ -53,6 +60,7 @@ describe("connection handoff", () => {
 
   it("hands a served keep-alive connection to its pod, which answers later requests (pipelined too) in order", async () => {
     const { conn, pid } = await handedConn();
+    const before = await servedBy(local, app());
     conn.send(request(host, "two", { auth: token }) + request(host, "three", { auth: token }));
     const two = JSON.parse((await conn.read())!.body) as { pid: number; echo: string; execution_id: string };
     const three = JSON.parse((await conn.read())!.body) as { pid: number; echo: string; execution_id: string };
@@ -62,6 +70,10 @@ describe("connection handoff", () => {
     expect(two.execution_id).not.toBe(three.execution_id);
     conn.close();
     await eventually(async () => (await handed(local, app())) === 0, "the closed connection to be released");
+    // The pod served both itself; the relay saw neither.
+    const after = await servedBy(local, app());
+    expect(after.handed - before.handed).toBe(2);
+    expect(after.leased).toBe(before.leased);
   });
 
   it("gives back a request with a bad or foreign token: the relay answers 401/403 and keeps the connection from then on", async () => {
@@ -71,10 +83,16 @@ describe("connection handoff", () => {
     const otherOrg = await local.emu.tokenFor("other-org");
     conn.send(request(host, "x", { auth: otherOrg }));
     expect((await conn.read())?.status).toBe(403);
-    // A connection that carried other credentials is not shown to an app again.
-    conn.send(request(host, "again", { auth: token }));
-    expect(JSON.parse((await conn.read())!.body)).toMatchObject({ echo: "again" });
-    await new Promise((r) => setTimeout(r, 100));
+    // A connection that carried other credentials is not shown to an app again: the relay
+    // serves the next requests (its count grows), the pod serves none of them itself.
+    const before = await servedBy(local, app());
+    for (const echo of ["again", "and again"]) {
+      conn.send(request(host, echo, { auth: token }));
+      expect(JSON.parse((await conn.read())!.body)).toMatchObject({ echo });
+    }
+    const after = await servedBy(local, app());
+    expect(after.leased - before.leased).toBe(2);
+    expect(after.handed).toBe(before.handed);
     expect(await handed(local, app())).toBe(0);
     conn.close();
   });
@@ -92,7 +110,11 @@ describe("connection handoff", () => {
     );
     const conn = new Conn(local.emu.port);
     conn.send(request(open, "", { auth: null }));
-    await new Promise((r) => setTimeout(r, 100)); // the request is running
+    await eventually(async () => {
+      const res = await httpCall(local.emu.port, { method: "GET", path: "/_ignite/pods" });
+      const pods = (JSON.parse(res.body.toString()) as { pods: Array<{ app: string; inFlight: number }> }).pods;
+      return pods.some((p) => p.app === `${local.emu.org}/${name}` && p.inFlight === 1) || undefined;
+    }, "the request to be running");
     await local.client.updateAppConfig({ organizationName: local.emu.org, appName: name, allowUnauthenticated: false, updateMask: { paths: ["allow_unauthenticated"] } });
     expect((await conn.read())?.body).toBe("slow");
     conn.send(request(open, "", { auth: null }));
@@ -164,7 +186,8 @@ describe("connection handoff", () => {
       conn.send(request(pub, "", { auth: token }));
       expect((await conn.read())?.body).toBe("shared");
     }
-    await new Promise((r) => setTimeout(r, 100));
+    // Every one of them went through the relay (which never forwards the token).
+    expect(await servedBy(local, "public/shared")).toEqual({ leased: 3, handed: 0 });
     expect(await handed(local, "public/shared")).toBe(0);
     conn.close();
   });
@@ -338,7 +361,7 @@ describe("connection handoff and scaling", () => {
         conn.send(request(host, "", { auth: off.emu.token }));
         expect((await conn.read())?.body).toBe("ok");
       }
-      await new Promise((r) => setTimeout(r, 100));
+      expect(await servedBy(off, `${off.emu.org}/relayed`)).toEqual({ leased: 3, handed: 0 });
       expect(await handed(off, `${off.emu.org}/relayed`)).toBe(0);
       conn.close();
     } finally {

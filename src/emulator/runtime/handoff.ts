@@ -140,6 +140,8 @@ export class PodHandoffs {
   private overdue = new Set<number>();
   /** Completed requests of connections that ended since the last sample. */
   private completedUncounted = 0;
+  /** Requests served on connections that were handed over and have ended. */
+  private servedOnEnded = 0;
   private lastDoneAt = 0;
   private gone = false;
   /** Drains the pod has not confirmed yet, by sequence number. */
@@ -209,6 +211,16 @@ export class PodHandoffs {
     });
   }
 
+  /** Every request this pod has served on a handed connection (held ones read from the table). */
+  served(): number {
+    let n = this.servedOnEnded;
+    if (this.handed.size > 0) {
+      const slots = this.readTable();
+      for (const h of this.handed.values()) n += slots[h.slot]!.requests;
+    }
+    return n;
+  }
+
   /** In-flight and completed requests on handed connections since the last call. */
   sample(): HandoffSample {
     let busy = 0;
@@ -270,6 +282,7 @@ export class PodHandoffs {
     this.handed.delete(id);
     if (count && this.tableOpen) {
       const s = this.readTable()[h.slot]!;
+      this.servedOnEnded += s.requests;
       this.completedUncounted += Math.max(0, s.requests - h.counted);
       this.lastDoneAt = Math.max(this.lastDoneAt, s.lastDoneAt);
     }

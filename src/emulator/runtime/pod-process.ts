@@ -50,6 +50,8 @@ export class PodProcess {
   readonly handoffs: PodHandoffs;
   port = 0;
   inFlight = 0;
+  /** Requests the pool leased it (relay, Invoke, InvokeAsync), in all. */
+  leased = 0;
   lastActiveAt = Date.now();
   exited = false;
   /** Out of rotation: killed once its last request ends (scale-down, new version). */

@@ -58,6 +58,10 @@ export interface PodInfo {
   inFlight: number;
   /** Client connections handed to it (handoff.ts). */
   handedConnections: number;
+  /** Who served its requests: those the pool leased it (through the relay, Invoke, InvokeAsync)… */
+  leasedRequests: number;
+  /** …and those it served itself on connections handed to it. */
+  handedRequests: number;
   reserved: boolean;
   /** Out of rotation (scale-down, a new version): finishing what it holds, then stopped. */
   retiring: boolean;
@@ -229,6 +233,8 @@ export class AppPool {
       pid: pod.pid,
       inFlight: pod.inFlight,
       handedConnections: pod.handoffs.count,
+      leasedRequests: pod.leased,
+      handedRequests: pod.handoffs.served(),
       reserved: pod.reserved,
       retiring: pod.retired,
     }));
@@ -251,6 +257,7 @@ export class AppPool {
 
   private lease(pod: PodProcess, coldStartMs: number): Lease {
     pod.inFlight++;
+    pod.leased++;
     const version = this.target.version;
     let released = false;
     return {
