@@ -5,6 +5,7 @@
 import * as path from "node:path";
 import type { RuntimeOptions } from "./runtime/options.js";
 import { PLATFORM_MAX_REPLICAS_CAP } from "../scaling-defaults.js";
+import { MAX_DRAFT_FILES, MAX_REQUEST_BYTES } from "../platform-limits.js";
 
 export interface TokenGrant {
   /** The organization the token is bound to. */
@@ -45,11 +46,11 @@ export interface EmulatorOptions {
   publicPort?: number;
   /** Platform cap on ScalingConfig.max_replicas. @default 5 */
   maxReplicasCap?: number;
-  /** Largest accepted request message, bytes. @default 32 MiB */
+  /** Largest accepted request message, bytes. @default 32 MiB (MAX_REQUEST_BYTES, the platform's limit) */
   maxRequestBytes?: number;
   /** Largest total size of an unpacked archive, bytes. @default 256 MiB */
   maxUnpackedBytes?: number;
-  /** Most entries in an archive. @default 10000 */
+  /** Most entries in an archive. @default 10000 (MAX_DRAFT_FILES, the platform's limit) */
   maxFiles?: number;
   /** How long the (simulated) compile stays in COMPILING before it finishes, ms. @default 300 */
   compileDelayMs?: number;
@@ -107,9 +108,9 @@ export function resolveOptions(options: EmulatorOptions): ResolvedOptions {
     publicScheme: options.publicScheme ?? (tls ? "https" : "http"),
     publicPort: options.publicPort,
     maxReplicasCap: options.maxReplicasCap ?? PLATFORM_MAX_REPLICAS_CAP,
-    maxRequestBytes: options.maxRequestBytes ?? 32 * MiB,
+    maxRequestBytes: options.maxRequestBytes ?? MAX_REQUEST_BYTES,
     maxUnpackedBytes: options.maxUnpackedBytes ?? 256 * MiB,
-    maxFiles: options.maxFiles ?? 10_000,
+    maxFiles: options.maxFiles ?? MAX_DRAFT_FILES,
     compileDelayMs: options.compileDelayMs ?? 300,
     firstHeadTimeoutMs: options.firstHeadTimeoutMs ?? 60_000,
     tls,
