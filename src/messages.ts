@@ -188,10 +188,6 @@ export const call = {
     CANCELED: "the call was canceled",
   } as Record<string, string>,
 
-  /** A client-side guard: the request was not sent. */
-  requestTooLarge: (method: string, bytes: number) =>
-    `the ${method} request is ${formatBytes(bytes)}, over the platform's limit of ${formatBytes(MAX_REQUEST_BYTES)} per request; it was not sent`,
-
   // Compile (waitForCompile)
   compileFailed: (error: string) => `the compile failed${error ? `: ${error}` : ""}`,
   compileFailedHint: (tail: readonly string[]) => `Fix the build and save the draft again. Last ${tail.length} compile log lines:\n${tail.map((l) => `  | ${l}`).join("\n")}`,
@@ -269,9 +265,10 @@ export const connection = {
 
 // ---- code (the program's checks) -------------------------------------------------------------
 
+const files = (n: number) => `${formatCount(n)} file${n === 1 ? "" : "s"}`;
 const describeContributor = (c: Contributor, by: "bytes" | "files") =>
   c.path.endsWith("/")
-    ? `${c.path} (${by === "files" ? `${formatCount(c.files)} files, ` : ""}${formatBytes(c.bytes)}${by === "bytes" ? ` in ${formatCount(c.files)} files` : ""})`
+    ? `${c.path} (${by === "files" ? `${files(c.files)}, ${formatBytes(c.bytes)}` : `${formatBytes(c.bytes)} in ${files(c.files)}`})`
     : `${c.path} (${formatBytes(c.bytes)})`;
 
 export const code = {
@@ -294,6 +291,8 @@ export const code = {
   required: () => "`code` is required: the file or directory holding the app's code",
   unusable: (given: string, abs: string, detail: string) => `\`code\` "${given}" (${abs}) cannot be used: ${detail}`,
   noHash: () => "no code hash was computed for `code`; create Drafts with `new ignite.Draft(...)`, which hashes the code in the program",
+  noPython: () =>
+    "ignite: no Python 3 (python3 or python) on PATH: handler.py is checked for a top-level `handler` by a plain text scan, and syntax errors are not found before deploying. Put Python 3.8+ on PATH to check them at preview.",
   /** A shape check failed: handler.py, Cargo.toml, src/lib.rs… */
   finding: (given: string, runtime: string, f: CodeFinding) =>
     `\`code\` "${given}" (${runtime}): ${f.file}: ${f.problem}; ${f.fix}.`,
@@ -302,7 +301,9 @@ export const code = {
     const what =
       f.limit === "files"
         ? `has ${formatCount(f.actual)} files, over the platform's limit of ${formatCount(f.max)} files per draft`
-        : `is ${formatBytes(f.actual)} to upload, over the platform's limit of ${formatBytes(MAX_REQUEST_BYTES)} per request (${formatBytes(f.max)} for the code itself)`;
+        : f.actual > MAX_REQUEST_BYTES
+          ? `is ${formatBytes(f.actual)} to upload, over the platform's limit of ${formatBytes(MAX_REQUEST_BYTES)} per request`
+          : `is ${formatBytes(f.actual)} to upload, which with the rest of the request is over the platform's limit of ${formatBytes(MAX_REQUEST_BYTES)} per request (the code may take up to ${formatCount(f.max)} bytes)`;
     return `\`code\` "${given}" ${what}; the largest parts are ${largest}. Leave out what the app does not need with \`exclude\` or an .igniteignore file (see \`include\` too). A limit refuses the same upload every time.`;
   },
 };

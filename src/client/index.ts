@@ -144,3 +144,4 @@ export {
 } from "./gateway-transport.js";
 export { resolveConnection, parseBool, parseProtocol, parseTimeoutSecs, CONFIG_ENV, type ConfigSource, type ResolvedConnection } from "./config.js";
 export { SETTINGS, DEFAULT_TIMEOUT_SECS, type SettingKey, type SettingSource, type SettingSources } from "./settings.js";
+export { checkConnection, connectionFacts, describeConnectionFailure } from "./connection-check.js";
