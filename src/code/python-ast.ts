@@ -88,13 +88,14 @@ sys.stdout.write(json.dumps(out))
 /** Interpreters tried, in order; the first that runs Python 3.8+ is used for the whole process. */
 const CANDIDATES = ["python3", "python"];
 
-let interpreter: Promise<string | undefined> | undefined;
+/** The interpreter found per PATH value (a process looks once). */
+const interpreters = new Map<string, Promise<string | undefined>>();
 
-function runPython(cmd: string, args: string[], input: string, timeoutMs: number): Promise<{ code: number; stdout: string } | undefined> {
+function runPython(cmd: string, args: string[], input: string, timeoutMs: number, searchPath: string): Promise<{ code: number; stdout: string } | undefined> {
   return new Promise((resolve) => {
     let child;
     try {
-      child = spawn(cmd, args, { stdio: ["pipe", "pipe", "ignore"], timeout: timeoutMs, env: { PATH: process.env.PATH ?? "", PYTHONIOENCODING: "utf-8" } });
+      child = spawn(cmd, args, { stdio: ["pipe", "pipe", "ignore"], timeout: timeoutMs, env: { PATH: searchPath, PYTHONIOENCODING: "utf-8" } });
     } catch {
       return resolve(undefined);
     }
@@ -108,26 +109,31 @@ function runPython(cmd: string, args: string[], input: string, timeoutMs: number
   });
 }
 
-/** The Python 3.8+ interpreter on PATH, once per process; undefined when there is none. */
-export function findPython(): Promise<string | undefined> {
-  interpreter ??= (async () => {
-    for (const cmd of CANDIDATES) {
-      const r = await runPython(cmd, ["-I", "-S", "-c", "import sys; print(int(sys.version_info >= (3, 8)))"], "", 10_000);
-      if (r?.code === 0 && r.stdout.trim() === "1") return cmd;
-    }
-    return undefined;
-  })();
-  return interpreter;
+/** The Python 3.8+ interpreter on `searchPath` (default PATH), looked for once; undefined when there is none. */
+export function findPython(searchPath = process.env.PATH ?? ""): Promise<string | undefined> {
+  let found = interpreters.get(searchPath);
+  if (!found) {
+    found = (async () => {
+      for (const cmd of CANDIDATES) {
+        const r = await runPython(cmd, ["-I", "-S", "-c", "import sys; print(int(sys.version_info >= (3, 8)))"], "", 10_000, searchPath);
+        if (r?.code === 0 && r.stdout.trim() === "1") return cmd;
+      }
+      return undefined;
+    })();
+    interpreters.set(searchPath, found);
+  }
+  return found;
 }
 
 /**
  * Parses `source` with the machine's Python and reports what checkPythonCode needs. Undefined
- * when no Python 3.8+ is on PATH, or it could not answer in time.
+ * when no Python 3.8+ is on PATH (or `searchPath`), or it could not answer in time.
  */
-export async function pythonFacts(source: string, timeoutMs = 10_000): Promise<PythonFacts | undefined> {
-  const cmd = await findPython();
+export async function pythonFacts(source: string, options: { timeoutMs?: number; searchPath?: string } = {}): Promise<PythonFacts | undefined> {
+  const searchPath = options.searchPath ?? process.env.PATH ?? "";
+  const cmd = await findPython(searchPath);
   if (!cmd) return undefined;
-  const r = await runPython(cmd, ["-I", "-S", "-c", SCRIPT], source, timeoutMs);
+  const r = await runPython(cmd, ["-I", "-S", "-c", SCRIPT], source, options.timeoutMs ?? 10_000, searchPath);
   if (!r || r.code !== 0) return undefined;
   try {
     return JSON.parse(r.stdout) as PythonFacts;

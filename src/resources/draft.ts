@@ -194,7 +194,7 @@ export async function checkDescribedCode(
     pythonNoted = true;
     pulumi.log.info(messages.code.noPython());
   }
-  const finding = await checkCodeShape(runtime, reader, pythonFacts);
+  const finding = await checkCodeShape(runtime, reader, (source) => pythonFacts(source));
   return finding && messages.code.finding(given, runtime, finding);
 }
 

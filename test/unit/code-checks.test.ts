@@ -1,5 +1,8 @@
 // The code checks a Draft runs in the program (issue 9): each runtime's shape and the
 // platform's limits, decided from the files alone, never by running user code.
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import {
   archiveSizeLowerBound,
@@ -39,7 +42,7 @@ describe("checkPythonCode with Python's parser", async () => {
     ["a NUL byte", "x = 1\0\n", /null bytes/],
   ];
   it.each(cases)("%s", async (_name, source, expected) => {
-    const finding = await checkPythonCode(readerOf({ "handler.py": source }), pythonFacts);
+    const finding = await checkPythonCode(readerOf({ "handler.py": source }), (s) => pythonFacts(s));
     if (expected === undefined) expect(finding).toBeUndefined();
     else {
       expect(finding?.file).toBe("handler.py");
@@ -51,14 +54,19 @@ describe("checkPythonCode with Python's parser", async () => {
   it("never runs the file: code at module level has no effect", async () => {
     const marker = `/tmp/ignite-check-ran-${process.pid}`;
     const source = `import os\nopen(${JSON.stringify(marker)}, "w").write("ran")\ndef handler(p, c):\n    pass\n`;
-    expect(await checkPythonCode(readerOf({ "handler.py": source }), pythonFacts)).toBeUndefined();
-    const fs = await import("node:fs");
+    expect(await checkPythonCode(readerOf({ "handler.py": source }), (s) => pythonFacts(s))).toBeUndefined();
     expect(fs.existsSync(marker)).toBe(false);
   });
 });
 
 describe("checkPythonCode without Python (the conservative text scan)", () => {
-  const noPython = async () => undefined;
+  // A PATH holding no Python at all: what a machine without Python sees.
+  const empty = fs.mkdtempSync(path.join(os.tmpdir(), "no-python-"));
+  const noPython = (s: string) => pythonFacts(s, { searchPath: empty });
+  it("finds no interpreter on a PATH without one", async () => {
+    expect(await findPython(empty)).toBeUndefined();
+    expect(await pythonFacts("def handler(p, c): pass\n", { searchPath: empty })).toBeUndefined();
+  });
   it("reports a file that never mentions handler", async () => {
     const f = await checkPythonCode(readerOf({ "handler.py": "def handle(p, c):\n    pass\n" }), noPython);
     expect(f?.problem).toMatch(/no top-level `handler`; its top-level functions are handle/);
