@@ -329,6 +329,10 @@ export const app = {
   badPort: (i: number, p: unknown) => `\`ports[${i}]\` must be a port number 1-65535; got ${q(p)}`,
   duplicatePort: () => "`ports` lists a port more than once",
   notBoolean: (property: string) => `\`${property}\` must be true or false`,
+  createFirstReplace: () =>
+    "the resource option `deleteBeforeReplace: false` cannot work for an App: an app's id is its organization and name, so a replacement " +
+    "with the same id (a `runtime` change, `pulumi up --replace`, `replaceOnChanges`) would find the old app in its way. " +
+    "Remove the option: an App is always replaced by deleting the old app first.",
 
   /** The name is taken by an app this stack does not manage: said at preview, before anything is created. */
   nameTaken: (appId: string, name: string, live: { latestVersion: number; activeVersion: number; description: string }) =>

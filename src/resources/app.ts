@@ -261,6 +261,7 @@ export function checkApp(news: Record<string, unknown>, defaultOrganization?: st
   if (known(allowUnauthenticated) && typeof allowUnauthenticated !== "boolean") f.add("allowUnauthenticated", messages.app.notBoolean("allowUnauthenticated"));
   const adopt = news.adopt ?? false;
   if (known(adopt) && typeof adopt !== "boolean") f.add("adopt", messages.app.notBoolean("adopt"));
+  if (news.deleteBeforeReplace === false) f.add("deleteBeforeReplace", messages.app.createFirstReplace());
 
   const appId = isUnknown(organization) || isUnknown(name) ? news.appId ?? "" : `${organization}/${name}`;
   const inputs = {
@@ -450,17 +451,17 @@ export interface AppDiff extends pulumi.dynamic.DiffResult {
  * Compares what the program asks for (`news`) with the previous state (`olds`) and the live
  * app (`live`, undefined when it no longer exists).
  *
- * replace: name, organization, runtime (and a vanished app, created again) — deleting the old
- * app first whenever the app id stays the same, also for replacements the engine forces;
+ * replace: name, organization, runtime (and a vanished app, created again), deleting the old
+ * app first when the app id stays the same;
  * update in place: description, resourceTier, scaling, env, ports, allowUnauthenticated;
  * ignored: adopt (it only matters on create).
  */
 export function diffApp(olds: AppOutputs, news: AppInputs, live: PlainApp | undefined): AppDiff {
   const notes: string[] = [];
   const replaces = (["name", "organization", "runtime"] as const).filter((k) => !jsonEqual(olds[k], news[k]));
-  // An app's id is its organization and name: while they stay, any replacement (a runtime
-  // change here, or one the engine forces: `pulumi up --replace`, `replaceOnChanges`) must
-  // delete the old app first, or CreateApp would find it in the way.
+  // An app's id is its organization and name: while they stay, the old app must go first, or
+  // CreateApp would find it in the way. (The App's resource option deleteBeforeReplace says
+  // so for every replacement, the ones the engine forces without asking diff included.)
   const sameId = replaces.every((k) => k === "runtime");
   if (live === undefined) {
     if (sameId) {
@@ -478,7 +479,7 @@ export function diffApp(olds: AppOutputs, news: AppInputs, live: PlainApp | unde
   const outOfBand = drift.filter((k) => jsonEqual(olds[k], news[k]));
   if (outOfBand.length > 0) notes.push(messages.app.noteDrift(news.appId, outOfBand));
   const unknownInputs = (Object.keys(CONFIG_FIELDS) as ConfigField[]).some((k) => isUnknown(news[k]));
-  return { changes: drift.length > 0 || unknownInputs, replaces: [], deleteBeforeReplace: true, notes };
+  return { changes: drift.length > 0 || unknownInputs, replaces: [], deleteBeforeReplace: false, notes };
 }
 
 // ---- the resource ----------------------------------------------------------------------------
@@ -535,8 +536,13 @@ export class App extends pulumi.dynamic.Resource {
         organization,
         // Computed here, not by the provider, so dependents see it during preview.
         appId: organization === undefined ? undefined : pulumi.interpolate`${organization}/${appName}`,
+        // Only to fail the preview: an App cannot be replaced create-first (see below).
+        ...(opts?.deleteBeforeReplace === false ? { deleteBeforeReplace: false } : {}),
       },
-      pulumi.mergeOptions(opts, { additionalSecretOutputs: ["env"] }),
+      // An app's id is its organization and name, so two cannot exist at once: every
+      // replacement deletes the old app first, also the ones the engine forces (`pulumi up
+      // --replace`, `replaceOnChanges`), which do not ask the provider's diff.
+      pulumi.mergeOptions(opts, { additionalSecretOutputs: ["env"], deleteBeforeReplace: true }),
       "ignite",
       "App",
     );

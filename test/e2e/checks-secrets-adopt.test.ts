@@ -118,4 +118,17 @@ describe("secrets and adoption, end to end", () => {
     expect(app.scaling?.maxReplicas).toBe(2);
     await ws.ok(dir, ["preview", "--expect-no-changes"]);
   }, STEP);
+
+  it("a replacement the engine forces (pulumi up --replace) deletes the app first instead of calling it someone else's (issue 9)", async () => {
+    const dir = ws.project("replace", `import * as ignite from "pulumi-ignite";\nexport const urn = new ignite.App("again", { description: "replace me" }).urn;\n`);
+    await ws.initStack(dir);
+    await ws.ok(dir, ["up", "--yes"]);
+    const urn = JSON.parse((await ws.ok(dir, ["stack", "output", "--json"])).stdout).urn as string;
+    await ws.resetCalls();
+    const r = await ws.ok(dir, ["up", "--yes", "--replace", urn]);
+    expect(r.all).not.toMatch(/not managed by this stack|already exists/);
+    expect(mutations(await ws.calls())).toEqual({ DeleteApp: 1, CreateApp: 1 });
+    expect((await ws.client.getApp({ organizationName: "acme-corp", appName: "again" })).app?.description).toBe("replace me");
+    await ws.ok(dir, ["destroy", "--yes"]);
+  }, STEP);
 });

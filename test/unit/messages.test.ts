@@ -123,6 +123,7 @@ const EXAMPLES: Record<string, [string, RegExp]> = {
   "app.badPort": [m.app.badPort(0, 70000), /`ports\[0\]` must be a port number 1-65535; got 70000/],
   "app.duplicatePort": [m.app.duplicatePort(), /more than once/],
   "app.notBoolean": [m.app.notBoolean("adopt"), /`adopt` must be true or false/],
+  "app.createFirstReplace": [m.app.createFirstReplace(), /`deleteBeforeReplace: false` cannot work for an App.*Remove the option/],
   "app.nameTaken": [m.app.nameTaken("acme-corp/greet", "greet", live), /does not manage it \(it has 2 published versions; version 1 is active\), described as "made by hand"\. It may belong to another stack.*delete it on `pulumi destroy`.*another `name`.*`adopt: true`/],
   "app.createConflict": [m.app.createConflict("acme-corp/greet"), /created after the preview.*another `name`.*`adopt: true`/],
   "app.adoptMissing": [m.app.adoptMissing("acme-corp/greet"), /does not exist, so it cannot be adopted; remove `adopt: true`/],

@@ -161,11 +161,10 @@ describe("App platformFailures (check, against the live app)", () => {
   });
 });
 
-describe("App diff deletes first whenever the app id stays (issue 9)", () => {
-  const desired = checked();
-  const live: PlainApp = { ...desired, runtime: "python", activeVersion: 1, latestVersion: 1, publicUrls: [] };
-  it("asks to delete before replacing even when it proposes no replacement, so `pulumi up --replace` does not find the old app in the way", () => {
-    expect(diffApp(desired, desired, live)).toMatchObject({ changes: false, deleteBeforeReplace: true });
-    expect(diffApp(desired, { ...desired, description: "x" }, live)).toMatchObject({ changes: true, deleteBeforeReplace: true });
+describe("App check refuses a create-first replacement (issue 9)", () => {
+  it("`deleteBeforeReplace: false` (passed on by the App) fails, naming the option", () => {
+    const r = checkApp({ ...base, deleteBeforeReplace: false });
+    expect(r.failures).toEqual([{ property: "deleteBeforeReplace", reason: expect.stringMatching(/cannot work for an App/) }]);
+    expect(r.inputs).not.toHaveProperty("deleteBeforeReplace");
   });
 });
