@@ -130,7 +130,8 @@ export function transportFailure(err: unknown, ce: ConnectError, aborted = false
   if (tls) return { kind: "tls-untrusted", code: ce.code, tlsCode: tls.code };
   if (/ENHANCE_YOUR_CALM/.test(text) && !/too_many_pings/.test(text)) return { kind: "too-large", code: Code.ResourceExhausted };
   if (ce.code === Code.ResourceExhausted && /larger than configured (read|write)MaxBytes/.test(text)) return { kind: "too-large", code: Code.ResourceExhausted };
-  if (has(["EPROTO", "ERR_SSL_WRONG_VERSION_NUMBER"]) || /wrong version number|packet length too long|ssl3_get_record/i.test(text)) {
+  // EPROTO alone is any TLS protocol failure; these words are the peer answering without TLS.
+  if (has(["ERR_SSL_WRONG_VERSION_NUMBER"]) || /wrong version number|packet length too long/i.test(text)) {
     return { kind: "tls-to-plaintext", code: ce.code };
   }
   if (has(["ECONNREFUSED"])) return { kind: "refused", code: Code.Unavailable };

@@ -6,6 +6,7 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { startEmulator } from "./index.js";
 import { MiB, type ServiceAccount, type TokenGrant } from "./options.js";
+import { MAX_DRAFT_FILES, MAX_REQUEST_BYTES } from "../platform-limits.js";
 
 const HELP = `Usage: ignite-local [options]
 
@@ -25,9 +26,9 @@ Options:
   --public-scheme <http|https> scheme of public URLs (default http, https with TLS)
   --public-port <n>            port written into public URLs (default: the listening port)
   --max-replicas-cap <n>       platform cap on max_replicas (default 5)
-  --max-request-bytes <n>      largest request (default ${32 * MiB})
+  --max-request-bytes <n>      largest request message (default ${MAX_REQUEST_BYTES}, the platform's)
   --max-unpacked-bytes <n>     largest unpacked archive (default ${256 * MiB})
-  --max-files <n>              most entries in an archive (default 10000)
+  --max-files <n>              most entries in an archive (default ${MAX_DRAFT_FILES}, the platform's)
   --compile-delay-ms <n>       how long CompileDraft stays COMPILING (default 300)
   --tls-cert <file>            PEM certificate: serve TLS (needs --tls-key)
   --tls-key <file>             PEM private key

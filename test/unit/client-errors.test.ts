@@ -168,6 +168,13 @@ describe("toIgniteError below the RPC layer", () => {
     expect(e.message).not.toMatch(/platform failed|concurrent change|run again/i);
   });
 
+  it("another TLS failure (EPROTO, a handshake alert) is not called plaintext", () => {
+    const alert = Object.assign(new Error("ssl3_read_bytes:sslv3 alert handshake failure"), { code: "EPROTO" });
+    const e = toIgniteError(new ConnectError("sslv3 alert handshake failure", Code.Unavailable, undefined, undefined, alert), ctx);
+    expect(e.transport).toBeUndefined();
+    expect(e.reason).toContain("handshake failure");
+  });
+
   it("a call the caller cancelled stays CANCELED", () => {
     const e = toIgniteError(new ConnectError("http/2 stream closed with error code CANCEL (0x8)", Code.Canceled), { ...ctx, aborted: true });
     expect(e.code).toBe(Code.Canceled);
