@@ -12,4 +12,4 @@ export {
   type PublishedVersionInputs,
   type PublishedVersionOutputs,
 } from "./resources/published-version.js";
-export type { PlainScaling, RuntimeName, RustTargetName, ScaleMetricName, TierName } from "./resources/common.js";
+export type { AppArg, PlainScaling, RuntimeName, RustTargetName, ScaleMetricName, TierName } from "./resources/common.js";

@@ -8,7 +8,7 @@ export function greet() {
     description: "A tiny greeting microservice",
     resourceTier: "small",
   });
-  const draft = new ignite.Draft("greet", { app: app.appId, code: path.join(__dirname, "app", "handler.py") });
-  const release = new ignite.PublishedVersion("greet", { app: app.appId, codeHash: draft.codeHash });
+  const draft = new ignite.Draft("greet", { app, code: path.join(__dirname, "app", "handler.py") });
+  const release = new ignite.PublishedVersion("greet", { app, codeHash: draft.codeHash });
   return { appId: app.appId, activeVersion: release.activeVersion, publicUrls: release.publicUrls };
 }

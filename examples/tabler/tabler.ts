@@ -7,7 +7,7 @@ export function tabler() {
     runtime: "python",
     description: "Render rows as a text table",
   });
-  const draft = new ignite.Draft("tabler", { app: app.appId, code: path.join(__dirname, "app") });
-  const release = new ignite.PublishedVersion("tabler", { app: app.appId, codeHash: draft.codeHash });
+  const draft = new ignite.Draft("tabler", { app, code: path.join(__dirname, "app") });
+  const release = new ignite.PublishedVersion("tabler", { app, codeHash: draft.codeHash });
   return { appId: app.appId, activeVersion: release.activeVersion, publicUrls: release.publicUrls };
 }

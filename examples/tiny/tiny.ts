@@ -9,10 +9,10 @@ export function tiny() {
     description: "Tiny compiled Rust handler",
   });
   const draft = new ignite.Draft("tiny", {
-    app: app.appId,
+    app,
     code: path.join(__dirname, "app"),
     rust: { target: "native" },
   });
-  const release = new ignite.PublishedVersion("tiny", { app: app.appId, codeHash: draft.codeHash });
+  const release = new ignite.PublishedVersion("tiny", { app, codeHash: draft.codeHash });
   return { appId: app.appId, activeVersion: release.activeVersion, publicUrls: release.publicUrls };
 }

@@ -1,7 +1,9 @@
 // Credentials for the client: a fixed bearer token, or a service account whose OIDC
 // client-credentials token is cached and refreshed before it expires.
 import { Code } from "@connectrpc/connect";
+import * as messages from "../messages.js";
 import { IgniteError, redact } from "./errors.js";
+import type { SettingSources } from "./settings.js";
 
 /** An OIDC client-credentials identity. */
 export interface ServiceAccount {
@@ -84,6 +86,8 @@ export interface ServiceAccountTokenSourceOptions {
   fetch?: typeof fetch;
   /** Deadline for one exchange. @default 30000 */
   timeoutMs?: number;
+  /** Where the settings came from, for hints. */
+  sources?: SettingSources;
 }
 
 /** Client-credentials tokens, cached until shortly before `exp`, with single-flight refresh. */
@@ -94,6 +98,7 @@ export class ServiceAccountTokenSource implements TokenSource {
   private readonly now: () => number;
   private readonly fetchFn: typeof fetch;
   private readonly timeoutMs: number;
+  private readonly sources?: SettingSources;
   /** How many exchanges were made (observable for tests and diagnostics). */
   exchanges = 0;
 
@@ -104,6 +109,7 @@ export class ServiceAccountTokenSource implements TokenSource {
     this.now = options.now ?? Date.now;
     this.fetchFn = options.fetch ?? globalThis.fetch;
     this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.sources = options.sources;
   }
 
   get secrets(): readonly string[] {
@@ -128,12 +134,9 @@ export class ServiceAccountTokenSource implements TokenSource {
     return new IgniteError({
       code,
       method: "token exchange",
-      appId: `for client "${clientId}" at ${tokenUrl}`,
+      appId: messages.tokenExchange.subject(clientId, tokenUrl),
       reason: redact(reason, [this.account.clientSecret]),
-      hint:
-        code === Code.Unavailable
-          ? "Check ignite:tokenUrl / DODIL_TOKEN_URL and the network."
-          : "Check ignite:clientId / DODIL_CLIENT_ID and ignite:clientSecret / DODIL_CLIENT_SECRET.",
+      hint: code === Code.Unavailable ? messages.tokenExchange.unreachableHint(this.sources) : messages.tokenExchange.refusedHint(this.sources),
       // The fetch error is safe (it carries no request body), but keep only its message.
       cause: cause instanceof Error ? new Error(redact(cause.message, [this.account.clientSecret])) : undefined,
     });
@@ -152,7 +155,7 @@ export class ServiceAccountTokenSource implements TokenSource {
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (err) {
-      throw this.fail(Code.Unavailable, `the token endpoint is unreachable: ${err instanceof Error ? err.message : String(err)}`, err);
+      throw this.fail(Code.Unavailable, messages.tokenExchange.unreachable(err instanceof Error ? causeText(err) : String(err)), err);
     }
     const text = await res.text().catch(() => "");
     let body: Record<string, unknown> = {};
@@ -164,14 +167,11 @@ export class ServiceAccountTokenSource implements TokenSource {
     }
     if (!res.ok) {
       const detail = [body.error, body.error_description].filter((x) => typeof x === "string").join(": ");
-      throw this.fail(
-        res.status >= 500 ? Code.Unavailable : Code.Unauthenticated,
-        `HTTP ${res.status}${detail ? ` ${detail}` : ""}`,
-      );
+      throw this.fail(res.status >= 500 ? Code.Unavailable : Code.Unauthenticated, messages.tokenExchange.refused(res.status, detail));
     }
     const token = body.access_token;
     if (typeof token !== "string" || token === "") {
-      throw this.fail(Code.Unauthenticated, "the response has no access_token");
+      throw this.fail(Code.Unauthenticated, messages.tokenExchange.noAccessToken());
     }
     const claims = decodeJwtClaims(token);
     const expiresAt =
@@ -183,4 +183,10 @@ export class ServiceAccountTokenSource implements TokenSource {
     this.cached = { token, refreshAt: refreshAtMs(obtainedAt, expiresAt) };
     return token;
   }
+}
+
+/** "fetch failed: connect ECONNREFUSED 127.0.0.1:1": fetch hides the socket's reason in its cause. */
+function causeText(err: Error): string {
+  const cause = err.cause instanceof Error ? err.cause.message : undefined;
+  return cause && !err.message.includes(cause) ? `${err.message}: ${cause}` : err.message;
 }

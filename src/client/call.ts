@@ -2,6 +2,7 @@
 // one re-authentication after UNAUTHENTICATED for refreshable credentials, and error mapping.
 import { Code } from "@connectrpc/connect";
 import type { TokenSource } from "./auth.js";
+import type { SettingSources } from "./settings.js";
 import { IgniteError, toIgniteError } from "./errors.js";
 import { backoffDelayMs, shouldRetry, type IgniteMethod, type RetryOptions } from "./retry.js";
 
@@ -11,6 +12,8 @@ export interface CallOptions {
   timeoutMs?: number;
   /** Cancels the call and any pending retry wait. */
   signal?: AbortSignal;
+  /** Most attempts for this call, overriding the retry policy's (1: no retry). */
+  attempts?: number;
 }
 
 /** What the runner passes to one attempt: Connect's own call options. */
@@ -23,6 +26,8 @@ export interface CallRunnerOptions {
   endpoint: string;
   retry: RetryOptions;
   tokens?: TokenSource;
+  /** Where the settings came from, for hints. */
+  sources?: SettingSources;
   /** Injected for tests. */
   random?: () => number;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -55,12 +60,14 @@ export class CallRunner {
 
   constructor(private readonly options: CallRunnerOptions) {}
 
-  private map(err: unknown, target: CallTarget, timeoutMs: number): IgniteError {
+  private map(err: unknown, target: CallTarget, timeoutMs: number, signal?: AbortSignal): IgniteError {
     return toIgniteError(err, {
       ...target,
       endpoint: this.options.endpoint,
       timeoutMs,
       secrets: this.options.tokens?.secrets ?? [],
+      aborted: signal?.aborted ?? false,
+      sources: this.options.sources,
     });
   }
 
@@ -68,7 +75,7 @@ export class CallRunner {
    * After failed attempt number `attempt`: throws `e` when the call must not be repeated;
    * otherwise prepares the next attempt and returns the attempt number to continue from.
    */
-  private async recover(e: IgniteError, target: CallTarget, attempt: number, state: { reauthed: boolean }, signal?: AbortSignal): Promise<number> {
+  private async recover(e: IgniteError, target: CallTarget, attempt: number, state: { reauthed: boolean; attempts?: number }, signal?: AbortSignal): Promise<number> {
     if (signal?.aborted) throw e;
     // UNAUTHENTICATED is answered before the server does anything, so any call may be
     // repeated once with a new token: the cached one may have been revoked or skewed.
@@ -78,7 +85,8 @@ export class CallRunner {
       this.options.tokens.invalidate();
       return attempt - 1;
     }
-    if (!shouldRetry(target.method, e.code, attempt, this.options.retry)) throw e;
+    const retry = state.attempts === undefined ? this.options.retry : { ...this.options.retry, attempts: state.attempts };
+    if (!shouldRetry(target.method, e.code, attempt, retry)) throw e;
     // Cancelled while waiting: report the failure that made us wait, not the abort.
     await (this.options.sleep ?? defaultSleep)(backoffDelayMs(attempt, this.options.retry, this.options.random), signal).catch(() => {
       throw e;
@@ -90,14 +98,14 @@ export class CallRunner {
     this.attempts.set(method, (this.attempts.get(method) ?? 0) + 1);
   }
 
-  async unary<T>(target: CallTarget, timeoutMs: number, fn: (o: AttemptOptions) => Promise<T>, signal?: AbortSignal): Promise<T> {
-    const state = { reauthed: false };
+  async unary<T>(target: CallTarget, timeoutMs: number, fn: (o: AttemptOptions) => Promise<T>, signal?: AbortSignal, attempts?: number): Promise<T> {
+    const state = { reauthed: false, attempts };
     for (let attempt = 1; ; attempt++) {
       this.count(target.method);
       try {
         return await fn({ timeoutMs, signal });
       } catch (err) {
-        attempt = await this.recover(this.map(err, target, timeoutMs), target, attempt, state, signal);
+        attempt = await this.recover(this.map(err, target, timeoutMs, signal), target, attempt, state, signal);
       }
     }
   }
@@ -106,8 +114,8 @@ export class CallRunner {
    * A server stream is retried only before its first message: after that, the consumer
    * has already acted on part of it, and replaying would duplicate frames.
    */
-  async *stream<T>(target: CallTarget, timeoutMs: number, fn: (o: AttemptOptions) => AsyncIterable<T>, signal?: AbortSignal): AsyncGenerator<T> {
-    const state = { reauthed: false };
+  async *stream<T>(target: CallTarget, timeoutMs: number, fn: (o: AttemptOptions) => AsyncIterable<T>, signal?: AbortSignal, attempts?: number): AsyncGenerator<T> {
+    const state = { reauthed: false, attempts };
     for (let attempt = 1; ; attempt++) {
       this.count(target.method);
       let received = false;
@@ -118,7 +126,7 @@ export class CallRunner {
         }
         return;
       } catch (err) {
-        const e = this.map(err, target, timeoutMs);
+        const e = this.map(err, target, timeoutMs, signal);
         if (received) throw e;
         attempt = await this.recover(e, target, attempt, state, signal);
       }

@@ -43,6 +43,7 @@ import {
 } from "../gen/dodil/ignite/v1/compute_pb.js";
 import { decodeJwtClaims, organizationsFromClaims, type TokenSource } from "./auth.js";
 import type { AttemptOptions, CallOptions, CallRunner, CallTarget } from "./call.js";
+import * as messages from "../messages.js";
 import { IgniteError } from "./errors.js";
 
 /** A protobuf-es init object: plain fields, no $typeName needed. */
@@ -81,11 +82,11 @@ export class IgniteClient {
   }
 
   private unary<T>(target: CallTarget, opts: CallOptions | undefined, fn: (o: AttemptOptions) => Promise<T>): Promise<T> {
-    return this.parts.runner.unary(target, opts?.timeoutMs ?? this.parts.timeoutMs, fn, opts?.signal);
+    return this.parts.runner.unary(target, opts?.timeoutMs ?? this.parts.timeoutMs, fn, opts?.signal, opts?.attempts);
   }
 
   private stream<T>(target: CallTarget, opts: CallOptions | undefined, fn: (o: AttemptOptions) => AsyncIterable<T>): AsyncGenerator<T> {
-    return this.parts.runner.stream(target, opts?.timeoutMs ?? this.parts.streamTimeoutMs, fn, opts?.signal);
+    return this.parts.runner.stream(target, opts?.timeoutMs ?? this.parts.streamTimeoutMs, fn, opts?.signal, opts?.attempts);
   }
 
   // ---- apps -------------------------------------------------------------------------
@@ -215,8 +216,8 @@ export class IgniteClient {
           code: Code.FailedPrecondition,
           method: "CompileDraft",
           appId,
-          reason: `the compile failed${draft?.compileError ? `: ${draft.compileError}` : ""}`,
-          hint: `Fix the build and save the draft again. Last ${tail.length} compile log lines:\n${tail.map((l) => `  | ${l}`).join("\n")}`,
+          reason: messages.call.compileFailed(draft?.compileError ?? ""),
+          hint: messages.call.compileFailedHint(tail),
         });
       }
       if (!TERMINAL_COMPILE_STATES.has(state) && state !== CompileState.COMPILING) {
@@ -224,8 +225,8 @@ export class IgniteClient {
           code: Code.FailedPrecondition,
           method: "CompileDraft",
           appId,
-          reason: `no compile is running (compile state ${CompileState[state]})`,
-          hint: "Call CompileDraft first.",
+          reason: messages.call.noCompileRunning(CompileState[state] ?? String(state)),
+          hint: messages.call.noCompileRunningHint(),
         });
       }
       if (Date.now() >= deadline) {
@@ -233,8 +234,8 @@ export class IgniteClient {
           code: Code.DeadlineExceeded,
           method: "CompileDraft",
           appId,
-          reason: "the compile did not finish before the deadline",
-          hint: "Raise timeoutMs, or follow it with `dodil ignite draft compile-logs`.",
+          reason: messages.call.compileTimedOut(),
+          hint: messages.call.compileTimedOutHint(),
         });
       }
       await new Promise((r) => setTimeout(r, 500));

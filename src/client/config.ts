@@ -1,8 +1,11 @@
 // Connection settings from Pulumi config (`ignite:*` keys) with environment fallbacks: the
-// one place that decides endpoint, organization and credentials for the provider.
+// one place that decides endpoint, organization, credentials and the per-call deadline for the
+// provider, and remembers where each value came from so messages can name it.
+import * as messages from "../messages.js";
 import { DEFAULT_TOKEN_URL } from "./auth.js";
 import { DEFAULT_ENDPOINT, DEFAULT_HTTP_ENDPOINT, resolveEndpoint } from "./endpoint.js";
 import type { ClientOptions, IgniteProtocol } from "./index.js";
+import { DEFAULT_TIMEOUT_SECS, SETTINGS, type SettingKey, type SettingSource, type SettingSources } from "./settings.js";
 
 /**
  * Anything with `get("ignite:token")`: the dynamic provider's `configure({ config })`
@@ -13,57 +16,73 @@ export interface ConfigSource {
 }
 
 /** Config key → environment variables consulted when the key is unset, in order. */
-export const CONFIG_ENV: Readonly<Record<string, readonly string[]>> = {
-  "ignite:endpoint": ["DODIL_IGNITE_ENDPOINT", "IGNITE_GRPC"],
-  "ignite:organization": ["DODIL_ORG"],
-  "ignite:token": ["DODIL_TOKEN"],
-  "ignite:clientId": ["DODIL_CLIENT_ID"],
-  "ignite:clientSecret": ["DODIL_CLIENT_SECRET"],
-  "ignite:tokenUrl": ["DODIL_TOKEN_URL"],
-  "ignite:insecure": ["DODIL_IGNITE_INSECURE"],
-  "ignite:protocol": ["DODIL_IGNITE_PROTOCOL"],
+export const CONFIG_ENV: Readonly<Record<SettingKey, readonly string[]>> = Object.fromEntries(
+  Object.entries(SETTINGS).map(([k, s]) => [k, s.env]),
+) as unknown as Record<SettingKey, readonly string[]>;
+
+export type ResolvedConnection = ClientOptions & {
+  organization?: string;
+  /** Where each setting in use came from (config, environment, default). */
+  sources: SettingSources;
 };
 
-export type ResolvedConnection = ClientOptions & { organization?: string };
-
 /** Parses a boolean setting; anything unrecognised is an error rather than a silent false. */
-export function parseBool(key: string, value: string): boolean {
+export function parseBool(key: SettingKey, value: string, source?: SettingSource): boolean {
   const v = value.trim().toLowerCase();
   if (["true", "1", "yes", "on"].includes(v)) return true;
   if (["false", "0", "no", "off", ""].includes(v)) return false;
-  throw new Error(`ignite: ${key} must be true or false, got "${value}"`);
+  throw new Error(messages.settings.invalidBool(key, source, value));
 }
 
 /** Parses ignite:protocol: "grpc" or "http" (any case); anything else is an error. */
-export function parseProtocol(key: string, value: string): IgniteProtocol {
+export function parseProtocol(key: SettingKey | string, value: string, source?: SettingSource): IgniteProtocol {
   const v = value.trim().toLowerCase();
   if (v === "grpc" || v === "http") return v;
-  throw new Error(`ignite: ${key} must be "grpc" or "http", got "${value}"`);
+  throw new Error(messages.settings.invalidProtocol(key as SettingKey, source, value));
+}
+
+/** Parses ignite:timeoutSecs: seconds, > 0 and at most an hour (fractions allowed); returns ms. */
+export function parseTimeoutSecs(key: SettingKey, value: string, source?: SettingSource): number {
+  const v = value.trim();
+  const n = /^\d+(\.\d+)?$/.test(v) ? Number(v) : NaN;
+  if (!(n > 0 && n <= 3600)) throw new Error(messages.settings.invalidTimeout(key, source, value));
+  return Math.round(n * 1000);
 }
 
 /**
  * Reads the connection settings. Config wins over the environment; empty strings count as
  * unset (Pulumi config and shells both produce them). A token wins over a service account.
+ * Throws, naming the setting and where its value came from, when one is unusable.
  */
 export function resolveConnection(config: ConfigSource, env: NodeJS.ProcessEnv = process.env): ResolvedConnection {
-  const read = (key: string): string | undefined => {
+  const sources: SettingSources = {};
+  const read = (key: SettingKey): string | undefined => {
     const fromConfig = config.get(key);
-    if (fromConfig !== undefined && fromConfig !== "") return fromConfig;
-    for (const name of CONFIG_ENV[key] ?? []) {
-      const v = env[name];
-      if (v !== undefined && v !== "") return v;
+    if (fromConfig !== undefined && fromConfig !== "") {
+      sources[key] = { key, from: "config" };
+      return fromConfig;
     }
+    for (const name of CONFIG_ENV[key]) {
+      const v = env[name];
+      if (v !== undefined && v !== "") {
+        sources[key] = { key, from: "env", env: name };
+        return v;
+      }
+    }
+    sources[key] = { key, from: "default" };
     return undefined;
   };
 
   // The protocol is always explicit: an "api." endpoint does not switch to http by itself.
   const protocolRaw = read("ignite:protocol");
-  const protocol = protocolRaw === undefined ? undefined : parseProtocol("ignite:protocol", protocolRaw);
+  const protocol = protocolRaw === undefined ? undefined : parseProtocol("ignite:protocol", protocolRaw, sources["ignite:protocol"]);
   const endpoint = read("ignite:endpoint") ?? (protocol === "http" ? DEFAULT_HTTP_ENDPOINT : DEFAULT_ENDPOINT);
   const insecureRaw = read("ignite:insecure");
-  const insecure = insecureRaw === undefined ? false : parseBool("ignite:insecure", insecureRaw);
+  const insecure = insecureRaw === undefined ? false : parseBool("ignite:insecure", insecureRaw, sources["ignite:insecure"]);
   // Validate here so a bad endpoint fails at configure time, naming the setting.
-  resolveEndpoint(endpoint, insecure);
+  resolveEndpoint(endpoint, insecure, messages.settingOrigin(sources["ignite:endpoint"], "ignite:endpoint"));
+  const timeoutRaw = read("ignite:timeoutSecs");
+  const timeoutMs = timeoutRaw === undefined ? DEFAULT_TIMEOUT_SECS * 1000 : parseTimeoutSecs("ignite:timeoutSecs", timeoutRaw, sources["ignite:timeoutSecs"]);
 
   const organization = read("ignite:organization");
   const token = read("ignite:token");
@@ -76,20 +95,12 @@ export function resolveConnection(config: ConfigSource, env: NodeJS.ProcessEnv =
     ...(protocol ? { protocol } : {}),
     ...(insecure ? { insecure } : {}),
     ...(organization ? { organization } : {}),
+    timeoutMs,
+    sources,
   };
   if (token) return { ...base, token };
-  if (clientId && !clientSecret) {
-    throw new Error(
-      `ignite: ignite:clientId is set ("${clientId}") but ignite:clientSecret is not: ` +
-        `pulumi config set --secret ignite:clientSecret ... (or DODIL_CLIENT_SECRET)`,
-    );
-  }
-  if (clientSecret && !clientId) {
-    throw new Error(`ignite: ignite:clientSecret is set but ignite:clientId is not: pulumi config set ignite:clientId ... (or DODIL_CLIENT_ID)`);
-  }
+  if (clientId && !clientSecret) throw new Error(messages.settings.clientSecretMissing(clientId, sources["ignite:clientId"]));
+  if (clientSecret && !clientId) throw new Error(messages.settings.clientIdMissing(sources["ignite:clientSecret"]));
   if (clientId && clientSecret) return { ...base, serviceAccount: { clientId, clientSecret, tokenUrl } };
-  throw new Error(
-    `ignite: no credentials for ${endpoint}: set ignite:token (pulumi config set --secret ignite:token ...) ` +
-      `or DODIL_TOKEN, or a service account (ignite:clientId + ignite:clientSecret, or DODIL_CLIENT_ID + DODIL_CLIENT_SECRET)`,
-  );
+  throw new Error(messages.settings.noCredentials(endpoint));
 }

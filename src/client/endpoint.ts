@@ -1,5 +1,6 @@
 // Endpoint parsing and the TLS decision: which base URL the gRPC transport dials, and whether
 // it may do so in plaintext.
+import * as messages from "../messages.js";
 
 /** Where and how the client connects. */
 export interface ResolvedEndpoint {
@@ -41,17 +42,13 @@ export function isLoopbackHost(host: string): boolean {
  * - "http://…": plaintext; refused for a non-loopback host unless `insecure: true`,
  *   because a bearer token would travel in the clear.
  */
-export function resolveEndpoint(endpoint: string, insecure = false): ResolvedEndpoint {
+export function resolveEndpoint(endpoint: string, insecure = false, origin?: string): ResolvedEndpoint {
   const raw = endpoint.trim();
-  if (raw === "") {
-    throw new Error(`ignite: the endpoint is empty; set ignite:endpoint (e.g. "${DEFAULT_ENDPOINT}")`);
-  }
+  if (raw === "") throw new Error(messages.endpoint.empty());
   const schemeMatch = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\//.exec(raw);
   const scheme = schemeMatch ? schemeMatch[1].toLowerCase() : undefined;
   if (scheme !== undefined && scheme !== "http" && scheme !== "https") {
-    throw new Error(
-      `ignite: endpoint "${raw}" has scheme "${scheme}://"; use "host:port", "https://host:port" or "http://host:port"`,
-    );
+    throw new Error(messages.endpoint.badScheme(raw, scheme, origin));
   }
 
   let url: URL;
@@ -59,25 +56,21 @@ export function resolveEndpoint(endpoint: string, insecure = false): ResolvedEnd
     // A bare host:port is parsed as if it were https so URL does the host/IPv6 work.
     url = new URL(scheme ? raw : `https://${raw}`);
   } catch {
-    throw new Error(`ignite: endpoint "${raw}" is not a valid "host:port" or URL`);
+    throw new Error(messages.endpoint.invalid(raw, origin));
   }
   if (url.username || url.password) {
     // Credentials in the URL would leak into logs and error messages.
-    throw new Error(`ignite: the endpoint must not contain credentials; use ignite:token instead`);
+    throw new Error(messages.endpoint.credentialsInUrl(origin));
   }
   const host = url.hostname.replace(/^\[|\]$/g, "");
-  if (host === "") throw new Error(`ignite: endpoint "${raw}" has no host`);
+  if (host === "") throw new Error(messages.endpoint.noHost(raw, origin));
   const loopback = isLoopbackHost(host);
 
   let tls: boolean;
   if (scheme === "https") tls = true;
   else if (scheme === "http") {
     if (!loopback && !insecure) {
-      throw new Error(
-        `ignite: endpoint "${raw}" is plaintext http:// to a non-loopback host, which would send the ` +
-          `token unencrypted. Use https:// (or "host:port" for TLS), or set ignite:insecure to true ` +
-          `(DODIL_IGNITE_INSECURE=true, option \`insecure: true\`) if this is really intended.`,
-      );
+      throw new Error(messages.endpoint.plaintextRemote(raw, origin));
     }
     tls = false;
   } else tls = !(loopback || insecure);

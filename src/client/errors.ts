@@ -1,7 +1,12 @@
-// IgniteError and the one place where Connect/gRPC codes become messages a user can act on:
-// which call failed, for which app, the server's own words, and what to do next.
+// IgniteError and the one place where a failed call becomes a message a user can act on:
+// which call failed, for which app, the server's own words (or, when the call never reached an
+// Ignite server, what happened on the way), and what to do next. The words are in
+// src/messages.ts; this file decides which apply.
 import { Code, ConnectError } from "@connectrpc/connect";
+import * as messages from "../messages.js";
+import { MAX_REQUEST_BYTES } from "../platform-limits.js";
 import type { IgniteMethod } from "./retry.js";
+import type { SettingSources } from "./settings.js";
 
 /** What a failing call was doing, for the message. */
 export interface ErrorContext {
@@ -14,6 +19,10 @@ export interface ErrorContext {
   timeoutMs?: number;
   /** Values that must never appear in a message (tokens, client secrets). */
   secrets?: readonly string[];
+  /** True when the caller cancelled the call itself (its signal fired). */
+  aborted?: boolean;
+  /** Where the settings came from, so hints name the one in use. */
+  sources?: SettingSources;
 }
 
 /** A failed Ignite call. `message` is complete; the parts are kept for programs. */
@@ -27,17 +36,25 @@ export class IgniteError extends Error {
   readonly reason: string;
   /** What to do about it. */
   readonly hint: string;
+  /** Set when the call failed below the RPC layer (no Ignite server answered it). */
+  readonly transport?: messages.TransportFailure;
 
-  constructor(init: { code: Code; method: string; appId?: string; reason: string; hint: string; cause?: unknown }) {
-    const subject = init.appId ? `${init.method} ${init.appId}` : init.method;
-    super(`ignite: ${subject} failed: ${init.reason} (${codeName(init.code)}).${init.hint ? ` ${init.hint}` : ""}`, {
-      cause: init.cause,
-    });
+  constructor(init: {
+    code: Code;
+    method: string;
+    appId?: string;
+    reason: string;
+    hint: string;
+    cause?: unknown;
+    transport?: messages.TransportFailure;
+  }) {
+    super(messages.call.failed(init.method, init.appId, init.reason, codeName(init.code), init.hint), { cause: init.cause });
     this.code = init.code;
     this.method = init.method;
     this.appId = init.appId;
     this.reason = init.reason;
     this.hint = init.hint;
+    this.transport = init.transport;
   }
 }
 
@@ -47,60 +64,20 @@ export function codeName(code: Code): string {
   return name ? name.replace(/([a-z])([A-Z])/g, "$1_$2").toUpperCase() : `CODE_${code}`;
 }
 
-/** Replaces every secret (and any bearer credential) in `text` with "***". */
+/**
+ * Replaces every secret (and any bearer credential) in `text` with "***". After "Bearer ", a
+ * run that is a plain lowercase word ("invalid bearer token") is left alone: credentials have
+ * digits, capitals, dots or length.
+ */
 export function redact(text: string, secrets: readonly string[] = []): string {
   let out = text;
   for (const s of secrets) {
     // Very short values would blank out ordinary words; real secrets are long.
     if (s && s.length >= 4) out = out.split(s).join("***");
   }
-  return out.replace(/(bearer\s+)[A-Za-z0-9._~+/=-]+/gi, "$1***");
-}
-
-const DEFAULT_REASONS: Partial<Record<Code, string>> = {
-  [Code.Unavailable]: "the endpoint is unavailable",
-  [Code.DeadlineExceeded]: "no answer before the deadline",
-  [Code.Unauthenticated]: "the request is not authenticated",
-  [Code.PermissionDenied]: "permission denied",
-  [Code.NotFound]: "not found",
-  [Code.AlreadyExists]: "already exists",
-  [Code.Canceled]: "the call was canceled",
-};
-
-/** What to do, per code; message-specific refinements come first. */
-function hintFor(code: Code, reason: string, ctx: ErrorContext): string {
-  const app = ctx.appId ?? "the app";
-  switch (code) {
-    case Code.Unauthenticated:
-      return "Check ignite:token / DODIL_TOKEN (it may have expired), or the service account (ignite:clientId / ignite:clientSecret / ignite:tokenUrl).";
-    case Code.PermissionDenied:
-      return `The token's organization does not own ${app}: check ignite:organization / DODIL_ORG against the organization the token was issued for.`;
-    case Code.NotFound:
-      return `Check the organization and name; if ${app} was deleted outside Pulumi, run \`pulumi refresh\`.`;
-    case Code.AlreadyExists:
-      return `${app} already exists in this organization: choose another name, or adopt the existing app.`;
-    case Code.FailedPrecondition:
-      if (/compil/i.test(reason)) return "Run CompileDraft and wait for it to succeed before publishing.";
-      if (/draft|code/i.test(reason)) return "Save code into the draft (SaveDraft) first.";
-      return `${app} is not in the state this call needs; see the message.`;
-    case Code.InvalidArgument:
-    case Code.OutOfRange:
-      return "Fix the value named in the message.";
-    case Code.Unavailable:
-      return `The endpoint ${ctx.endpoint ?? "(unknown)"} is unreachable or overloaded: check ignite:endpoint / DODIL_IGNITE_ENDPOINT and the network.`;
-    case Code.DeadlineExceeded:
-      return `No answer within ${ctx.timeoutMs ?? "the"}ms deadline from ${ctx.endpoint ?? "the endpoint"}: retry, or raise timeoutMs.`;
-    case Code.ResourceExhausted:
-      return "A quota or platform limit was hit: wait and run again, or ask for a higher limit.";
-    case Code.Aborted:
-      return "A concurrent change conflicted with this one: run again.";
-    case Code.Unimplemented:
-      return "The endpoint does not implement this method: check that ignite:endpoint points at an Ignite ComputeService.";
-    case Code.Canceled:
-      return "";
-    default:
-      return "The platform failed: run again, and report it if it persists.";
-  }
+  return out.replace(/(bearer\s+)([A-Za-z0-9._~+/=-]+)/gi, (whole, prefix: string, value: string) =>
+    /^[a-z]+$/.test(value) && value.length < 16 ? whole : `${prefix}***`,
+  );
 }
 
 /** Node's codes for a TLS certificate the client does not accept. */
@@ -116,13 +93,96 @@ const TLS_TRUST_CODES = new Set([
   "ERR_TLS_CERT_ALTNAME_INVALID",
 ]);
 
-/** The TLS verification error somewhere in `err`'s cause chain, if there is one. */
-function tlsTrustError(err: unknown): (Error & { code: string }) | undefined {
+const CLOSED_CODES = new Set([
+  "ECONNRESET",
+  "EPIPE",
+  "ECONNABORTED",
+  "ERR_STREAM_PREMATURE_CLOSE",
+  "ERR_STREAM_DESTROYED",
+  "ERR_STREAM_WRITE_AFTER_END",
+  "ERR_HTTP2_GOAWAY_SESSION",
+  "ERR_HTTP2_STREAM_CANCEL",
+  "ERR_HTTP2_INVALID_SESSION",
+]);
+
+interface Link {
+  code?: string;
+  syscall?: string;
+  message: string;
+}
+
+/** `err` and its causes, outermost first. */
+function causeChain(err: unknown): Link[] {
+  const out: Link[] = [];
   for (let e: unknown = err, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === "string" && TLS_TRUST_CODES.has(code)) return e as Error & { code: string };
+    const { code, syscall } = e as { code?: unknown; syscall?: unknown };
+    out.push({ code: typeof code === "string" ? code : undefined, syscall: typeof syscall === "string" ? syscall : undefined, message: e.message });
+  }
+  return out;
+}
+
+/** How the call failed below the RPC layer, if it did: the transport's words, read once here. */
+export function transportFailure(err: unknown, ce: ConnectError, aborted = false): { kind: messages.TransportFailure; code: Code; tlsCode?: string } | undefined {
+  const chain = causeChain(err);
+  const text = chain.map((l) => l.message).join(" | ");
+  const has = (codes: Set<string> | string[]) => chain.find((l) => l.code !== undefined && (Array.isArray(codes) ? codes.includes(l.code) : codes.has(l.code)));
+  const tls = has(TLS_TRUST_CODES);
+  if (tls) return { kind: "tls-untrusted", code: ce.code, tlsCode: tls.code };
+  if (/ENHANCE_YOUR_CALM/.test(text) && !/too_many_pings/.test(text)) return { kind: "too-large", code: Code.ResourceExhausted };
+  if (ce.code === Code.ResourceExhausted && /larger than configured (read|write)MaxBytes/.test(text)) return { kind: "too-large", code: Code.ResourceExhausted };
+  // EPROTO alone is any TLS protocol failure; these words are the peer answering without TLS.
+  if (has(["ERR_SSL_WRONG_VERSION_NUMBER"]) || /wrong version number|packet length too long/i.test(text)) {
+    return { kind: "tls-to-plaintext", code: ce.code };
+  }
+  if (has(["ECONNREFUSED"])) return { kind: "refused", code: Code.Unavailable };
+  if (has(["ENOTFOUND", "EAI_AGAIN", "EAI_NONAME", "EAI_FAIL"])) return { kind: "dns", code: Code.Unavailable };
+  if (has(["ERR_HTTP2_ERROR", "ERR_HTTP2_SESSION_ERROR"]) && /protocol error/i.test(text)) return { kind: "not-http2", code: ce.code };
+  if (chain.some((l) => l.code?.startsWith("HPE_"))) return { kind: "not-http1", code: ce.code };
+  if (
+    /unsupported content type|is not a [\w.]+ in JSON|sent a line that is not JSON|not an Ignite gateway/.test(text) ||
+    (ce.code === Code.Unimplemented && /^HTTP \d{3}/.test(ce.rawMessage))
+  ) {
+    return { kind: "not-ignite", code: ce.code };
+  }
+  if (aborted) return undefined;
+  const transportCode = [Code.Aborted, Code.Canceled, Code.Unavailable, Code.Internal, Code.Unknown].includes(ce.code);
+  if (
+    transportCode &&
+    (has(CLOSED_CODES) ||
+      chain.some((l) => l.syscall === "read" || l.syscall === "write") ||
+      /socket hang up|stream closed with error code (CANCEL|NO_ERROR|INTERNAL_ERROR|REFUSED_STREAM)|socket disconnected before secure TLS|^aborted$/i.test(text))
+  ) {
+    return { kind: "closed", code: Code.Unavailable };
   }
   return undefined;
+}
+
+function transportReason(kind: messages.TransportFailure, ctx: ErrorContext, detail: string, tlsCode?: string): string {
+  const r = messages.call.reason;
+  switch (kind) {
+    case "refused":
+      return r.refused(ctx, detail);
+    case "dns":
+      return r.dns(ctx, detail);
+    case "closed":
+      return r.closed(ctx, detail);
+    case "tls-untrusted":
+      return r.tlsUntrusted(ctx, tlsCode ?? "", detail);
+    case "tls-to-plaintext":
+      // OpenSSL's text carries its source file and line; the last words are what matters.
+      return r.tlsToPlaintext(ctx, /wrong version number|packet length too long/i.exec(detail)?.[0] ?? detail);
+    case "not-http2":
+      return r.notHttp2(ctx, detail);
+    case "not-http1":
+      return r.notHttp1(ctx, detail);
+    case "not-ignite":
+      return r.notIgnite(ctx, detail);
+    case "too-large": {
+      const size = /message size (\d+)/.exec(detail)?.[1];
+      const limit = /(?:read|write)MaxBytes (\d+)/.exec(detail)?.[1];
+      return r.tooLarge(size ? Number(size) : undefined, limit ? Number(limit) : MAX_REQUEST_BYTES, detail);
+    }
+  }
 }
 
 /**
@@ -134,22 +194,19 @@ export function toIgniteError(err: unknown, ctx: ErrorContext): IgniteError {
   if (err instanceof ConnectError && err.cause instanceof IgniteError) return err.cause;
   const ce = ConnectError.from(err);
   const secrets = ctx.secrets ?? [];
-  const tls = tlsTrustError(err);
-  // A certificate the client does not trust: the call never reached the platform, and
-  // running again cannot help.
-  const reason = tls
-    ? `the TLS certificate of ${ctx.endpoint ?? "the endpoint"} is not trusted (${tls.code}: ${tls.message})`
-    : redact(ce.rawMessage || DEFAULT_REASONS[ce.code] || "unknown error", secrets);
-  const hint = tls
-    ? "If the endpoint's certificate comes from a private CA, trust that CA with NODE_EXTRA_CA_CERTS=/path/to/ca.pem " +
-      "in the environment pulumi runs in; otherwise check that ignite:endpoint names the host the certificate was issued for."
-    : redact(hintFor(ce.code, reason, ctx), secrets);
+  const transport = transportFailure(err, ce, ctx.aborted);
+  const tlsDetail = transport?.tlsCode ? causeChain(err).find((l) => l.code === transport.tlsCode)?.message : undefined;
+  const raw = redact(tlsDetail ?? (ce.rawMessage || messages.call.defaultReason[codeName(ce.code)] || "unknown error"), secrets);
+  const code = transport?.code ?? ce.code;
+  const reason = transport ? transportReason(transport.kind, ctx, raw, transport.tlsCode) : raw;
+  const hint = redact(messages.call.hint(codeName(code), reason, ctx, transport?.kind), secrets);
   return new IgniteError({
-    code: ce.code,
+    code,
     method: ctx.method,
     appId: ctx.appId,
     reason,
     hint,
+    transport: transport?.kind,
     // The original stays reachable for debugging, but only if it cannot leak a secret.
     cause: secrets.some((s) => s.length >= 4 && String(ce.message).includes(s)) ? undefined : ce,
   });

@@ -21,6 +21,7 @@ import * as https from "node:https";
 import {
   create,
   fromJson,
+  toBinary,
   getOption,
   toJson,
   type DescField,
@@ -173,6 +174,16 @@ export function errorFromGateway(status: number, text: string, header?: Headers)
     parsed = undefined;
   }
   const obj = typeof parsed === "object" && parsed !== null ? (parsed as Record<string, unknown>) : undefined;
+  // A 404 without the gateway's error body means no such route: whatever answered is not an
+  // Ignite gateway (NOT_FOUND would send the user looking for a missing app).
+  if (status === 404 && parseRpcCode(obj?.code) === undefined && typeof obj?.message !== "string") {
+    const type = header?.get("content-type");
+    return new ConnectError(
+      `HTTP 404 ${type ? `(${type}) ` : ""}without an Ignite error body: not an Ignite gateway${text.trim() ? `: ${text.trim().slice(0, 120)}` : ""}`,
+      Code.Unimplemented,
+      header,
+    );
+  }
   const code = parseRpcCode(obj?.code) ?? codeFromHttpStatus(status);
   const message =
     typeof obj?.message === "string" && obj.message !== ""
@@ -252,6 +263,8 @@ export interface GatewayTransportOptions {
    * long streams until their deadlines pass. @default Infinity
    */
   maxSockets?: number;
+  /** Largest request message sent, bytes (as protobuf, whatever its JSON length); larger ones fail with RESOURCE_EXHAUSTED before sending. @default no limit */
+  writeMaxBytes?: number;
 }
 
 export interface GatewayTransport extends Transport {
@@ -290,7 +303,16 @@ export function createGatewayTransport(options: GatewayTransportOptions): Gatewa
     });
   }
 
-  const requestOf = (method: DescMethod, message: MessageShape<DescMessage>) => buildGatewayRequest(method.input, routeOf(method), message);
+  const requestOf = (method: DescMethod, message: MessageShape<DescMessage>) => {
+    // The limit is on the message, as over gRPC, not on its JSON (base64 makes bytes a third
+    // longer); measured before the (slower) JSON is written.
+    const max = options.writeMaxBytes;
+    if (max !== undefined) {
+      const size = toBinary(method.input, message).length;
+      if (size > max) throw new ConnectError(`message size ${size} is larger than configured writeMaxBytes ${max}`, Code.ResourceExhausted);
+    }
+    return buildGatewayRequest(method.input, routeOf(method), message);
+  };
 
   async function unaryNext<I extends DescMessage, O extends DescMessage>(
     method: DescMethodUnary<I, O>,

@@ -11,6 +11,8 @@ import { parseProtocol } from "./config.js";
 import { resolveEndpoint } from "./endpoint.js";
 import { createGatewayTransport } from "./gateway-transport.js";
 import { DEFAULT_RETRY, type RetryOptions } from "./retry.js";
+import { DEFAULT_TIMEOUT_SECS, type SettingSources } from "./settings.js";
+import { MAX_REQUEST_BYTES, MiB } from "../platform-limits.js";
 
 /** How the client talks to Ignite: gRPC over HTTP/2, or the HTTP/JSON gateway over HTTP/1.1. */
 export type IgniteProtocol = "grpc" | "http";
@@ -33,7 +35,7 @@ export interface ClientOptions {
   serviceAccount?: ServiceAccount;
   /** Allow plaintext to a non-loopback host. @default false */
   insecure?: boolean;
-  /** Deadline of each unary call attempt, in ms. @default 30000 */
+  /** Deadline of each unary call attempt (and of a service account's token exchange), in ms. @default 30000 (`ignite:timeoutSecs`) */
   timeoutMs?: number;
   /** Deadline of server streams (compile logs, Invoke, WatchExecution), in ms. @default 2700000 (45 min: the 40 min compile budget plus slack) */
   streamTimeoutMs?: number;
@@ -43,6 +45,8 @@ export interface ClientOptions {
   userAgent?: string;
   /** A token source to use instead of token/serviceAccount (tests, custom identity). */
   tokenSource?: TokenSource;
+  /** Where each setting came from (resolveConnection fills it), so error hints name the one in use. */
+  sources?: SettingSources;
 }
 
 /** Creates a client. Nothing is dialled until the first call. */
@@ -54,8 +58,9 @@ export function createIgniteClient(options: ClientOptions): IgniteClient {
     (options.token
       ? staticTokenSource(options.token)
       : options.serviceAccount
-        ? new ServiceAccountTokenSource(options.serviceAccount)
+        ? new ServiceAccountTokenSource(options.serviceAccount, { timeoutMs: options.timeoutMs, sources: options.sources })
         : undefined);
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_SECS * 1000;
   const userAgent = options.userAgent ?? "pulumi-ignite";
 
   const headers: Interceptor = (next) => async (req) => {
@@ -67,28 +72,45 @@ export function createIgniteClient(options: ClientOptions): IgniteClient {
   let transport: Transport;
   let close: () => void;
   if (protocol === "http") {
-    const gateway = createGatewayTransport({ baseUrl: endpoint.baseUrl, interceptors: [headers] });
+    const gateway = createGatewayTransport({ baseUrl: endpoint.baseUrl, interceptors: [headers], writeMaxBytes: MAX_REQUEST_BYTES });
     transport = gateway;
     close = () => gateway.close();
   } else {
     // gRPC always runs over HTTP/2 (the grpc transport takes no httpVersion). Our own session
     // manager so close() can end the HTTP/2 connection (otherwise it idles
     // open and keeps the process, or a test's server, alive).
-    const sessionManager = new Http2SessionManager(endpoint.baseUrl, { idleConnectionTimeoutMs: 60_000 });
-    transport = createGrpcTransport({ baseUrl: endpoint.baseUrl, sessionManager, interceptors: [headers] });
-    close = () => sessionManager.abort();
+    // A request the server refuses while it is still being sent stays buffered in the session
+    // until the refusal arrives; with Node's default 10 MB of session memory, a large refused
+    // upload would turn into ENHANCE_YOUR_CALM on this and every later call. Room for two
+    // requests of the platform's maximum lets the server's RESOURCE_EXHAUSTED through.
+    const sessionManager = new Http2SessionManager(
+      endpoint.baseUrl,
+      { idleConnectionTimeoutMs: 60_000 },
+      { maxSessionMemory: Math.ceil((2 * MAX_REQUEST_BYTES) / MiB) + 16 },
+    );
+    // writeMaxBytes: a request over the platform's limit is refused here, before it is sent.
+    transport = createGrpcTransport({ baseUrl: endpoint.baseUrl, sessionManager, interceptors: [headers], writeMaxBytes: MAX_REQUEST_BYTES });
+    close = () => {
+      // After a protocol failure the session may emit its error only when it is destroyed,
+      // after connect-node has removed its listener: without one, that error would crash
+      // the process (a provider host). Listen once, then abort.
+      const conn = (sessionManager as unknown as { s?: { conn?: { on?: unknown } } }).s?.conn;
+      if (conn && typeof conn.on === "function") (conn as { on(e: string, f: () => void): void }).on("error", () => {});
+      sessionManager.abort();
+    };
   }
 
   const runner = new CallRunner({
     endpoint: options.endpoint,
     retry: { ...DEFAULT_RETRY, ...options.retry },
     tokens,
+    sources: options.sources,
   });
   return new IgniteClient({
     raw: createClient(ComputeService, transport),
     runner,
     tokens,
-    timeoutMs: options.timeoutMs ?? 30_000,
+    timeoutMs,
     streamTimeoutMs: options.streamTimeoutMs ?? 45 * 60_000,
     close,
   });
@@ -120,4 +142,6 @@ export {
   type GatewayRoute,
   type GatewayRequest,
 } from "./gateway-transport.js";
-export { resolveConnection, parseBool, parseProtocol, CONFIG_ENV, type ConfigSource, type ResolvedConnection } from "./config.js";
+export { resolveConnection, parseBool, parseProtocol, parseTimeoutSecs, CONFIG_ENV, type ConfigSource, type ResolvedConnection } from "./config.js";
+export { SETTINGS, DEFAULT_TIMEOUT_SECS, type SettingKey, type SettingSource, type SettingSources } from "./settings.js";
+export { checkConnection, connectionFacts, describeConnectionFailure } from "./connection-check.js";

@@ -6,6 +6,9 @@ import { createReadStream, promises as fs } from "node:fs";
 import * as path from "node:path";
 import { pipeline } from "node:stream/promises";
 import { glob } from "glob";
+import * as messages from "../messages.js";
+import { MAX_CODE_BYTES } from "../platform-limits.js";
+import { archiveSizeLowerBound, checkCodeLimits, type LimitFinding, type SizedFile } from "./checks.js";
 import { BUILTIN_EXCLUDES, compileIgnore, IGNORE_FILE, IgnoreMatcher } from "./ignore.js";
 import { codeHashOf, packCodeSet } from "./pack.js";
 
@@ -56,6 +59,22 @@ export interface CollectOptions {
    * the archive is packed anyway to compute `codeHash`. @default false
    */
   keepBytes?: boolean;
+  /**
+   * Refuse (CodeLimitError) a set over the platform's limits: more than 10,000 files, or more
+   * code than one 32 MiB request carries. Checked before any file is read when the sizes
+   * alone prove it, and on the exact upload bytes after packing. @default true
+   */
+  limits?: boolean;
+}
+
+/** The code is over one of the platform's limits; `finding` says which, and what weighs most. */
+export class CodeLimitError extends Error {
+  constructor(
+    readonly source: string,
+    readonly finding: LimitFinding,
+  ) {
+    super(messages.code.overLimit(source, finding));
+  }
 }
 
 /** Bytewise order of UTF-8 names: the same on every machine and locale. */
@@ -110,6 +129,7 @@ async function collectDirectory(
   source: string,
   include: string[],
   exclude: string[],
+  limits: boolean,
 ): Promise<{ entries: CodeEntry[]; contents: Buffer[] }> {
   // Built-ins first, then the ignore file, then the program's own excludes: later rules win.
   const matcher = new IgnoreMatcher([
@@ -130,7 +150,7 @@ async function collectDirectory(
     },
   });
 
-  const files: Array<{ rel: string; abs: string; mode: number }> = [];
+  const files: Array<{ rel: string; abs: string; mode: number; size: number }> = [];
   for (const rel of found) {
     if (rel === "" || rel === "." || matcher.ignores(rel)) continue;
     const abs = path.join(root, rel);
@@ -138,23 +158,28 @@ async function collectDirectory(
     if (lst.isDirectory()) continue;
     if (lst.isSymbolicLink()) {
       const target = await fs.realpath(abs).catch(() => undefined);
-      if (target === undefined) throw new Error(`code ${source}: ${rel} is a broken symlink; remove it or add it to ${IGNORE_FILE}`);
+      if (target === undefined) throw new Error(messages.code.brokenSymlink(source, rel, IGNORE_FILE));
+      // `code` itself may lead anywhere (the program names it); a link inside it may not, or a
+      // reviewer reading the directory would not see what is uploaded.
       if (target !== realRoot && !target.startsWith(realRoot + path.sep)) {
-        throw new Error(
-          `code ${source}: ${rel} is a symlink to ${target}, outside the code directory; ` +
-            `copy the file in, or add ${rel} to ${IGNORE_FILE} / exclude`,
-        );
+        throw new Error(messages.code.symlinkOutside(source, rel, target, IGNORE_FILE));
       }
       const st = await fs.stat(abs);
       // A link to a directory inside the tree: its files are collected under their real path.
       if (!st.isFile()) continue;
-      files.push({ rel, abs, mode: modeOf(st.mode) });
+      files.push({ rel, abs, mode: modeOf(st.mode), size: st.size });
       continue;
     }
     if (!lst.isFile()) continue; // sockets, FIFOs, devices: not code
-    files.push({ rel, abs, mode: modeOf(lst.mode) });
+    files.push({ rel, abs, mode: modeOf(lst.mode), size: lst.size });
   }
   files.sort((a, b) => comparePaths(a.rel, b.rel));
+  if (limits) {
+    // Before reading anything: a huge tree (a node_modules left in) fails fast, not out of memory.
+    const sized: SizedFile[] = files.map((f) => ({ path: f.rel, size: f.size }));
+    const over = checkCodeLimits(sized, archiveSizeLowerBound(sized));
+    if (over) throw new CodeLimitError(source, over);
+  }
   // Each file is read once: hashed from memory, and packed from the same bytes, so the
   // archive holds exactly what was hashed (the archive is built in memory anyway).
   const contents = await mapLimit(files, 16, (f) => fs.readFile(f.abs));
@@ -183,14 +208,16 @@ export async function collectCodeSet(options: CollectOptions): Promise<CodeSet> 
   try {
     st = await fs.stat(root);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") {
-      throw new Error(`code ${source}: no such file or directory (resolved to ${root}); set \`code\` to a file or a directory relative to ${cwd}`);
-    }
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") throw new Error(messages.code.missing(source, root, cwd));
     throw err;
   }
 
+  const limits = options.limits ?? true;
   let set: Omit<CodeSet, "codeHash">;
   if (st.isFile()) {
+    if (limits && st.size > MAX_CODE_BYTES) {
+      throw new CodeLimitError(source, checkCodeLimits([{ path: path.basename(root), size: st.size }], st.size)!);
+    }
     // A single file is uploaded as-is, so its content hash is the code hash. With keepBytes
     // it is read once and hashed from memory rather than streamed and read again.
     const bytes = options.keepBytes ? await fs.readFile(root) : undefined;
@@ -199,16 +226,18 @@ export async function collectCodeSet(options: CollectOptions): Promise<CodeSet> 
     set = { kind: "file", root, source, entries: [entry], manifest: manifestOf([entry]), selection: { include, exclude } };
     return { ...set, codeHash: `sha256:${entry.sha256}`, ...(bytes ? { bytes } : {}) };
   }
-  if (!st.isDirectory()) throw new Error(`code ${source}: not a regular file or directory`);
+  if (!st.isDirectory()) throw new Error(messages.code.notFileOrDirectory(source));
 
-  const { entries, contents } = await collectDirectory(root, source, include, exclude);
-  if (entries.length === 0) {
-    throw new Error(
-      `code ${source}: no files selected (include ${JSON.stringify(include)}, exclude ${JSON.stringify(exclude)}, ` +
-        `${IGNORE_FILE} and the built-in excludes); add files to ${root} or widen \`include\``,
-    );
-  }
-  set = { kind: "directory", root, source, entries, manifest: manifestOf(entries), selection: { include, exclude } };
+  // `code` may itself be a symlink to a directory (anywhere: the program names it); walk the
+  // directory it leads to, or the walk would stop at the link.
+  const dirRoot = await fs.realpath(root);
+  const { entries, contents } = await collectDirectory(dirRoot, source, include, exclude, limits);
+  if (entries.length === 0) throw new Error(messages.code.nothingSelected(source, root, include, exclude, IGNORE_FILE));
+  set = { kind: "directory", root: dirRoot, source, entries, manifest: manifestOf(entries), selection: { include, exclude } };
   const bytes = await packCodeSet(set, contents);
+  if (limits) {
+    const over = checkCodeLimits(entries, bytes.length);
+    if (over) throw new CodeLimitError(source, over);
+  }
   return { ...set, codeHash: codeHashOf(bytes), ...(options.keepBytes ? { bytes } : {}) };
 }

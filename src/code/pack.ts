@@ -9,6 +9,7 @@ import * as path from "node:path";
 import { Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import * as tar from "tar-stream";
+import * as messages from "../messages.js";
 import type { CodeSet } from "./collect.js";
 
 /** "sha256:<hex>" of the exact bytes saved: the platform's Draft.code_hash. */
@@ -52,7 +53,7 @@ export async function packCodeSet(set: Pick<CodeSet, "kind" | "root" | "entries"
           devmajor: 0,
           devminor: 0,
         };
-        const changed = (err: Error) => reject(new Error(`${entry.path} changed while packing (${err.message}); run again`));
+        const changed = (err: Error) => reject(new Error(messages.code.changedWhilePacking(entry.path, err.message)));
         const tarEntry = pack.entry(header, (err) => (err ? changed(err) : resolve()));
         // The entry also emits the size mismatch as an event; without a listener it would
         // surface as an uncaught exception.

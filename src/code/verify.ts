@@ -1,5 +1,6 @@
 // verifyCodeSet: the bytes about to be uploaded must be the bytes the plan showed; if the
 // files moved on in between, stop and say which ones instead of deploying unreviewed code.
+import * as messages from "../messages.js";
 import { collectCodeSet, type CodeSet } from "./collect.js";
 import { describeManifestDiff, manifestDiff } from "./diff.js";
 import { codeHashOf, packCodeSet } from "./pack.js";
@@ -30,13 +31,10 @@ export async function verifyCodeSet(set: CodeSet, expectedHash: string, options:
   const planned = options.plannedManifest ?? set.manifest;
   let now: Record<string, string> = {};
   try {
-    now = (await collectCodeSet({ path: set.root, include: set.selection.include, exclude: set.selection.exclude })).manifest;
+    now = (await collectCodeSet({ path: set.root, include: set.selection.include, exclude: set.selection.exclude, limits: false })).manifest;
   } catch {
     // Everything is gone (or unreadable): every planned file counts as removed.
   }
   const described = describeManifestDiff(manifestDiff(planned, now));
-  throw new Error(
-    `files under ${set.source} changed after preview: ${described || "file modes or the archive format changed (the content is the same)"}; ` +
-      `expected ${expectedHash}; run pulumi up again`,
-  );
+  throw new Error(messages.code.changedAfterPreview(set.source, described, expectedHash));
 }

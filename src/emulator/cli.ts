@@ -6,6 +6,7 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { startEmulator } from "./index.js";
 import { MiB, type ServiceAccount, type TokenGrant } from "./options.js";
+import { MAX_DRAFT_FILES, MAX_REQUEST_BYTES } from "../platform-limits.js";
 
 const HELP = `Usage: ignite-local [options]
 
@@ -25,9 +26,9 @@ Options:
   --public-scheme <http|https> scheme of public URLs (default http, https with TLS)
   --public-port <n>            port written into public URLs (default: the listening port)
   --max-replicas-cap <n>       platform cap on max_replicas (default 5)
-  --max-request-bytes <n>      largest request (default ${32 * MiB})
+  --max-request-bytes <n>      largest request message (default ${MAX_REQUEST_BYTES}, the platform's)
   --max-unpacked-bytes <n>     largest unpacked archive (default ${256 * MiB})
-  --max-files <n>              most entries in an archive (default 10000)
+  --max-files <n>              most entries in an archive (default ${MAX_DRAFT_FILES}, the platform's)
   --compile-budget-secs <n>    a compile still running after n s fails as timed out
                                (default $IGNITE_COMPILE_BUDGET_SECS, else 2400)
   --compile-concurrency <n>    compiles that run at once; others queue (default 1)

@@ -13,11 +13,12 @@
  * Invoke's HTTP form belongs to the data plane and is routed there before the gateway.
  */
 import * as http from "node:http";
-import { ScalarType, create, fromJson, toJson, type DescField, type DescMessage, type DescMethod, type JsonObject, type JsonValue } from "@bufbuild/protobuf";
+import { ScalarType, create, fromJson, toBinary, toJson, type DescField, type DescMessage, type DescMethod, type JsonObject, type JsonValue } from "@bufbuild/protobuf";
 import { createHandlerContext } from "@connectrpc/connect";
 import { ComputeService } from "../gen/dodil/ignite/v1/compute_pb.js";
 import { httpRouteOf } from "../http-rules.js";
-import { MalformedInputError, errorBody, toConnectError } from "./errors.js";
+import { MalformedInputError, ResourceExhaustedError, errorBody, toConnectError } from "./errors.js";
+import { formatBytes } from "./archive.js";
 import type { ComputeServiceImpl } from "./instrument.js";
 import type { HttpRequest, HttpResponse } from "./http-types.js";
 import { readBody, sendError, sendJson } from "./http-util.js";
@@ -38,6 +39,11 @@ export interface Gateway {
   verbsFor(pathname: string): string[];
   /** Serves a matched route. */
   serve(req: HttpRequest, res: HttpResponse, url: URL, matched: { route: Route; values: string[] }): Promise<void>;
+}
+
+/** The longest JSON body a request message of `maxRequestBytes` can take: base64 of all of it, plus room for the rest. */
+function jsonBodyLimit(maxRequestBytes: number): number {
+  return Math.ceil(maxRequestBytes / 3) * 4 + 64 * 1024;
 }
 
 export function createGateway(impl: ComputeServiceImpl, maxRequestBytes: number): Gateway {
@@ -61,12 +67,20 @@ export function createGateway(impl: ComputeServiceImpl, maxRequestBytes: number)
       res.on("close", () => controller.abort());
       let started = false;
       try {
+        // The limit is on the request message, as over gRPC; its JSON is longer (bytes fields are
+        // base64, a third more), so the body may be too, and the message is measured after parsing.
         const input = await requestJson(req, url, route, values, maxRequestBytes);
         let message;
         try {
           message = fromJson(route.method.input, fieldMasksInCamelCase(route.method.input, input));
         } catch (err) {
           throw new MalformedInputError(`invalid request body: ${(err as Error).message}`, { cause: err });
+        }
+        if (route.body === "*") {
+          const size = toBinary(route.method.input, message).length;
+          if (size > maxRequestBytes) {
+            throw new ResourceExhaustedError(`request message of ${size} bytes exceeds the limit of ${formatBytes(maxRequestBytes)}`);
+          }
         }
         const ctx = createHandlerContext({
           service: ComputeService,
@@ -126,7 +140,7 @@ function buildRoutes(): Route[] {
 async function requestJson(req: HttpRequest, url: URL, route: Route, values: string[], limit: number): Promise<JsonObject> {
   let obj: JsonObject = {};
   if (route.body === "*") {
-    const text = (await readBody(req, limit)).toString("utf8");
+    const text = (await readBody(req, jsonBodyLimit(limit), `${formatBytes(limit)} per request message (as JSON, ${formatBytes(jsonBodyLimit(limit))})`)).toString("utf8");
     if (text.trim() !== "") {
       let parsed: JsonValue;
       try {

@@ -25,15 +25,16 @@ export function sendError(res: HttpResponse, err: unknown, headers: Record<strin
   res.end(body);
 }
 
-/** Reads the whole body, failing with RESOURCE_EXHAUSTED past `limit` bytes. */
-export async function readBody(req: HttpRequest, limit: number): Promise<Buffer> {
+/** Reads the whole body, failing with RESOURCE_EXHAUSTED past `limit` bytes (`limitText` says what the limit is, when it is not just bytes). */
+export async function readBody(req: HttpRequest, limit: number, limitText = formatBytes(limit)): Promise<Buffer> {
+
   const declared = Number(req.headers["content-length"] ?? "0");
-  if (declared > limit) throw new ResourceExhaustedError(`request body of ${declared} bytes exceeds the limit of ${formatBytes(limit)}`);
+  if (declared > limit) throw new ResourceExhaustedError(`request body of ${declared} bytes exceeds the limit of ${limitText}`);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > limit) throw new ResourceExhaustedError(`request body exceeds the limit of ${formatBytes(limit)}`);
+    if (size > limit) throw new ResourceExhaustedError(`request body exceeds the limit of ${limitText}`);
     chunks.push(chunk);
   }
   return Buffer.concat(chunks);

@@ -5,6 +5,7 @@
 import * as path from "node:path";
 import type { RuntimeOptions } from "./runtime/options.js";
 import { PLATFORM_MAX_REPLICAS_CAP } from "../scaling-defaults.js";
+import { MAX_DRAFT_FILES, MAX_REQUEST_BYTES } from "../platform-limits.js";
 
 export interface TokenGrant {
   /** The organization the token is bound to. */
@@ -45,11 +46,11 @@ export interface EmulatorOptions {
   publicPort?: number;
   /** Platform cap on ScalingConfig.max_replicas. @default 5 */
   maxReplicasCap?: number;
-  /** Largest accepted request message, bytes. @default 32 MiB */
+  /** Largest accepted request message, bytes. @default 32 MiB (MAX_REQUEST_BYTES, the platform's limit) */
   maxRequestBytes?: number;
   /** Largest total size of an unpacked archive, bytes. @default 256 MiB */
   maxUnpackedBytes?: number;
-  /** Most entries in an archive. @default 10000 */
+  /** Most entries in an archive. @default 10000 (MAX_DRAFT_FILES, the platform's limit) */
   maxFiles?: number;
   /**
    * The compile budget: a CompileDraft still building after this many seconds is killed and
@@ -113,9 +114,9 @@ export function resolveOptions(options: EmulatorOptions): ResolvedOptions {
     publicScheme: options.publicScheme ?? (tls ? "https" : "http"),
     publicPort: options.publicPort,
     maxReplicasCap: options.maxReplicasCap ?? PLATFORM_MAX_REPLICAS_CAP,
-    maxRequestBytes: options.maxRequestBytes ?? 32 * MiB,
+    maxRequestBytes: options.maxRequestBytes ?? MAX_REQUEST_BYTES,
     maxUnpackedBytes: options.maxUnpackedBytes ?? 256 * MiB,
-    maxFiles: options.maxFiles ?? 10_000,
+    maxFiles: options.maxFiles ?? MAX_DRAFT_FILES,
     compileBudgetSecs: positive("compileBudgetSecs", options.compileBudgetSecs ?? envNumber("IGNITE_COMPILE_BUDGET_SECS") ?? 2400),
     compileConcurrency: positive("compileConcurrency", options.compileConcurrency ?? 1),
     firstHeadTimeoutMs: options.firstHeadTimeoutMs ?? 60_000,

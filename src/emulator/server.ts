@@ -78,6 +78,9 @@ const MAX_CLAIM_HEAD = 64 * 1024;
 
 const CRLFCRLF = Buffer.from("\r\n\r\n");
 
+/** The first byte of a TLS record carrying a handshake (a ClientHello); no HTTP request starts with it. */
+const TLS_HANDSHAKE = 0x16;
+
 /**
  * Reads just enough of the first bytes to tell an HTTP/2 preface from HTTP/1.x, then hands
  * off; with a `claim`, HTTP/1.x waits for the complete first head so the claim can see it.
@@ -94,6 +97,14 @@ function sniff(socket: net.Socket, h1: http.Server, h2: http2.Http2Server, first
   timer.unref();
   const onData = (chunk: Buffer): void => {
     buffered = buffered.length > 0 ? Buffer.concat([buffered, chunk]) : chunk;
+    if (buffered[0] === TLS_HANDSHAKE) {
+      // A TLS ClientHello on the cleartext port: answer in plaintext, as an HTTP server would,
+      // so the client fails at once ("wrong version number") instead of waiting out its deadline.
+      clearTimeout(timer);
+      socket.off("data", onData);
+      socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
+      return;
+    }
     const n = Math.min(buffered.length, PREFACE.length);
     const isPrefix = buffered.subarray(0, n).equals(PREFACE.subarray(0, n));
     if (isPrefix && n < PREFACE.length) return; // need more bytes to decide

@@ -3,6 +3,7 @@
 // a new name, organization or runtime replaces the app. Code and versions belong to `Draft`
 // and `PublishedVersion`.
 import * as pulumi from "@pulumi/pulumi";
+import * as messages from "../messages.js";
 import {
   Failures,
   jsonSafe,
@@ -10,6 +11,7 @@ import {
   SCALE_METRICS,
   TIERS,
   checkOneOf,
+  declareAppRuntime,
   dnsLabelProblem,
   isAlreadyExists,
   isNonNegativeInt,
@@ -20,6 +22,7 @@ import {
   runtimeToProto,
   tierToProto,
   type AppConfigInit,
+  type CheckFailure,
   type PlainApp,
   type PlainAppConfig,
   type PlainScaling,
@@ -128,9 +131,11 @@ export interface AppArgs {
   /**
    * Bring an app that already exists on the platform under management instead of creating
    * it: `create` checks that the app exists with the same organization, name and runtime,
-   * then updates its config to these args. Without it, creating an app whose name is taken
-   * fails (unless it is an empty app with exactly this config, i.e. our own interrupted
-   * create). `pulumi import` does not work for dynamic resources on Pulumi 3.248.
+   * then updates its config to these args (and `pulumi destroy` deletes it from then on).
+   * Without it, an app of this name that this stack does not manage fails the preview
+   * (unless it is an empty app with exactly this config, i.e. our own interrupted create);
+   * with it, an app that does not exist, or has another runtime, fails the preview.
+   * `pulumi import` does not work for dynamic resources on Pulumi 3.248.
    * @default false
    * @example true
    */
@@ -161,7 +166,7 @@ export function effectiveScaling(s: unknown, f: Failures): PlainScaling | string
   if (isUnknown(s)) return s as string;
   let args = (s ?? {}) as Record<string, unknown>;
   if (typeof args !== "object" || Array.isArray(args)) {
-    f.add("scaling", "`scaling` must be an object like { reservedCapacity: 0, maxReplicas: 5 }");
+    f.add("scaling", messages.app.scalingNotObject());
     args = {};
   }
   const int = (key: keyof PlainScaling, dflt: number): number => {
@@ -169,7 +174,7 @@ export function effectiveScaling(s: unknown, f: Failures): PlainScaling | string
     if (v === undefined || v === null) return dflt;
     if (isUnknown(v)) return v as unknown as number;
     if (!isNonNegativeInt(v)) {
-      f.add(`scaling.${key}`, `\`scaling.${key}\` must be a whole number ≥ 0; got ${JSON.stringify(v)}`);
+      f.add(`scaling.${key}`, messages.app.scalingNotWhole(key, v));
       return dflt;
     }
     return v;
@@ -186,10 +191,7 @@ export function effectiveScaling(s: unknown, f: Failures): PlainScaling | string
   if (!isUnknown(scaledown)) {
     if (scaledown === 0) scaledownPeriodSecs = SCALING_DEFAULTS.scaledownPeriodSecs;
     else if (scaledown < MIN_SCALEDOWN_SECS) {
-      f.add(
-        "scaling.scaledownPeriodSecs",
-        `\`scaling.scaledownPeriodSecs\` must be 0 (the default, ${SCALING_DEFAULTS.scaledownPeriodSecs}) or at least ${MIN_SCALEDOWN_SECS} (the autoscaler's minimum); got ${scaledown}`,
-      );
+      f.add("scaling.scaledownPeriodSecs", messages.app.scaledownTooShort(SCALING_DEFAULTS.scaledownPeriodSecs, MIN_SCALEDOWN_SECS, scaledown));
     }
   }
   let scaleMetric = args.scaleMetric as ScaleMetricName | undefined;
@@ -197,15 +199,12 @@ export function effectiveScaling(s: unknown, f: Failures): PlainScaling | string
   else checkOneOf(f, "scaling.scaleMetric", SCALE_METRICS, scaleMetric);
   for (const key of Object.keys(args)) {
     if (!(key in SCALING_DEFAULTS)) {
-      f.add(`scaling.${key}`, `unknown field \`scaling.${key}\`; the fields are ${Object.keys(SCALING_DEFAULTS).join(", ")}`);
+      f.add(`scaling.${key}`, messages.app.scalingUnknownField(key, Object.keys(SCALING_DEFAULTS)));
     }
   }
   if (typeof reservedCapacity === "number" && typeof maxReplicas === "number" && reservedCapacity > maxReplicas) {
-    const capped = requestedMax !== 0 && requestedMax > MAX_REPLICAS_CAP ? ` (clamped to the platform cap of ${MAX_REPLICAS_CAP})` : "";
-    f.add(
-      "scaling.reservedCapacity",
-      `\`scaling.reservedCapacity\` (${reservedCapacity}) is more than \`scaling.maxReplicas\` (${maxReplicas}${capped}); lower reservedCapacity or raise maxReplicas`,
-    );
+    const capped = requestedMax !== 0 && requestedMax > MAX_REPLICAS_CAP ? MAX_REPLICAS_CAP : undefined;
+    f.add("scaling.reservedCapacity", messages.app.reservedAboveMax(reservedCapacity, maxReplicas, capped));
   }
   return { reservedCapacity, maxReplicas, scaleMetric, scaleThreshold, scaledownPeriodSecs };
 }
@@ -220,51 +219,49 @@ export function checkApp(news: Record<string, unknown>, defaultOrganization?: st
   const name = news.name;
   if (!isUnknown(name)) {
     const p = dnsLabelProblem(name);
-    if (p) f.add("name", `\`name\` ${p}; set \`name\` to something like "greet"`);
+    if (p) f.add("name", messages.app.badName(p));
   }
   let organization = news.organization ?? defaultOrganization;
   if (organization === undefined || organization === "") {
     organization = "";
-    f.add(
-      "organization",
-      "no organization: set `organization` on the App, or `pulumi config set ignite:organization <org>` (or DODIL_ORG)",
-    );
+    f.add("organization", messages.app.noOrganization());
   } else if (!isUnknown(organization)) {
     const p = dnsLabelProblem(organization);
-    if (p) f.add("organization", `\`organization\` ${p}`);
+    if (p) f.add("organization", messages.app.badOrganization(p));
   }
   const runtime = news.runtime ?? "python";
   checkOneOf(f, "runtime", RUNTIMES, runtime);
   const description = news.description ?? "";
-  if (known(description) && typeof description !== "string") f.add("description", "`description` must be a string");
+  if (known(description) && typeof description !== "string") f.add("description", messages.app.descriptionNotString());
   const resourceTier = news.resourceTier ?? "small";
   checkOneOf(f, "resourceTier", TIERS, resourceTier);
   const scaling = effectiveScaling(news.scaling, f);
   const env = (news.env ?? {}) as Record<string, unknown>;
   if (!isUnknown(env)) {
-    if (typeof env !== "object" || Array.isArray(env)) f.add("env", "`env` must be a map of names to string values");
+    if (typeof env !== "object" || Array.isArray(env)) f.add("env", messages.app.envNotMap());
     else
       for (const [k, v] of Object.entries(env)) {
-        if (!ENV_NAME.test(k)) f.add(`env.${k}`, `\`env\` name "${k}" is not a valid variable name (letters, digits and "_", not starting with a digit)`);
-        if (!isUnknown(v) && typeof v !== "string") f.add(`env.${k}`, `\`env.${k}\` must be a string; got ${typeof v} (use String(...))`);
+        if (!ENV_NAME.test(k)) f.add(`env.${k}`, messages.app.envBadName(k));
+        if (!isUnknown(v) && typeof v !== "string") f.add(`env.${k}`, messages.app.envNotString(k, typeof v));
       }
   }
   const ports = news.ports ?? [80];
   if (!isUnknown(ports)) {
-    if (!Array.isArray(ports) || ports.length === 0) f.add("ports", "`ports` must be a non-empty list of port numbers, e.g. [80]");
+    if (!Array.isArray(ports) || ports.length === 0) f.add("ports", messages.app.portsEmpty());
     else {
       ports.forEach((p, i) => {
         if (!isUnknown(p) && !(Number.isInteger(p) && (p as number) >= 1 && (p as number) <= 65535)) {
-          f.add(`ports[${i}]`, `\`ports[${i}]\` must be a port number 1-65535; got ${JSON.stringify(p)}`);
+          f.add(`ports[${i}]`, messages.app.badPort(i, p));
         }
       });
-      if (new Set(ports).size !== ports.length) f.add("ports", "`ports` lists a port more than once");
+      if (new Set(ports).size !== ports.length) f.add("ports", messages.app.duplicatePort());
     }
   }
   const allowUnauthenticated = news.allowUnauthenticated ?? false;
-  if (known(allowUnauthenticated) && typeof allowUnauthenticated !== "boolean") f.add("allowUnauthenticated", "`allowUnauthenticated` must be true or false");
+  if (known(allowUnauthenticated) && typeof allowUnauthenticated !== "boolean") f.add("allowUnauthenticated", messages.app.notBoolean("allowUnauthenticated"));
   const adopt = news.adopt ?? false;
-  if (known(adopt) && typeof adopt !== "boolean") f.add("adopt", "`adopt` must be true or false");
+  if (known(adopt) && typeof adopt !== "boolean") f.add("adopt", messages.app.notBoolean("adopt"));
+  if (news.deleteBeforeReplace === false) f.add("deleteBeforeReplace", messages.app.createFirstReplace());
 
   const appId = isUnknown(organization) || isUnknown(name) ? news.appId ?? "" : `${organization}/${name}`;
   const inputs = {
@@ -333,6 +330,31 @@ function outputs(inputs: AppInputs, live: PlainApp): AppOutputs {
 
 // ---- the provider ----------------------------------------------------------------------------
 
+/**
+ * An app `create` takes over without `adopt`: empty (never published) and exactly as asked.
+ * That is what our own interrupted create leaves behind, so `create` stays safe to retry.
+ */
+export function isOwnLeftover(i: AppInputs, live: PlainApp): boolean {
+  return live.latestVersion === 0 && live.runtime === i.runtime && configDrift(i, live).length === 0;
+}
+
+/**
+ * What the platform already says about creating this App, at preview: an app this stack does
+ * not manage holds the name (without `adopt`), or the app to adopt is missing or has another
+ * runtime. `olds` are the previous inputs; a known app id there means this stack manages it.
+ */
+export function platformFailures(olds: Partial<AppInputs>, i: AppInputs, live: PlainApp | undefined): CheckFailure[] {
+  const creating = olds.appId !== i.appId;
+  if (!creating) return [];
+  if (i.adopt) {
+    if (!live) return [{ property: "adopt", reason: messages.app.adoptMissing(i.appId).replace(/^ignite: /, "") }];
+    if (live.runtime !== i.runtime) return [{ property: "runtime", reason: messages.app.adoptRuntime(i.appId, live.runtime, i.runtime).replace(/^ignite: /, "") }];
+    return [];
+  }
+  if (live && !isOwnLeftover(i, live)) return [{ property: "name", reason: messages.app.nameTaken(i.appId, i.name, live) }];
+  return [];
+}
+
 export function appProvider(ctx: ProviderContext): pulumi.dynamic.ResourceProvider<AppInputs, AppOutputs> {
   async function applyConfig(i: AppInputs, live: PlainApp): Promise<PlainApp> {
     const fields = configDrift(i, live);
@@ -346,25 +368,27 @@ export function appProvider(ctx: ProviderContext): pulumi.dynamic.ResourceProvid
     return plainApp(app);
   }
 
-  async function adopt(i: AppInputs, reason: string): Promise<pulumi.dynamic.CreateResult<AppOutputs>> {
+  async function adopt(i: AppInputs, how: "adopting" | "taking over the empty, identical"): Promise<pulumi.dynamic.CreateResult<AppOutputs>> {
     const existing = await ctx.platform().getApp(i.organization, i.name);
-    if (!existing) {
-      throw new Error(`ignite: app ${i.appId} does not exist, so it cannot be adopted; remove \`adopt: true\` to create it`);
-    }
+    if (!existing) throw new Error(messages.app.adoptMissing(i.appId));
     const live = plainApp(existing);
-    if (live.runtime !== i.runtime) {
-      throw new Error(
-        `ignite: app ${i.appId} exists with runtime "${live.runtime}", but \`runtime\` is "${i.runtime}"; set \`runtime: "${live.runtime}"\` to adopt it (an app's runtime cannot change in place)`,
-      );
-    }
-    const drift = configDrift(i, live);
-    ctx.log(`ignite: ${reason} app ${i.appId}${drift.length ? `; updating ${drift.join(", ")}` : ""}`);
+    if (live.runtime !== i.runtime) throw new Error(messages.app.adoptRuntime(i.appId, live.runtime, i.runtime));
+    ctx.log(messages.app.adopting(how, i.appId, configDrift(i, live)));
     return { id: i.appId, outs: outputs(i, await applyConfig(i, live)) };
   }
 
   return {
-    async check(_olds, news) {
-      return checkApp(news as unknown as Record<string, unknown>, ctx.defaultOrganization());
+    async check(olds, news) {
+      const result = checkApp(news as unknown as Record<string, unknown>, ctx.defaultOrganization());
+      const i = result.inputs as AppInputs;
+      const org = typeof i.organization === "string" && !isUnknown(i.organization) && !dnsLabelProblem(i.organization) ? i.organization : undefined;
+      const origin = org !== undefined && org === ctx.defaultOrganization() ? "`ignite:organization` / DODIL_ORG (the App's default `organization`)" : "the App's `organization`";
+      const problem = await ctx.preflight(org, origin);
+      if (problem) return { inputs: result.inputs, failures: [...(result.failures ?? []), { property: "", reason: problem }] };
+      if ((result.failures ?? []).length > 0 || org === undefined || isUnknown(i.name) || isUnknown(i.adopt) || isUnknown(i.runtime)) return result;
+      if ((olds as Partial<AppInputs>).appId === i.appId) return result;
+      const found = await ctx.platform().getApp(i.organization, i.name);
+      return { inputs: result.inputs, failures: platformFailures(olds as Partial<AppInputs>, i, found ? plainApp(found) : undefined) };
     },
 
     async create(i) {
@@ -379,19 +403,12 @@ export function appProvider(ctx: ProviderContext): pulumi.dynamic.ResourceProvid
         return { id: i.appId, outs: outputs(i, plainApp(created)) };
       } catch (err) {
         if (!isAlreadyExists(err)) throw err;
-        // An empty app with exactly this config is indistinguishable from our own create whose
-        // result never reached the state (an interrupted run): take it. Anything else is
-        // someone else's app and needs an explicit `adopt: true`.
+        // The preview found no foreign app of this name (check): this one is our own
+        // interrupted create (empty, identical: take it), or appeared since the preview.
         const existing = await ctx.platform().getApp(i.organization, i.name);
         const live = existing && plainApp(existing);
-        if (live && live.latestVersion === 0 && live.runtime === i.runtime && configDrift(i, live).length === 0) {
-          return adopt(i, "taking over the empty, identical");
-        }
-        throw new Error(
-          `ignite: app ${i.appId} already exists on the platform and is not managed by this stack. ` +
-            `To manage it, set \`adopt: true\` on the App (its config is then updated to match); or choose another \`name\`.`,
-          { cause: err },
-        );
+        if (live && isOwnLeftover(i, live)) return adopt(i, "taking over the empty, identical");
+        throw new Error(messages.app.createConflict(i.appId), { cause: err });
       }
     },
 
@@ -406,9 +423,7 @@ export function appProvider(ctx: ProviderContext): pulumi.dynamic.ResourceProvid
 
     async update(_id, _olds, news) {
       const found = await ctx.platform().getApp(news.organization, news.name);
-      if (!found) {
-        throw new Error(`ignite: app ${news.appId} was deleted outside Pulumi; run \`pulumi up\` again to create it`);
-      }
+      if (!found) throw new Error(messages.app.deletedBeforeUpdate(news.appId));
       return { outs: outputs(news, await applyConfig(news, plainApp(found))) };
     },
 
@@ -436,34 +451,33 @@ export interface AppDiff extends pulumi.dynamic.DiffResult {
  * Compares what the program asks for (`news`) with the previous state (`olds`) and the live
  * app (`live`, undefined when it no longer exists).
  *
- * replace: name, organization, runtime (and a vanished app, created again);
+ * replace: name, organization, runtime (and a vanished app, created again), deleting the old
+ * app first when the app id stays the same;
  * update in place: description, resourceTier, scaling, env, ports, allowUnauthenticated;
  * ignored: adopt (it only matters on create).
  */
 export function diffApp(olds: AppOutputs, news: AppInputs, live: PlainApp | undefined): AppDiff {
   const notes: string[] = [];
   const replaces = (["name", "organization", "runtime"] as const).filter((k) => !jsonEqual(olds[k], news[k]));
+  // An app's id is its organization and name: while they stay, the old app must go first, or
+  // CreateApp would find it in the way. (The App's resource option deleteBeforeReplace says
+  // so for every replacement, the ones the engine forces without asking diff included.)
   const sameId = replaces.every((k) => k === "runtime");
   if (live === undefined) {
     if (sameId) {
-      notes.push(`ignite: app ${news.appId} no longer exists on the platform (deleted outside Pulumi); it will be created again`);
+      notes.push(messages.app.noteGone(news.appId));
       return { changes: true, replaces: [...new Set([...replaces, "appId"])], deleteBeforeReplace: true, notes };
     }
     return { changes: true, replaces, deleteBeforeReplace: false, notes };
   }
   if (!replaces.includes("runtime") && !isUnknown(news.runtime) && live.runtime !== news.runtime) {
-    notes.push(`ignite: app ${news.appId} has runtime "${live.runtime}" on the platform; it will be replaced to get runtime "${news.runtime}"`);
+    notes.push(messages.app.noteRuntime(news.appId, live.runtime, news.runtime));
     replaces.push("runtime");
   }
-  if (replaces.length > 0) {
-    // Same app id: the old app must go first, or deleting it would delete the new one.
-    return { changes: true, replaces, deleteBeforeReplace: replaces.every((k) => k === "runtime"), notes };
-  }
+  if (replaces.length > 0) return { changes: true, replaces, deleteBeforeReplace: sameId, notes };
   const drift = configDrift(news, live).filter((k) => !isUnknown(news[k]));
   const outOfBand = drift.filter((k) => jsonEqual(olds[k], news[k]));
-  if (outOfBand.length > 0) {
-    notes.push(`ignite: app ${news.appId}: ${outOfBand.join(", ")} changed outside Pulumi; it will be set back`);
-  }
+  if (outOfBand.length > 0) notes.push(messages.app.noteDrift(news.appId, outOfBand));
   const unknownInputs = (Object.keys(CONFIG_FIELDS) as ConfigField[]).some((k) => isUnknown(news[k]));
   return { changes: drift.length > 0 || unknownInputs, replaces: [], deleteBeforeReplace: false, notes };
 }
@@ -501,17 +515,34 @@ export class App extends pulumi.dynamic.Resource {
   constructor(name: string, args: AppArgs = {}, opts?: pulumi.CustomResourceOptions) {
     const appName = args.name ?? name;
     const organization = normalizeOrganization(args.organization);
+    // So a Draft given this App's id as a string knows its runtime too (see Draft).
+    if (organization !== undefined) {
+      pulumi.all([organization, appName, args.runtime ?? "python"]).apply(([org, n, runtime]) => declareAppRuntime(`${org}/${n}`, runtime));
+    }
     super(
       providerShim("app"),
       name,
       {
+        // Every output named, so each is an Output even when its arg is left to the default.
+        runtime: undefined,
+        description: undefined,
+        resourceTier: undefined,
+        scaling: undefined,
+        env: undefined,
+        ports: undefined,
+        allowUnauthenticated: undefined,
         ...args,
         name: appName,
         organization,
         // Computed here, not by the provider, so dependents see it during preview.
         appId: organization === undefined ? undefined : pulumi.interpolate`${organization}/${appName}`,
+        // Only to fail the preview: an App cannot be replaced create-first (see below).
+        ...(opts?.deleteBeforeReplace === false ? { deleteBeforeReplace: false } : {}),
       },
-      pulumi.mergeOptions(opts, { additionalSecretOutputs: ["env"] }),
+      // An app's id is its organization and name, so two cannot exist at once: every
+      // replacement deletes the old app first, also the ones the engine forces (`pulumi up
+      // --replace`, `replaceOnChanges`), which do not ask the provider's diff.
+      pulumi.mergeOptions(opts, { additionalSecretOutputs: ["env"], deleteBeforeReplace: true }),
       "ignite",
       "App",
     );

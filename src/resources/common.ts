@@ -1,7 +1,8 @@
 // Pieces the three resources share: the platform calls they make, enum spellings, app-id
 // parsing, validation helpers, and the conversions that keep protobuf messages out of state.
 import { Code } from "@connectrpc/connect";
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
+import * as messages from "../messages.js";
 import {
   CompileState,
   ResourceTier,
@@ -81,6 +82,12 @@ export interface SaveDraftInit {
 /** What a provider method receives besides its inputs. */
 export interface ProviderContext {
   platform(): Platform;
+  /**
+   * The connection check, for `check`: undefined when the settings are usable and a read-only
+   * call for `organization` succeeds (once per process and organization); else the message.
+   * Without an organization only the settings are checked.
+   */
+  preflight(organization: string | undefined, organizationOrigin: string): Promise<string | undefined>;
   /** Organization from ignite:organization / DODIL_ORG, if any. */
   defaultOrganization(): string | undefined;
   /** A line for the person running `pulumi up` (the engine shows provider output as diagnostics). */
@@ -165,10 +172,41 @@ export function parseAppId(appId: unknown): AppRef | undefined {
 
 /** The `app` input of a Draft or PublishedVersion: required, and an app id once known. */
 export function checkAppRef(f: Failures, appId: unknown): void {
-  if (appId === undefined) f.add("app", "`app` is required: pass the App's `appId` (e.g. `app: app.appId`)");
-  else if (!isUnknown(appId) && parseAppId(appId) === undefined) {
-    f.add("app", `\`app\` must be an app id "<organization>/<name>" (e.g. "acme-corp/greet", or pass \`app.appId\`); got ${JSON.stringify(appId)}`);
-  }
+  if (appId === undefined) f.add("app", messages.appRef.required());
+  else if (!isUnknown(appId) && parseAppId(appId) === undefined) f.add("app", messages.appRef.malformed(appId));
+}
+
+/** What a Draft or PublishedVersion's `app` arg may be: the App resource, or its app id. */
+export type AppArg = pulumi.Input<string> | AppLike;
+
+/** The part of an App a Draft reads (duck-typed: two copies of this package may be loaded). */
+export interface AppLike extends pulumi.CustomResource {
+  readonly appId: pulumi.Output<string>;
+}
+
+export function isAppLike(v: unknown): v is AppLike {
+  return pulumi.CustomResource.isInstance(v) && pulumi.Output.isInstance((v as AppLike).appId);
+}
+
+/** The app id of an `app` arg. */
+export function appIdOf(app: AppArg): pulumi.Input<string> {
+  return isAppLike(app) ? app.appId : app;
+}
+
+/**
+ * App id → runtime of every App this program declares, so a Draft given `app: app.appId` (a
+ * string) knows the runtime as well as one given the App. Filled as each App's inputs resolve,
+ * long before its `appId` output does.
+ */
+const declaredRuntimes = new Map<string, string>();
+
+export function declareAppRuntime(appId: string, runtime: string): void {
+  declaredRuntimes.set(appId, runtime);
+}
+
+/** The runtime of the App this program declares with `appId`, if it declares one. */
+export function declaredAppRuntime(appId: string | undefined): string | undefined {
+  return appId === undefined ? undefined : declaredRuntimes.get(appId);
 }
 
 /** "sha256:<64 hex digits>": a Draft's `codeHash`, as the program computes it. */
@@ -215,9 +253,7 @@ export class Failures {
 
 /** Records a failure on `property` unless `value` is unknown or one of `allowed`. */
 export function checkOneOf(f: Failures, property: string, allowed: readonly string[], value: unknown): void {
-  if (!isUnknown(value) && !allowed.includes(value as string)) {
-    f.add(property, `\`${property}\` must be one of ${allowed.map((a) => `"${a}"`).join(", ")}; got ${JSON.stringify(value)}`);
-  }
+  if (!isUnknown(value) && !allowed.includes(value as string)) f.add(property, messages.checks.oneOf(property, allowed, value));
 }
 
 export function isNonNegativeInt(v: unknown): v is number {

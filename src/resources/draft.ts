@@ -2,15 +2,21 @@
 // hashes the code (a per-file manifest and the code hash) so `pulumi preview --diff` shows
 // which files changed; the provider saves the draft only when the live draft holds other code,
 // and compiles Rust drafts only when their source changed or they are not compiled.
+import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { collectCodeSet, verifyCodeSet } from "../code/index.js";
+import { checkCodeShape, collectCodeSet, CodeLimitError, ENTRY_FILES, verifyCodeSet, type CodeReader } from "../code/index.js";
+import { findPython, pythonFacts } from "../code/python-ast.js";
+import * as messages from "../messages.js";
 import {
   Failures,
   jsonSafe,
   RUNTIMES,
   RUST_TARGETS,
+  appIdOf,
   checkAppRef,
+  declaredAppRuntime,
+  type AppArg,
   checkOneOf,
   isCodeHash,
   isUnknown,
@@ -46,11 +52,14 @@ export interface RustArgs {
 
 export interface DraftArgs {
   /**
-   * The app the code belongs to, "<organization>/<name>". Changing it replaces the Draft.
+   * The app the code belongs to: the `App` itself, or its app id "<organization>/<name>".
+   * Given the App (or the id of an App this program declares), the Draft knows its runtime:
+   * it saves code for that runtime, and a Draft that says otherwise fails the preview.
+   * Changing it replaces the Draft.
    * @default none: required
-   * @example app.appId
+   * @example app
    */
-  app: pulumi.Input<string>;
+  app: AppArg;
   /**
    * The code: a single file (saved as the runtime's entry file, e.g. handler.py) or a
    * directory (saved as an archive, with requirements.txt / Cargo.toml inside). Relative to
@@ -72,8 +81,9 @@ export interface DraftArgs {
    */
   exclude?: pulumi.Input<pulumi.Input<string>[]>;
   /**
-   * The runtime the code is saved for; must match the App's runtime.
-   * @default "rust" when `rust` is set, else "python"
+   * The runtime the code is saved for; must match the App's runtime, so it is needed only when
+   * `app` is the id of an app this program does not declare.
+   * @default "rust" when `rust` is set, else the App's runtime when the program knows it, else "python"
    * @example "deno"
    */
   runtime?: pulumi.Input<RuntimeName>;
@@ -100,8 +110,12 @@ export interface DraftInputs {
   manifest: Record<string, string>;
   /** "sha256:<hex>" of the exact bytes uploaded; equals the platform's Draft.code_hash. */
   codeHash: string;
-  /** Set by the program when the code could not be read; check turns it into a failure. */
+  /** Set by the program when the code could not be read or is over a limit; check turns it into a failure on `code`. */
   codeProblem?: string;
+  /** Set by the program when the code cannot work on its runtime (no handler.py, no Cargo.toml, …); a failure on `code`. */
+  codeFinding?: string;
+  /** The runtime of the App, when the program declares it (or was given it as `app`). */
+  appRuntime?: string;
 }
 
 export interface DraftOutputs extends DraftInputs {
@@ -114,12 +128,19 @@ export interface DraftOutputs extends DraftInputs {
 
 // ---- defaults ------------------------------------------------------------------------------
 
-/** The runtime a Draft saves for: the arg, else rust when Rust settings are given, else python. */
-export function draftRuntime(runtime: unknown, rust: unknown): unknown {
-  return runtime ?? (rust === undefined || rust === null ? "python" : "rust");
+/** The runtime a Draft saves for: the arg, else rust when Rust settings are given, else the App's, else python. */
+export function draftRuntime(runtime: unknown, rust: unknown, appRuntime?: unknown): unknown {
+  return runtime ?? (rust === undefined || rust === null ? (appRuntime ?? "python") : "rust");
 }
 
-/** What the program computes about the code, without the platform. */
+/**
+ * What the program computes about the code, without the platform: the per-file manifest and
+ * the code hash, or why the code cannot be used (missing, unreadable, over the platform's
+ * limits). `code` may be any path — relative to the project, absolute, inside the project or
+ * not, or a symlink to a directory elsewhere (a monorepo's `../services/greet`): the program
+ * names it, and the manifest shows what is uploaded. Inside a code directory, a symlink may
+ * only point within it (collectCodeSet).
+ */
 export async function describeCode(args: {
   code: string;
   include?: string[];
@@ -128,22 +149,53 @@ export async function describeCode(args: {
 }): Promise<Pick<DraftInputs, "code" | "manifest" | "codeHash" | "sourceKind" | "codeProblem">> {
   const cwd = args.cwd ?? process.cwd();
   if (typeof args.code !== "string" || args.code.trim() === "") {
-    return { code: "", manifest: {}, codeHash: "", sourceKind: "", codeProblem: "`code` is empty; set it to the file or directory holding the app's code, e.g. \"./app\"" };
+    return { code: "", manifest: {}, codeHash: "", sourceKind: "", codeProblem: messages.code.empty() };
   }
   const abs = path.resolve(cwd, args.code);
+  // Stored relative to the project, so the state reads the same on every machine.
   const rel = path.relative(cwd, abs).split(path.sep).join("/") || ".";
   try {
     const set = await collectCodeSet({ path: abs, include: args.include, exclude: args.exclude });
     return { code: rel, manifest: set.manifest, codeHash: set.codeHash, sourceKind: set.kind };
   } catch (err) {
-    return {
-      code: rel,
-      manifest: {},
-      codeHash: "",
-      sourceKind: "",
-      codeProblem: `\`code\` "${args.code}" (${abs}) cannot be used: ${(err as Error).message}`,
-    };
+    const codeProblem = err instanceof CodeLimitError ? messages.code.overLimit(args.code, err.finding) : messages.code.unusable(args.code, abs, (err as Error).message);
+    return { code: rel, manifest: {}, codeHash: "", sourceKind: "", codeProblem };
   }
+}
+
+/** The draft's files as the platform will see them: a single file under its runtime's entry name. */
+export function codeReader(root: string, sourceKind: string, manifest: Record<string, string>, runtime: RuntimeName): CodeReader {
+  const read = async (file: string) => fs.readFile(file, "utf8").catch(() => undefined);
+  if (sourceKind === "file") {
+    const entry = ENTRY_FILES[runtime];
+    return { paths: [entry], read: async (p) => (p === entry ? read(root) : undefined) };
+  }
+  const paths = Object.keys(manifest);
+  return { paths, read: async (p) => (p in manifest ? read(path.join(root, ...p.split("/"))) : undefined) };
+}
+
+let pythonNoted = false;
+
+/**
+ * The runtime's shape check on described code (checks.ts), in the program: undefined when the
+ * code can work, else the message for `code`. Python source is parsed with the machine's
+ * python3 when there is one (syntax errors included); without it a conservative text check runs
+ * and an info line says so once.
+ */
+export async function checkDescribedCode(
+  given: string,
+  described: Pick<DraftInputs, "code" | "manifest" | "sourceKind" | "codeProblem">,
+  runtime: unknown,
+  cwd = process.cwd(),
+): Promise<string | undefined> {
+  if (described.codeProblem || !described.sourceKind || typeof runtime !== "string" || !(RUNTIMES as readonly string[]).includes(runtime)) return undefined;
+  const reader = codeReader(path.resolve(cwd, described.code), described.sourceKind, described.manifest, runtime as RuntimeName);
+  if (runtime === "python" && !pythonNoted && (await findPython()) === undefined) {
+    pythonNoted = true;
+    pulumi.log.info(messages.code.noPython());
+  }
+  const finding = await checkCodeShape(runtime, reader, (source) => pythonFacts(source));
+  return finding && messages.code.finding(given, runtime, finding);
 }
 
 // ---- check ---------------------------------------------------------------------------------
@@ -151,28 +203,30 @@ export async function describeCode(args: {
 export function checkDraft(news: Record<string, unknown>): pulumi.dynamic.CheckResult<DraftInputs> {
   const f = new Failures();
   checkAppRef(f, news.app);
-  if (typeof news.codeProblem === "string") f.add("code", news.codeProblem);
-  else if (news.code === undefined || news.code === "") f.add("code", "`code` is required: the file or directory holding the app's code");
-  else if (!isUnknown(news.codeHash) && !isCodeHash(news.codeHash)) {
-    f.add("code", "no code hash was computed for `code`; create Drafts with `new ignite.Draft(...)`, which hashes the code in the program");
-  }
+  if (typeof news.codeProblem === "string" && !isUnknown(news.codeProblem)) f.add("code", news.codeProblem);
+  else if (news.code === undefined || news.code === "") f.add("code", messages.code.required());
+  else if (!isUnknown(news.codeHash) && !isCodeHash(news.codeHash)) f.add("code", messages.code.noHash());
+  else if (typeof news.codeFinding === "string" && !isUnknown(news.codeFinding)) f.add("code", news.codeFinding);
   const rust = news.rust as Record<string, unknown> | undefined | null;
-  const runtime = draftRuntime(news.runtime, rust);
+  const appRuntime = typeof news.appRuntime === "string" ? news.appRuntime : undefined;
+  const runtime = draftRuntime(news.runtime, rust, appRuntime);
   checkOneOf(f, "runtime", RUNTIMES, runtime);
+  // The program knows the App's runtime: a Draft that saves other code cannot work.
+  if (appRuntime !== undefined && !isUnknown(appRuntime) && !isUnknown(runtime) && runtime !== appRuntime && typeof news.app === "string") {
+    const because = news.runtime !== undefined && news.runtime !== null ? "runtime" : "rust";
+    f.add(because, messages.draft.runtimeMismatch(news.app, appRuntime, String(runtime), because));
+  }
   let checkedRust: DraftInputs["rust"];
   if (rust !== undefined && rust !== null && !isUnknown(rust)) {
-    if (runtime !== "rust" && !isUnknown(runtime)) f.add("rust", `\`rust\` is set but \`runtime\` is "${String(runtime)}"; remove \`rust\` or set \`runtime: "rust"\``);
+    if (runtime !== "rust" && !isUnknown(runtime)) f.add("rust", messages.draft.rustWithoutRustRuntime(String(runtime)));
     const target = rust.target;
-    if (target === undefined || target === null || target === "") {
-      f.add("rust.target", "`rust.target` is required for Rust drafts: \"native\" (a Linux binary) or \"wasm\" (a wasm32-wasip2 component)");
-    } else if (!isUnknown(target) && !RUST_TARGETS.includes(target as RustTargetName)) {
-      f.add("rust.target", `\`rust.target\` must be "native" or "wasm"; got ${JSON.stringify(target)}`);
-    }
+    if (target === undefined || target === null || target === "") f.add("rust.target", messages.draft.rustTargetRequired());
+    else if (!isUnknown(target) && !RUST_TARGETS.includes(target as RustTargetName)) f.add("rust.target", messages.draft.rustTargetInvalid(target));
     const toolchain = rust.toolchain ?? "";
-    if (!isUnknown(toolchain) && typeof toolchain !== "string") f.add("rust.toolchain", "`rust.toolchain` must be a version string like \"1.83.0\"");
+    if (!isUnknown(toolchain) && typeof toolchain !== "string") f.add("rust.toolchain", messages.draft.rustToolchainInvalid());
     checkedRust = { target: target as RustTargetName, toolchain: toolchain as string };
   } else if (runtime === "rust") {
-    f.add("rust.target", "a Rust draft needs `rust: { target: \"native\" }` (or \"wasm\"): the platform requires a target for Rust");
+    f.add("rust.target", messages.draft.rustNeedsTarget());
   }
   const inputs: DraftInputs = {
     app: news.app as string,
@@ -184,6 +238,7 @@ export function checkDraft(news: Record<string, unknown>): pulumi.dynamic.CheckR
     sourceKind: news.sourceKind as string,
     manifest: (news.manifest ?? {}) as Record<string, string>,
     codeHash: news.codeHash as string,
+    ...(appRuntime !== undefined ? { appRuntime } : {}),
   };
   return { inputs: jsonSafe(inputs), failures: f.list };
 }
@@ -193,10 +248,10 @@ export function checkDraft(news: Record<string, unknown>): pulumi.dynamic.CheckR
 /** Whether the live draft must be saved again, and why (empty when it holds this code). */
 export function saveReasons(news: DraftInputs, live: PlainDraft): string[] {
   const reasons: string[] = [];
-  if (live.codeHash !== news.codeHash) reasons.push(live.codeHash ? `it holds other code (${live.codeHash})` : "it is empty");
-  if (live.runtime.runtime !== news.runtime) reasons.push(`it was saved for runtime "${live.runtime.runtime}"`);
+  if (live.codeHash !== news.codeHash) reasons.push(messages.draft.saveReason.otherCode(live.codeHash));
+  if (live.runtime.runtime !== news.runtime) reasons.push(messages.draft.saveReason.otherRuntime(live.runtime.runtime));
   if (news.rust && (live.runtime.rustTarget !== news.rust.target || (live.runtime.toolchain ?? "") !== news.rust.toolchain)) {
-    reasons.push(`it was saved with Rust target "${live.runtime.rustTarget}" toolchain "${live.runtime.toolchain ?? ""}"`);
+    reasons.push(messages.draft.saveReason.otherRust(live.runtime.rustTarget, live.runtime.toolchain ?? ""));
   }
   return reasons;
 }
@@ -218,7 +273,7 @@ export function draftProvider(ctx: ProviderContext): pulumi.dynamic.ResourceProv
       const set = await collectCodeSet({ path: path.resolve(process.cwd(), i.code), include: i.include, exclude: i.exclude, keepBytes: true });
       return { kind: set.kind, bytes: await verifyCodeSet(set, i.codeHash, { plannedManifest: i.manifest }) };
     } catch (err) {
-      throw new Error(`ignite: Draft \`code\` "${i.code}" of ${i.app}: ${(err as Error).message}. Nothing was uploaded.`, { cause: err });
+      throw new Error(messages.draft.upFailed(i.code, i.app, (err as Error).message), { cause: err });
     }
   }
 
@@ -227,12 +282,9 @@ export function draftProvider(ctx: ProviderContext): pulumi.dynamic.ResourceProv
     const set = await planned(i);
     const platform = ctx.platform();
     const app = await platform.getApp(ref.org, ref.name);
-    if (!app) throw new Error(`ignite: app ${i.app} does not exist; create it with an ignite.App and pass \`app: app.appId\``);
+    if (!app) throw new Error(messages.appRef.missing(i.app));
     const appRuntime = runtimeName(app.runtime);
-    if (appRuntime !== i.runtime) {
-      const fix = appRuntime === "rust" ? `set \`rust: { target: "native" }\` on the Draft` : `set \`runtime: "${appRuntime}"\` on the Draft`;
-      throw new Error(`ignite: app ${i.app} has runtime "${appRuntime}" but the Draft saves "${i.runtime}" code; ${fix}`);
-    }
+    if (appRuntime !== i.runtime) throw new Error(messages.draft.runtimeMismatchAtUp(i.app, appRuntime, i.runtime));
     const found = await platform.getDraft(ref.org, ref.name);
     let live = found ? plainDraft(found) : undefined;
     const reasons = live ? saveReasons(i, live) : ["it does not exist"];
@@ -248,20 +300,35 @@ export function draftProvider(ctx: ProviderContext): pulumi.dynamic.ResourceProv
         }),
       );
       if (saved.codeHash !== i.codeHash) {
-        throw new Error(`ignite: the platform stored the draft of ${i.app} as ${saved.codeHash}, but ${i.codeHash} was uploaded; the upload was altered on the way`);
+        throw new Error(messages.draft.altered(i.app, saved.codeHash, i.codeHash));
       }
       live = saved;
     }
     if (needsCompile(i, live!)) {
-      ctx.log(`ignite: compiling the draft of ${i.app} (Rust, ${i.rust?.target})…`);
-      live = plainDraft(await platform.compileDraft(ref.org, ref.name, (line) => ctx.log(`[compile ${i.app}] ${line}`)));
+      ctx.log(messages.draft.compiling(i.app, i.rust?.target));
+      live = plainDraft(await platform.compileDraft(ref.org, ref.name, (line) => ctx.log(messages.draft.compileLog(i.app, line))));
     }
     return outputs(i, live!);
   }
 
   return {
     async check(_olds, news) {
-      return checkDraft(news as unknown as Record<string, unknown>);
+      const result = checkDraft(news as unknown as Record<string, unknown>);
+      const i = result.inputs as DraftInputs;
+      const ref = isUnknown(i.app) ? undefined : parseAppId(i.app);
+      const problem = await ctx.preflight(ref?.org, `the organization of \`app\` "${i.app}"`);
+      if (problem) return { inputs: result.inputs, failures: [...(result.failures ?? []), { property: "", reason: problem }] };
+      // An app this program does not declare: compare with the live one, if it exists (one
+      // that does not exist yet cannot be checked, and is refused by create).
+      if (ref && i.appRuntime === undefined && !isUnknown(i.runtime) && !(result.failures ?? []).some((f) => ["runtime", "rust", "app"].includes(f.property))) {
+        const live = await ctx.platform().getApp(ref.org, ref.name);
+        const liveRuntime = live ? runtimeName(live.runtime) : undefined;
+        if (live && liveRuntime !== i.runtime) {
+          const property = news.runtime !== undefined ? "runtime" : news.rust !== undefined ? "rust" : "runtime";
+          return { inputs: result.inputs, failures: [...(result.failures ?? []), { property, reason: messages.draft.liveRuntimeMismatch(i.app, liveRuntime, i.runtime) }] };
+        }
+      }
+      return result;
     },
 
     async create(i) {
@@ -316,16 +383,16 @@ export function diffDraft(olds: DraftOutputs, news: DraftInputs, live: PlainDraf
   if (isUnknown(news.app) || olds.app !== news.app) return { changes: true, replaces: ["app"], notes };
   if (isUnknown(news.codeHash) || isUnknown(news.rust)) return { changes: true, notes };
   if (live === undefined) {
-    notes.push(`ignite: app ${news.app} has no draft on the platform (the app is gone); the draft will be saved again`);
+    notes.push(messages.draft.noteGone(news.app));
     return { changes: true, notes };
   }
   const reasons = saveReasons(news, live);
   const compile = needsCompile(news, live);
   const inputsChanged = olds.codeHash !== news.codeHash || !jsonEqual(olds.rust, news.rust) || olds.runtime !== news.runtime;
   if (reasons.length > 0 && !inputsChanged) {
-    notes.push(`ignite: the draft of ${news.app} was changed outside Pulumi (${reasons.join("; ")}); it will be saved again`);
+    notes.push(messages.draft.noteDrift(news.app, reasons));
   } else if (reasons.length === 0 && compile) {
-    notes.push(`ignite: the draft of ${news.app} is not compiled (${live.compileState}); it will be compiled`);
+    notes.push(messages.draft.noteNotCompiled(news.app, live.compileState));
   }
   return { changes: reasons.length > 0 || compile, notes };
 }
@@ -336,11 +403,13 @@ export function diffDraft(olds: DraftOutputs, news: DraftInputs, live: PlainDraf
  * The code in an app's draft slot.
  *
  * ```ts
- * const draft = new ignite.Draft("greet", { app: app.appId, code: "./app" });
+ * const draft = new ignite.Draft("greet", { app, code: "./app" });
  * ```
  *
- * The code is hashed in the program: `pulumi preview --diff` lists the files whose content
- * changed (`manifest`), and `codeHash` feeds a `PublishedVersion`. Removing a Draft leaves the
+ * The code is hashed and checked in the program: `pulumi preview --diff` lists the files whose
+ * content changed (`manifest`), code that cannot work on the App's runtime (no handler.py, no
+ * `#[ignite::main]`, over the platform's limits) fails the preview, and `codeHash` feeds a
+ * `PublishedVersion`. Removing a Draft leaves the
  * draft slot as it is (it is deleted with its App).
  */
 export class Draft extends pulumi.dynamic.Resource {
@@ -355,14 +424,25 @@ export class Draft extends pulumi.dynamic.Resource {
   declare readonly sizeBytes: pulumi.Output<number>;
 
   constructor(name: string, args: DraftArgs, opts?: pulumi.CustomResourceOptions) {
+    const app = appIdOf(args.app);
+    // The runtime of the App this program declares with that id (the App given, or the one
+    // whose appId was passed); undefined for an app declared elsewhere. Not the App's
+    // `runtime` output: during a preview that creates the App it holds only what the program
+    // set, not the default.
+    const appRuntime = pulumi.output(app).apply((id) => declaredAppRuntime(id));
     const described = pulumi
       .all([args.code, args.include, args.exclude])
       .apply(([code, include, exclude]) => describeCode({ code, include, exclude }));
+    // The runtime's shape check needs the runtime, which may be known later than the code.
+    const codeFinding = pulumi
+      .all([args.code, described, args.runtime, args.rust, appRuntime])
+      .apply(([code, d, runtime, rust, ar]) => checkDescribedCode(code, d, draftRuntime(runtime, rust, ar)));
     super(
       providerShim("draft"),
       name,
       {
-        app: args.app,
+        app,
+        appRuntime,
         runtime: args.runtime,
         rust: args.rust,
         include: args.include,
@@ -372,6 +452,7 @@ export class Draft extends pulumi.dynamic.Resource {
         manifest: described.manifest,
         codeHash: described.codeHash,
         codeProblem: described.codeProblem,
+        codeFinding,
         compileState: undefined,
         files: undefined,
         sizeBytes: undefined,

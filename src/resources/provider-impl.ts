@@ -2,7 +2,8 @@
 // process. Its only module state is the connection: the stack config handed to `configure`,
 // and the client made from it on first use. Nothing here is ever serialized into state.
 import type * as pulumi from "@pulumi/pulumi";
-import { createIgniteClient, resolveConnection, type ConfigSource, type IgniteClient } from "../client/index.js";
+import { checkConnection, createIgniteClient, resolveConnection, type ConfigSource, type IgniteClient, type ResolvedConnection } from "../client/index.js";
+import * as messages from "../messages.js";
 import { isNotFound, rustTargetToProto, type Platform, type ProviderContext, type SaveDraftInit } from "./common.js";
 import { appProvider } from "./app.js";
 import { draftProvider } from "./draft.js";
@@ -10,7 +11,10 @@ import { publishedVersionProvider } from "./published-version.js";
 import type { ProviderImpl, ResourceKind } from "./shim.js";
 
 let config: ConfigSource = { get: () => undefined };
+let resolved: { conn: ResolvedConnection } | { error: Error } | undefined;
 let client: IgniteClient | undefined;
+/** The connection check's answer per organization: at most one ListApps each, per process. */
+const checked = new Map<string, Promise<string | undefined>>();
 
 /**
  * Called once per resource kind with the same stack config (secrets arrive unwrapped). The
@@ -18,12 +22,47 @@ let client: IgniteClient | undefined;
  */
 export async function configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> {
   config = { get: (key) => req.config.get(key) };
+  if (!client) resolved = undefined;
+}
+
+/** The settings, read once (from the config `configure` received, then the environment). */
+function connection(): ResolvedConnection {
+  resolved ??= (() => {
+    try {
+      return { conn: resolveConnection(config, process.env) };
+    } catch (err) {
+      return { error: err as Error };
+    }
+  })();
+  if ("error" in resolved) throw resolved.error;
+  return resolved.conn;
 }
 
 function igniteClient(): IgniteClient {
   // Resolved on first use, so a missing credential is reported by the call that needs it.
-  client ??= createIgniteClient(resolveConnection(config, process.env));
+  client ??= createIgniteClient(connection());
   return client;
+}
+
+/**
+ * The connection check of `check`: the settings must be usable, and one read-only call for
+ * `organization` must succeed. Cached, so a preview calls ListApps once per organization
+ * however many resources it checks.
+ */
+function preflight(organization: string | undefined, organizationOrigin: string): Promise<string | undefined> {
+  let conn: ResolvedConnection;
+  try {
+    conn = connection();
+  } catch (err) {
+    return Promise.resolve(messages.connection.setting((err as Error).message));
+  }
+  if (!organization) return Promise.resolve(undefined);
+  let answer = checked.get(organization);
+  if (!answer) {
+    answer = checkConnection(igniteClient(), conn, organization, organizationOrigin);
+    checked.set(organization, answer);
+  }
+  return answer;
 }
 
 function platformOf(c: () => IgniteClient): Platform {
@@ -31,13 +70,13 @@ function platformOf(c: () => IgniteClient): Platform {
     getApp: (org, name) => c().getAppOrUndefined(org, name),
     async createApp(req) {
       const res = await c().createApp(req);
-      if (!res.app) throw new Error(`ignite: CreateApp ${req.organizationName}/${req.name} returned no app`);
+      if (!res.app) throw new Error(messages.app.returnedNothing("CreateApp", `${req.organizationName}/${req.name}`, "app"));
       return res.app;
     },
     async updateAppConfig(req) {
       const { mask, ...fields } = req;
       const res = await c().updateAppConfig({ ...fields, updateMask: { paths: mask } });
-      if (!res.app) throw new Error(`ignite: UpdateAppConfig ${req.organizationName}/${req.appName} returned no app`);
+      if (!res.app) throw new Error(messages.app.returnedNothing("UpdateAppConfig", `${req.organizationName}/${req.appName}`, "app"));
       return res.app;
     },
     async deleteApp(org, name) {
@@ -61,7 +100,7 @@ function platformOf(c: () => IgniteClient): Platform {
         appName: req.appName,
         code: { source: { case: "compile", value: { runtime: compileRuntime(req), input: input(req) } } },
       });
-      if (!res.draft) throw new Error(`ignite: SaveDraft ${req.organizationName}/${req.appName} returned no draft`);
+      if (!res.draft) throw new Error(messages.app.returnedNothing("SaveDraft", `${req.organizationName}/${req.appName}`, "draft"));
       return res.draft;
     },
     async compileDraft(org, name, onLog) {
@@ -83,7 +122,7 @@ function platformOf(c: () => IgniteClient): Platform {
     },
     async rollbackVersion(org, name, version) {
       const res = await c().rollbackVersion({ organizationName: org, appName: name, version });
-      if (!res.app) throw new Error(`ignite: RollbackVersion ${org}/${name} returned no app`);
+      if (!res.app) throw new Error(messages.app.returnedNothing("RollbackVersion", `${org}/${name}`, "app"));
       return res.app;
     },
   };
@@ -108,6 +147,7 @@ function input(req: SaveDraftInit) {
 
 const context: ProviderContext = {
   platform: () => platformOf(igniteClient),
+  preflight,
   defaultOrganization: () => config.get("ignite:organization") || process.env.DODIL_ORG || undefined,
   // The engine shows the provider process's output as diagnostics of the resource being
   // worked on; pulumi.log does not reach it from here.

@@ -5,18 +5,32 @@
 // they are.
 import * as pulumi from "@pulumi/pulumi";
 import type { AppMeta, Version } from "../gen/dodil/ignite/v1/compute_pb.js";
-import { Failures, jsonSafe, checkAppRef, isCodeHash, isNonNegativeInt, isUnknown, parseAppId, plainApp, type ProviderContext } from "./common.js";
+import * as messages from "../messages.js";
+import {
+  Failures,
+  jsonSafe,
+  appIdOf,
+  checkAppRef,
+  isCodeHash,
+  isNonNegativeInt,
+  isUnknown,
+  parseAppId,
+  plainApp,
+  type AppArg,
+  type CheckFailure,
+  type ProviderContext,
+} from "./common.js";
 import { providerShim } from "./shim.js";
 
 // ---- types ---------------------------------------------------------------------------------
 
 export interface PublishedVersionArgs {
   /**
-   * The app, "<organization>/<name>". Changing it replaces the resource.
+   * The app: the `App` itself, or its app id "<organization>/<name>". Changing it replaces the resource.
    * @default none: required
-   * @example app.appId
+   * @example app
    */
-  app: pulumi.Input<string>;
+  app: AppArg;
   /**
    * The code that should be live: the Draft's `codeHash`. A new version is published when the
    * active version carries other code.
@@ -26,7 +40,8 @@ export interface PublishedVersionArgs {
   codeHash: pulumi.Input<string>;
   /**
    * Pin the active version (roll back, or forward, to an existing version) instead of
-   * publishing the draft. Remove it to publish the draft again.
+   * publishing the draft. Remove it to publish the draft again. A version that does not exist
+   * fails the preview.
    * @default undefined (publish the draft when its code is not active)
    * @example 1
    */
@@ -58,13 +73,11 @@ export function checkPublishedVersion(news: Record<string, unknown>): pulumi.dyn
   const f = new Failures();
   checkAppRef(f, news.app);
   const codeHash = news.codeHash;
-  if (codeHash === undefined || codeHash === "") f.add("codeHash", "`codeHash` is required: pass the Draft's `codeHash` (e.g. `codeHash: draft.codeHash`)");
-  else if (!isUnknown(codeHash) && !isCodeHash(codeHash)) {
-    f.add("codeHash", `\`codeHash\` must look like "sha256:<64 hex digits>" (the Draft's \`codeHash\`); got ${JSON.stringify(codeHash)}`);
-  }
+  if (codeHash === undefined || codeHash === "") f.add("codeHash", messages.version.codeHashRequired());
+  else if (!isUnknown(codeHash) && !isCodeHash(codeHash)) f.add("codeHash", messages.version.codeHashMalformed(codeHash));
   const version = news.version;
   if (version !== undefined && version !== null && !isUnknown(version) && !(isNonNegativeInt(version) && version >= 1)) {
-    f.add("version", `\`version\` must be a published version number (1, 2, …); got ${JSON.stringify(version)}`);
+    f.add("version", messages.version.notAVersion(version));
   }
   const inputs: PublishedVersionInputs = {
     app: news.app as string,
@@ -85,6 +98,17 @@ function liveVersions(res: { versions: Version[]; activeVersion: number }): Live
   return { activeVersion: res.activeVersion, versions: res.versions.map((v) => ({ version: v.version, codeHash: v.codeHash })) };
 }
 
+/**
+ * A pinned `version` must exist: pinning only rolls back or forward, it never publishes, so a
+ * missing version (or an app without versions yet) fails the update for certain.
+ */
+export function pinFailures(i: PublishedVersionInputs, live: LiveVersions | undefined): CheckFailure[] {
+  if (i.version === undefined) return [];
+  const have = live?.versions.map((v) => v.version) ?? [];
+  if (have.includes(i.version)) return [];
+  return [{ property: "version", reason: messages.version.pinMissing(i.app, i.version, have, live !== undefined) }];
+}
+
 /** The code hash of the active version ("" when nothing is published). */
 export function activeCodeHash(live: LiveVersions): string {
   return live.versions.find((v) => v.version === live.activeVersion)?.codeHash ?? "";
@@ -95,33 +119,27 @@ export function publishedVersionProvider(ctx: ProviderContext): pulumi.dynamic.R
     const ref = parseAppId(i.app)!;
     const platform = ctx.platform();
     const found = await platform.listVersions(ref.org, ref.name);
-    if (!found) throw new Error(`ignite: app ${i.app} does not exist; create it with an ignite.App and pass \`app: app.appId\``);
+    if (!found) throw new Error(messages.appRef.missing(i.app));
     const live = liveVersions(found);
     // PublishDraft and RollbackVersion answer with the app as it now is; otherwise read it.
     let app: AppMeta | undefined;
     if (i.version !== undefined) {
       if (!live.versions.some((v) => v.version === i.version)) {
-        const have = live.versions.map((v) => v.version).join(", ") || "none yet";
-        throw new Error(`ignite: \`version\` ${i.version} does not exist for app ${i.app} (published versions: ${have}); pin one of them, or remove \`version\` to publish the draft`);
+        throw new Error(messages.version.pinMissingAtUp(i.app, i.version, live.versions.map((v) => v.version)));
       }
       if (live.activeVersion !== i.version) {
-        ctx.log(`ignite: rolling ${i.app} from version ${live.activeVersion} to version ${i.version}`);
+        ctx.log(messages.version.rolling(i.app, live.activeVersion, i.version));
         app = await platform.rollbackVersion(ref.org, ref.name, i.version);
       }
     } else if (activeCodeHash(live) !== i.codeHash) {
       const draft = await platform.getDraft(ref.org, ref.name);
-      if (draft?.codeHash !== i.codeHash) {
-        throw new Error(
-          `ignite: the draft of ${i.app} holds ${draft?.codeHash || "no code"}, not ${i.codeHash} (the Draft's code hash), so it was not published. ` +
-            `It was probably saved outside Pulumi after the Draft ran; run \`pulumi up\` again to save and publish the planned code.`,
-        );
-      }
+      if (draft?.codeHash !== i.codeHash) throw new Error(messages.version.draftHoldsOther(i.app, draft?.codeHash, i.codeHash));
       const published = await platform.publishDraft(ref.org, ref.name);
-      ctx.log(`ignite: published ${i.app} version ${published.publishedVersion}`);
+      ctx.log(messages.version.published(i.app, published.publishedVersion));
       app = published.app;
     }
     app ??= await platform.getApp(ref.org, ref.name);
-    if (!app) throw new Error(`ignite: app ${i.app} disappeared while publishing`);
+    if (!app) throw new Error(messages.version.disappeared(i.app));
     const now = plainApp(app);
     return {
       app: i.app,
@@ -135,7 +153,14 @@ export function publishedVersionProvider(ctx: ProviderContext): pulumi.dynamic.R
 
   return {
     async check(_olds, news) {
-      return checkPublishedVersion(news as unknown as Record<string, unknown>);
+      const result = checkPublishedVersion(news as unknown as Record<string, unknown>);
+      const i = result.inputs as PublishedVersionInputs;
+      const ref = isUnknown(i.app) ? undefined : parseAppId(i.app);
+      const problem = await ctx.preflight(ref?.org, `the organization of \`app\` "${i.app}"`);
+      if (problem) return { inputs: result.inputs, failures: [...(result.failures ?? []), { property: "", reason: problem }] };
+      if (!ref || typeof i.version !== "number" || (result.failures ?? []).length > 0) return result;
+      const found = await ctx.platform().listVersions(ref.org, ref.name);
+      return { inputs: result.inputs, failures: pinFailures(i, found ? liveVersions(found) : undefined) };
     },
 
     async create(i) {
@@ -187,20 +212,20 @@ export function diffPublishedVersion(
   if (isUnknown(news.app) || olds.app !== news.app) return { changes: true, replaces: ["app"], notes };
   if (isUnknown(news.codeHash) || isUnknown(news.version)) return { changes: true, notes };
   if (live === undefined) {
-    notes.push(`ignite: app ${news.app} no longer exists on the platform; the code will be published again once it is created`);
+    notes.push(messages.version.noteGone(news.app));
     return { changes: true, notes };
   }
   const outOfBand = live.activeVersion !== olds.activeVersion;
   if (news.version !== undefined) {
     const changes = live.activeVersion !== news.version;
     if (changes && outOfBand && olds.pinned && olds.version === news.version) {
-      notes.push(`ignite: ${news.app} was moved to version ${live.activeVersion} outside Pulumi; it will be set back to version ${news.version}`);
+      notes.push(messages.version.noteMovedPinned(news.app, live.activeVersion, news.version));
     }
     return { changes, notes };
   }
   const changes = activeCodeHash(live) !== news.codeHash;
   if (changes && outOfBand && olds.codeHash === news.codeHash) {
-    notes.push(`ignite: ${news.app} was moved to version ${live.activeVersion} outside Pulumi; the planned code will be published again`);
+    notes.push(messages.version.noteMoved(news.app, live.activeVersion));
   }
   return { changes, notes };
 }
@@ -211,7 +236,7 @@ export function diffPublishedVersion(
  * The active version of an app: publishes the Draft's code, or pins an existing version.
  *
  * ```ts
- * const release = new ignite.PublishedVersion("greet", { app: app.appId, codeHash: draft.codeHash });
+ * const release = new ignite.PublishedVersion("greet", { app, codeHash: draft.codeHash });
  * export const url = release.publicUrls[0];
  * ```
  *
@@ -232,7 +257,7 @@ export class PublishedVersion extends pulumi.dynamic.Resource {
     super(
       providerShim("publishedVersion"),
       name,
-      { app: args.app, codeHash: args.codeHash, version: args.version, activeVersion: undefined, publicUrls: undefined, pinned: undefined },
+      { app: appIdOf(args.app), codeHash: args.codeHash, version: args.version, activeVersion: undefined, publicUrls: undefined, pinned: undefined },
       opts,
       "ignite",
       "PublishedVersion",

@@ -1,51 +1,17 @@
-// Bad inputs fail at preview naming the property; secrets stay out of state and output; an
-// existing app is adopted without being recreated.
+// Secrets stay out of state and output; an existing app is adopted without being recreated.
+// (Bad inputs failing at preview: preview-failures.test.ts, the table of preview-cases.ts.)
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createWorkspace, mutations, type Workspace } from "./harness.js";
 
 const STEP = 240_000;
 
-// One resource per rule; `pulumi config set case <n>` picks which one the program declares.
-const BAD_CASES: [string, string, string][] = [
-  ["name", `new ignite.App("a", { name: "Not_A_Label" })`, "name"],
-  ["runtime", `new ignite.App("a", { runtime: "java" as any })`, "runtime"],
-  ["tier", `new ignite.App("a", { resourceTier: "huge" as any })`, "resourceTier"],
-  ["metric", `new ignite.App("a", { scaling: { scaleMetric: "CPU" as any } })`, "scaling.scaleMetric"],
-  ["negative", `new ignite.App("a", { scaling: { maxReplicas: -1 } })`, "scaling.maxReplicas"],
-  ["reserved", `new ignite.App("a", { scaling: { reservedCapacity: 4, maxReplicas: 2 } })`, "scaling.reservedCapacity"],
-  ["scaledown", `new ignite.App("a", { scaling: { scaledownPeriodSecs: 10 } })`, "scaling.scaledownPeriodSecs"],
-  ["code", `new ignite.Draft("d", { app: "acme-corp/a", code: "./no-such-dir" })`, "code"],
-  ["rust", `new ignite.Draft("d", { app: "acme-corp/a", code: "./index.ts", rust: {} as any })`, "rust.target"],
-  ["version", `new ignite.PublishedVersion("p", { app: "acme-corp/a", codeHash: "sha256:${"0".repeat(64)}", version: 0 })`, "version"],
-];
-
-describe("inputs, secrets and adoption, end to end", () => {
+describe("secrets and adoption, end to end", () => {
   let ws: Workspace;
 
   beforeAll(async () => {
     ws = await createWorkspace();
   }, STEP);
   afterAll(async () => ws?.dispose());
-
-  it("each check rule fails at preview, naming the property and making no mutating platform call", async () => {
-    const program = [
-      `import * as pulumi from "@pulumi/pulumi";`,
-      `import * as ignite from "pulumi-ignite";`,
-      `const which = new pulumi.Config().require("case");`,
-      ...BAD_CASES.map(([id, code]) => `if (which === "${id}") ${code};`),
-    ].join("\n");
-    const dir = ws.project("checks", program);
-    await ws.initStack(dir);
-    await ws.resetCalls();
-    for (const [id, , property] of BAD_CASES) {
-      await ws.ok(dir, ["config", "set", "case", id]);
-      const r = await ws.pulumi(dir, ["preview"]);
-      expect(r.code, id).not.toBe(0);
-      expect(r.all, id).toContain(property);
-      expect(r.all, id).toMatch(/`/); // the message quotes the property and the fix
-    }
-    expect(mutations(await ws.calls())).toEqual({});
-  }, STEP * 2);
 
   it("secret env values, the token and the endpoint never appear in plaintext state; __provider is tiny", async () => {
     const dir = ws.project(
@@ -134,9 +100,14 @@ describe("inputs, secrets and adoption, end to end", () => {
       ].join("\n"),
     );
     await ws.initStack(dir);
+    await ws.resetCalls();
     const refused = await ws.pulumi(dir, ["up", "--yes"]);
     expect(refused.code).not.toBe(0);
-    expect(refused.all).toMatch(/already exists on the platform.*`adopt: true`/);
+    // Issue 9: refused by the preview `up` runs first, before anything is created, with the
+    // risk and the choices rather than only "set adopt: true".
+    expect(refused.all).toMatch(/property name value \{legacy\} has a problem: app acme-corp\/legacy already exists on the platform, and this stack does not manage it/);
+    expect(refused.all).toMatch(/may belong to another stack.*another `name`.*`adopt: true`/);
+    expect(mutations(await ws.calls())).toEqual({});
 
     await ws.ok(dir, ["config", "set", "adopt", "true"]);
     await ws.resetCalls();
@@ -146,5 +117,18 @@ describe("inputs, secrets and adoption, end to end", () => {
     expect(app.description).toBe("managed now");
     expect(app.scaling?.maxReplicas).toBe(2);
     await ws.ok(dir, ["preview", "--expect-no-changes"]);
+  }, STEP);
+
+  it("a replacement the engine forces (pulumi up --replace) deletes the app first instead of calling it someone else's (issue 9)", async () => {
+    const dir = ws.project("replace", `import * as ignite from "pulumi-ignite";\nexport const urn = new ignite.App("again", { description: "replace me" }).urn;\n`);
+    await ws.initStack(dir);
+    await ws.ok(dir, ["up", "--yes"]);
+    const urn = JSON.parse((await ws.ok(dir, ["stack", "output", "--json"])).stdout).urn as string;
+    await ws.resetCalls();
+    const r = await ws.ok(dir, ["up", "--yes", "--replace", urn]);
+    expect(r.all).not.toMatch(/not managed by this stack|already exists/);
+    expect(mutations(await ws.calls())).toEqual({ DeleteApp: 1, CreateApp: 1 });
+    expect((await ws.client.getApp({ organizationName: "acme-corp", appName: "again" })).app?.description).toBe("replace me");
+    await ws.ok(dir, ["destroy", "--yes"]);
   }, STEP);
 });

@@ -1,9 +1,10 @@
 // A Rust Draft with the real pulumi CLI on a local Ignite that really runs cargo: a crate whose
-// handler lacks `#[ignite::main]` fails `up` at the shape check with the compile log tail and
-// publishes nothing; the fixed crate is saved, compiled (cargo's own lines in the output) and
-// published once; an unchanged crate is not compiled again; a draft holding the same code but
-// not compiled is compiled without being saved again; a type error fails `up` with rustc's
-// error naming src/lib.rs and its line, and publishes nothing.
+// handler lacks `#[ignite::main]` fails the preview (issue 9: the program runs the crate check
+// the local Ignite's compile runs) and nothing is created; the fixed crate is saved, compiled
+// (cargo's own lines in the output) and published once; an unchanged crate is not compiled
+// again; a draft holding the same code but not compiled is compiled without being saved
+// again; a type error fails `up` with rustc's error naming src/lib.rs and its line, and
+// publishes nothing.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -26,8 +27,8 @@ const FIXED_LIB = `use ignite::prelude::*;\nuse serde_json::json;\n\n#[ignite::m
 const PROGRAM = [
   `import * as ignite from "pulumi-ignite";`,
   `const app = new ignite.App("crab", { runtime: "rust", description: "compiled Rust handler" });`,
-  `const draft = new ignite.Draft("crab", { app: app.appId, code: "./app", rust: { target: "native" } });`,
-  `const release = new ignite.PublishedVersion("crab", { app: app.appId, codeHash: draft.codeHash });`,
+  `const draft = new ignite.Draft("crab", { app, code: "./app", rust: { target: "native" } });`,
+  `const release = new ignite.PublishedVersion("crab", { app, codeHash: draft.codeHash });`,
   `export const codeHash = draft.codeHash;`,
   `export const activeVersion = release.activeVersion;`,
 ].join("\n");
@@ -50,24 +51,16 @@ describe("a Rust Draft's compile, end to end", () => {
   }, STEP);
   afterAll(async () => ws?.dispose());
 
-  it("a handler without #[ignite::main] fails up with the compile log tail, naming the file and the fix; nothing is published", async () => {
+  it("a handler without #[ignite::main] fails the preview (and up) naming src/lib.rs and the fix; nothing is created", async () => {
     await ws.resetCalls();
-    const r = await ws.pulumi(project, ["up", "--yes"]);
-    expect(r.code).not.toBe(0);
-    // The compile log is shown while up runs…
-    expect(r.all).toContain(`[compile ${org()}/crab] checking src/lib.rs`);
-    // …and the error carries the failure and the tail of the log.
-    expect(r.all).toContain(`ignite: CompileDraft ${org()}/crab failed: the compile failed: src/lib.rs: no \`#[ignite::main]\` attribute on an \`async fn handler\``);
-    expect(r.all).toContain("annotate `async fn handler(req: Request, ctx: Context) -> Result<impl IntoResponse>` with #[ignite::main]");
-    expect(r.all).toMatch(/Fix the build and save the draft again\. Last \d+ compile log lines:/);
-    expect(r.all).toMatch(/\|\s+checking Cargo\.toml/);
-    expect(r.all).toMatch(/\|\s+compile failed/);
-
-    expect(mutations(await ws.calls())).toEqual({ CreateApp: 1, SaveDraft: 1, CompileDraft: 1 });
-    const v = await versions();
-    expect(v.versions).toEqual([]);
-    expect(v.activeVersion).toBe(0);
-    expect((await liveDraft()).compileError).toMatch(/^src\/lib\.rs: /);
+    for (const args of [["preview"], ["up", "--yes"]]) {
+      const r = await ws.pulumi(project, args);
+      expect(r.code).not.toBe(0);
+      expect(r.all).toMatch(/property code value \{app\} has a problem: `code` "\.\/app" \(rust\): src\/lib\.rs: no `#\[ignite::main\]` attribute on an `async fn handler`/);
+      expect(r.all).toContain("annotate `async fn handler(req: Request, ctx: Context) -> Result<impl IntoResponse>` with #[ignite::main]");
+    }
+    expect(mutations(await ws.calls())).toEqual({});
+    expect((await ws.client.getAppOrUndefined(org(), "crab"))).toBeUndefined();
   }, STEP);
 
   it("after the fix, up saves, compiles and publishes exactly once", async () => {
@@ -79,7 +72,7 @@ describe("a Rust Draft's compile, end to end", () => {
     expect(r.all).toMatch(new RegExp(`\\[compile ${org()}/crab\\]\\s+Compiling crab v0\\.1\\.0 \\(the draft\\)`));
     expect(r.all).toMatch(new RegExp(`\\[compile ${org()}/crab\\]\\s+Finished \`release\` profile`));
     expect(r.all).toContain(`[compile ${org()}/crab] compile succeeded`);
-    expect(mutations(await ws.calls())).toEqual({ SaveDraft: 1, CompileDraft: 1, PublishDraft: 1 });
+    expect(mutations(await ws.calls())).toEqual({ CreateApp: 1, SaveDraft: 1, CompileDraft: 1, PublishDraft: 1 });
 
     const out = JSON.parse((await ws.ok(project, ["stack", "output", "--json"])).stdout);
     expect(out.activeVersion).toBe(1);

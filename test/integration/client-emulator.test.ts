@@ -277,7 +277,8 @@ describe("errors from the platform", () => {
     try {
       const err = (await bad.getApp({ organizationName: org, appName: "dup" }).catch((e: unknown) => e)) as IgniteError;
       expect(err.code).toBe(Code.Unauthenticated);
-      expect(err.message).toContain("ignite:token / DODIL_TOKEN");
+      expect(err.message).toContain("`ignite:token` / DODIL_TOKEN");
+      expect(err.message).toContain("invalid bearer token"); // issue 9: the word "token" is not redacted
       expect(err.message).not.toContain("wrong-token-1234567");
     } finally {
       bad.close();

@@ -177,6 +177,21 @@ describe("the Draft provider against a local Ignite", () => {
     expect((await client.getDraft({ organizationName: ignite.org, appName: "stale-update" })).draft?.codeHash).toBe(first.codeHash);
   });
 
+  // The program's crate check fails such a crate at preview (preview-cases.ts); a compile the
+  // platform fails anyway (a real build error) reaches the user like this.
+  it("a failed compile fails the Draft with the compile's error and log tail; nothing is published", async () => {
+    const app = await createApp("broken-crab", Runtime.RUST);
+    const code = codeDir("broken-crab", { "Cargo.toml": CARGO, "src/lib.rs": "async fn handler() {}\n" });
+    const inputs = await planInputs({ app, code, rust: { target: "native" } });
+    await resetCalls();
+    const err = await failureOf(draft.create(inputs));
+    expect(err.message).toContain(`ignite: CompileDraft ${app} failed: the compile failed: src/lib.rs: no \`#[ignite::main]\` attribute on an \`async fn handler\``);
+    expect(err.message).toMatch(/Fix the build and save the draft again\. Last \d+ compile log lines:\n {2}\| /);
+    expect(logged.join("")).toContain(`[compile ${app}] checking src/lib.rs`);
+    expect(await calls()).toMatchObject({ SaveDraft: 1, CompileDraft: 1 });
+    expect((await calls()).PublishDraft ?? 0).toBe(0);
+  });
+
   it("a Rust draft saved with the same code but not compiled is compiled without a new SaveDraft", async () => {
     const app = await createApp("crab", Runtime.RUST);
     const code = codeDir("crab", { "Cargo.toml": CARGO, "src/lib.rs": LIB_RS });

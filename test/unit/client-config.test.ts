@@ -6,7 +6,12 @@ const cfg = (values: Record<string, string>) => ({ get: (k: string) => values[k]
 
 describe("resolveConnection", () => {
   it("defaults the endpoint to staging and reads a token", () => {
-    expect(resolveConnection(cfg({ "ignite:token": "t" }), {})).toEqual({ endpoint: "rpc.dev.dodil.io:443", token: "t" });
+    expect(resolveConnection(cfg({ "ignite:token": "t" }), {})).toEqual({
+      endpoint: "rpc.dev.dodil.io:443",
+      token: "t",
+      timeoutMs: 30_000,
+      sources: expect.objectContaining({ "ignite:token": { key: "ignite:token", from: "config" }, "ignite:endpoint": { key: "ignite:endpoint", from: "default" } }),
+    });
   });
 
   const table: Array<[string, Record<string, string>, NodeJS.ProcessEnv, Record<string, unknown>]> = [
@@ -64,9 +69,9 @@ describe("resolveConnection", () => {
   });
 
   it("reads ignite:protocol / DODIL_IGNITE_PROTOCOL; http defaults the endpoint to the HTTP gateway", () => {
-    expect(resolveConnection(cfg({ "ignite:token": "t", "ignite:protocol": "http" }), {})).toEqual({ endpoint: "https://api.dev.dodil.io", protocol: "http", token: "t" });
+    expect(resolveConnection(cfg({ "ignite:token": "t", "ignite:protocol": "http" }), {})).toMatchObject({ endpoint: "https://api.dev.dodil.io", protocol: "http", token: "t" });
     expect(resolveConnection(cfg({ "ignite:token": "t" }), { DODIL_IGNITE_PROTOCOL: "HTTP" })).toMatchObject({ protocol: "http" });
-    expect(resolveConnection(cfg({ "ignite:token": "t", "ignite:protocol": "grpc" }), { DODIL_IGNITE_PROTOCOL: "http" })).toEqual({
+    expect(resolveConnection(cfg({ "ignite:token": "t", "ignite:protocol": "grpc" }), { DODIL_IGNITE_PROTOCOL: "http" })).toMatchObject({
       endpoint: "rpc.dev.dodil.io:443",
       protocol: "grpc",
       token: "t",
@@ -81,8 +86,27 @@ describe("resolveConnection", () => {
   });
 
   it("rejects an unknown protocol at configure time", () => {
-    expect(() => resolveConnection(cfg({ "ignite:token": "t", "ignite:protocol": "rest" }), {})).toThrow(/ignite:protocol must be "grpc" or "http", got "rest"/);
-    expect(() => resolveConnection(cfg({ "ignite:token": "t" }), { DODIL_IGNITE_PROTOCOL: "h2" })).toThrow(/ignite:protocol must be/);
+    expect(() => resolveConnection(cfg({ "ignite:token": "t", "ignite:protocol": "rest" }), {})).toThrow(/ignite:protocol must be "grpc" or "http"; got "rest" from stack config `ignite:protocol`/);
+    expect(() => resolveConnection(cfg({ "ignite:token": "t" }), { DODIL_IGNITE_PROTOCOL: "h2" })).toThrow(
+      /ignite:protocol must be "grpc" or "http"; got "h2" from environment variable DODIL_IGNITE_PROTOCOL/,
+    );
+  });
+
+  it("reads the per-call deadline from ignite:timeoutSecs / DODIL_IGNITE_TIMEOUT_SECS, and refuses what is not a duration", () => {
+    expect(resolveConnection(cfg({ "ignite:token": "t", "ignite:timeoutSecs": "5" }), {}).timeoutMs).toBe(5_000);
+    expect(resolveConnection(cfg({ "ignite:token": "t" }), { DODIL_IGNITE_TIMEOUT_SECS: "0.5" }).timeoutMs).toBe(500);
+    for (const bad of ["0", "-1", "abc", "10s", "4000"]) {
+      expect(() => resolveConnection(cfg({ "ignite:token": "t", "ignite:timeoutSecs": bad }), {})).toThrow(
+        /ignite:timeoutSecs must be a number of seconds greater than 0 \(at most 3600\); got .* from stack config `ignite:timeoutSecs`/,
+      );
+    }
+  });
+
+  it("says where a bad endpoint or boolean came from", () => {
+    expect(() => resolveConnection(cfg({ "ignite:token": "t" }), { DODIL_IGNITE_INSECURE: "maybe" })).toThrow(
+      /ignite:insecure must be true or false; got "maybe" from environment variable DODIL_IGNITE_INSECURE/,
+    );
+    expect(() => resolveConnection(cfg({ "ignite:token": "t", "ignite:endpoint": "ftp://x:1" }), {})).toThrow(/\(from stack config `ignite:endpoint`\)/);
   });
 
   it("works with the dynamic provider's config shape (full namespace:key names)", () => {

@@ -65,7 +65,7 @@ describe("isLoopbackHost", () => {
 describe("createIgniteClient checks its protocol as ignite:protocol is checked", () => {
   it("refuses anything but grpc and http, naming the option", () => {
     expect(() => createIgniteClient({ endpoint: "http://127.0.0.1:7700", protocol: "rest" as IgniteProtocol, token: "t" })).toThrow(
-      /ignite: protocol must be "grpc" or "http", got "rest"/,
+      /ignite: protocol must be "grpc" or "http"; got "rest" from the client option `protocol`/,
     );
   });
 });

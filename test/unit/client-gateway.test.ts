@@ -168,7 +168,8 @@ describe("gateway errors", () => {
     [400, Code.InvalidArgument],
     [401, Code.Unauthenticated],
     [403, Code.PermissionDenied],
-    [404, Code.NotFound],
+    // Issue 9: a 404 without the gateway's error body is no Ignite route, not a missing app.
+    [404, Code.Unimplemented],
     [409, Code.AlreadyExists],
     [418, Code.Unknown],
     [429, Code.ResourceExhausted],
@@ -180,6 +181,13 @@ describe("gateway errors", () => {
     [507, Code.Internal],
   ])("HTTP %s without a code in the body is %s", (status, code) => {
     expect(errorFromGateway(status, "").code).toBe(code);
+  });
+
+  it("a 404 with the gateway's error body stays NOT_FOUND; one without it says it is not an Ignite gateway", () => {
+    expect(errorFromGateway(404, '{"code":5,"message":"app acme-corp/x not found"}').code).toBe(Code.NotFound);
+    const html = errorFromGateway(404, "<html>nope</html>", new Headers({ "content-type": "text/html" }));
+    expect(html.code).toBe(Code.Unimplemented);
+    expect(html.rawMessage).toBe("HTTP 404 (text/html) without an Ignite error body: not an Ignite gateway: <html>nope</html>");
   });
 
   it("parses google.rpc codes", () => {

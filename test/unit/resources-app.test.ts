@@ -1,6 +1,6 @@
 // The App's check (validation + effective scaling) and diff, as tables.
 import { describe, expect, it } from "vitest";
-import { checkApp, diffApp, type AppInputs } from "../../src/resources/app.js";
+import { checkApp, diffApp, platformFailures, type AppInputs } from "../../src/resources/app.js";
 import { UNKNOWN, type PlainApp } from "../../src/resources/common.js";
 
 const base = { name: "greet", organization: "acme-corp" };
@@ -117,5 +117,54 @@ describe("App diff", () => {
   it("notes config changed outside Pulumi", () => {
     const d = diffApp(desired, desired, { ...live, description: "edited" });
     expect(d.notes.join()).toMatch(/description changed outside Pulumi/);
+  });
+});
+
+// Issue 9: what the platform already says about creating an App is said at preview.
+describe("App platformFailures (check, against the live app)", () => {
+  const desired = checked();
+  const liveApp = (extra: Partial<PlainApp> = {}): PlainApp => ({
+    appId: "acme-corp/greet",
+    organization: "acme-corp",
+    name: "greet",
+    runtime: "python",
+    description: "",
+    resourceTier: "small",
+    scaling: desired.scaling,
+    env: {},
+    ports: [80],
+    allowUnauthenticated: false,
+    activeVersion: 0,
+    latestVersion: 0,
+    publicUrls: [],
+    ...extra,
+  });
+  it.each<[string, Partial<AppInputs>, Partial<AppInputs>, PlainApp | undefined, string[]]>([
+    ["a free name", {}, {}, undefined, []],
+    ["a name taken by an app this stack does not manage", {}, {}, liveApp({ latestVersion: 1, activeVersion: 1 }), ["name"]],
+    ["a taken name whose app differs only in description", {}, {}, liveApp({ description: "theirs" }), ["name"]],
+    ["our own interrupted create (empty, identical): taken over by create", {}, {}, liveApp(), []],
+    ["an app this stack manages (same app id in the old inputs)", { appId: "acme-corp/greet" }, {}, liveApp({ latestVersion: 3 }), []],
+    ["a rename onto a taken name", { appId: "acme-corp/old" }, {}, liveApp({ latestVersion: 1 }), ["name"]],
+    ["adopt of an app that exists", {}, { adopt: true }, liveApp({ latestVersion: 4, description: "x" }), []],
+    ["adopt of an app that does not exist", {}, { adopt: true }, undefined, ["adopt"]],
+    ["adopt of an app with another runtime", {}, { adopt: true, runtime: "rust" }, liveApp(), ["runtime"]],
+  ])("%s", (_name, olds, news, live, properties) => {
+    const failures = platformFailures(olds, { ...desired, ...news }, live);
+    expect(failures.map((f) => f.property)).toEqual(properties);
+    for (const f of failures) expect(f.reason).not.toMatch(/^ignite: /);
+  });
+
+  it("the taken-name message explains the risk and the choices, not only adopt", () => {
+    const [f] = platformFailures({}, desired, liveApp({ latestVersion: 2, activeVersion: 2 }));
+    expect(f!.reason).toMatch(/this stack does not manage it .* may belong to another stack or team.*another `name`.*`adopt: true`.*DeleteApp/);
+  });
+});
+
+describe("App check refuses a create-first replacement (issue 9)", () => {
+  it("`deleteBeforeReplace: false` (passed on by the App) fails, naming the option", () => {
+    const r = checkApp({ ...base, deleteBeforeReplace: false });
+    expect(r.failures).toEqual([{ property: "deleteBeforeReplace", reason: expect.stringMatching(/cannot work for an App/) }]);
+    expect(r.inputs).not.toHaveProperty("deleteBeforeReplace");
   });
 });

@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { checkDraft, describeCode, diffDraft, type DraftInputs, type DraftOutputs } from "../../src/resources/draft.js";
+import { checkDescribedCode, checkDraft, describeCode, diffDraft, type DraftInputs, type DraftOutputs } from "../../src/resources/draft.js";
 import { UNKNOWN, type PlainDraft } from "../../src/resources/common.js";
 
 const H1 = `sha256:${"1".repeat(64)}`;
@@ -88,5 +88,76 @@ describe("Draft diff", () => {
 
   it("explains a draft saved outside Pulumi", () => {
     expect(diffDraft(olds, news, { ...live, codeHash: H2 }).notes.join()).toMatch(/changed outside Pulumi/);
+  });
+});
+
+// Issue 9: the Draft follows its App's runtime, and says so when told otherwise.
+describe("Draft check against the App's runtime (known to the program)", () => {
+  it.each<[string, Record<string, unknown>, string, string | undefined]>([
+    ["no runtime given: follows a rust App", { appRuntime: "rust", rust: { target: "native" } }, "rust", undefined],
+    ["no runtime given: follows a deno App", { appRuntime: "deno" }, "deno", undefined],
+    ["runtime python on a rust App", { appRuntime: "rust", runtime: "python" }, "python", "runtime"],
+    ["rust settings on a python App", { appRuntime: "python", rust: { target: "native" } }, "rust", "rust"],
+    ["a rust App without rust settings needs a target", { appRuntime: "rust" }, "rust", "rust.target"],
+    ["an App declared elsewhere: python by default", {}, "python", undefined],
+  ])("%s", (_name, extra, runtime, failing) => {
+    const r = checkDraft({ ...good, ...extra });
+    expect(r.inputs!.runtime).toBe(runtime);
+    if (failing) expect(r.failures!.map((f) => f.property)).toContain(failing);
+    else expect(r.failures).toEqual([]);
+  });
+
+  it("a code finding from the program fails `code`", () => {
+    const r = checkDraft({ ...good, codeFinding: "`code` \"app\" (python): handler.py: has no top-level `handler`; define it." });
+    expect(r.failures).toEqual([{ property: "code", reason: expect.stringMatching(/handler\.py/) }]);
+  });
+});
+
+describe("describeCode and checkDescribedCode: where code may come from (issue 9)", () => {
+  const project = fs.mkdtempSync(path.join(os.tmpdir(), "draft-project-"));
+  const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), "draft-elsewhere-"));
+  fs.writeFileSync(path.join(elsewhere, "handler.py"), "def handler(payload, ctx):\n    return 1\n");
+
+  it("an absolute path outside the project is used, stored relative to the project", async () => {
+    const d = await describeCode({ code: elsewhere, cwd: project });
+    expect(d.codeProblem).toBeUndefined();
+    expect(d.code).toBe(path.relative(project, elsewhere));
+    expect(d.code.startsWith("../")).toBe(true);
+    expect(Object.keys(d.manifest)).toEqual(["handler.py"]);
+    expect(await checkDescribedCode(elsewhere, d, "python", project)).toBeUndefined();
+  });
+
+  it("`code` that is a symlink to a directory outside the project is used as that directory", async () => {
+    fs.symlinkSync(elsewhere, path.join(project, "linked"));
+    const d = await describeCode({ code: "./linked", cwd: project });
+    expect(d).toMatchObject({ code: "linked", sourceKind: "directory", manifest: { "handler.py": expect.any(String) } });
+    expect(await checkDescribedCode("./linked", d, "python", project)).toBeUndefined();
+  });
+
+  it("a symlink inside the code that leads outside it is refused, with the reason", async () => {
+    const dir = path.join(project, "app");
+    fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(dir, "handler.py"), "def handler(p, c):\n    return 1\n");
+    fs.symlinkSync(path.join(elsewhere, "handler.py"), path.join(dir, "shared.py"));
+    const d = await describeCode({ code: "./app", cwd: project });
+    expect(d.codeProblem).toMatch(/shared\.py is a symlink to .*, outside the code directory; a link inside the code may only point within it/);
+  });
+
+  it("a single file is checked as its runtime's entry file", async () => {
+    fs.writeFileSync(path.join(project, "main.py"), "def main():\n    pass\n");
+    const d = await describeCode({ code: "./main.py", cwd: project });
+    expect(await checkDescribedCode("./main.py", d, "python", project)).toMatch(/^`code` "\.\/main\.py" \(python\): handler\.py: has no top-level `handler`; its top-level functions are main/);
+    expect(await checkDescribedCode("./main.py", d, "rust", project)).toMatch(/Cargo\.toml: not found at the root/);
+    expect(await checkDescribedCode("./main.py", d, "deno", project)).toBeUndefined();
+  });
+
+  it("files over the platform's limits are refused before they are read, naming the largest", async () => {
+    const dir = path.join(project, "big");
+    fs.mkdirSync(path.join(dir, "data"), { recursive: true });
+    fs.writeFileSync(path.join(dir, "handler.py"), "def handler(p, c):\n    return 1\n");
+    fs.writeFileSync(path.join(dir, "data", "model.bin"), "");
+    fs.truncateSync(path.join(dir, "data", "model.bin"), 64 * 1024 * 1024);
+    const d = await describeCode({ code: "./big", cwd: project });
+    expect(d.codeProblem).toMatch(/is 64 MiB to upload, over the platform's limit of 32 MiB per request; the largest parts are data\/ \(64 MiB in 1 file\), handler\.py/);
   });
 });

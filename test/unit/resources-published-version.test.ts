@@ -2,6 +2,7 @@
 import { describe, expect, it } from "vitest";
 import {
   checkPublishedVersion,
+  pinFailures,
   diffPublishedVersion,
   type LiveVersions,
   type PublishedVersionOutputs,
@@ -48,5 +49,25 @@ describe("PublishedVersion diff", () => {
     const d = diffPublishedVersion(o, n as never, live);
     expect(d.changes).toBe(changes);
     expect(d.replaces).toEqual(replaces);
+  });
+});
+
+// Issue 9: a pinned version that does not exist fails at preview.
+describe("PublishedVersion pinFailures (check, against the live versions)", () => {
+  const pinned = (version?: number) => ({ app: "acme-corp/greet", codeHash: H1, ...(version === undefined ? {} : { version }) });
+  const v12: LiveVersions = { activeVersion: 2, versions: [{ version: 1, codeHash: H1 }, { version: 2, codeHash: H2 }] };
+  it.each<[string, ReturnType<typeof pinned>, LiveVersions | undefined, RegExp | undefined]>([
+    ["unpinned: nothing to check", pinned(), undefined, undefined],
+    ["a pin that exists", pinned(1), v12, undefined],
+    ["a pin that does not exist", pinned(99), v12, /`version` 99 does not exist for app acme-corp\/greet \(published versions: 1, 2\)/],
+    ["a pin on an app with no versions yet", pinned(1), { activeVersion: 0, versions: [] }, /published versions: none yet/],
+    ["a pin on an app that does not exist yet", pinned(1), undefined, /cannot be pinned: app acme-corp\/greet does not exist yet.*Remove `version` to publish the Draft's code as version 1/],
+  ])("%s", (_name, inputs, live, expected) => {
+    const failures = pinFailures(inputs, live);
+    if (!expected) expect(failures).toEqual([]);
+    else {
+      expect(failures.map((f) => f.property)).toEqual(["version"]);
+      expect(failures[0]!.reason).toMatch(expected);
+    }
   });
 });
