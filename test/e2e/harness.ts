@@ -1,10 +1,17 @@
 // End-to-end harness: the real `pulumi` CLI (scripts/pulumi-toolchain.sh), a file backend and
 // PULUMI_HOME in a temp dir, and a local Ignite over real sockets in this process.
 //
-// Projects are copied into the temp dir next to a node_modules whose entries link to the
-// repository's, plus `pulumi-ignite` → the repository: the layout of a user who installed the
-// package from npm (so the shim's plain `require("pulumi-ignite/…")` path is the one tested;
-// `npm start` tests the in-repo self-reference path).
+// It runs on one toolchain line at a time (scripts/lines.js; scripts/test.js sets
+// PULUMI_IGNITE_SDK to the line's npm project and puts the line's node first on PATH): the
+// line's `@pulumi/pulumi`, its CLI and this process's Node run the programs and the dynamic
+// providers.
+//
+// Projects are copied into the temp dir next to a node_modules laid out as a user's install:
+// `pulumi-ignite` holds the package's files (package.json and dist/, not a link to the
+// repository, so it resolves `@pulumi/pulumi` from the project as an installed package does),
+// `@pulumi/pulumi` links to the line's SDK, and the other entries link to the repository's.
+// So the shim's plain `require("pulumi-ignite/…")` path is the one tested; `npm start` tests
+// the in-repo self-reference path, and test/e2e/package.test.ts the packed tarball.
 import { execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -14,12 +21,23 @@ import { startEmulator, type Emulator } from "../../src/emulator/index.js";
 
 export const repo = path.resolve(__dirname, "..", "..");
 
+/** The npm project holding this line's `@pulumi/pulumi` (the repository's own on the baseline). */
+export const sdkDir = path.resolve(process.env.PULUMI_IGNITE_SDK ?? repo);
+/** The version of this line's `@pulumi/pulumi`. */
+export const sdkVersion: string = JSON.parse(fs.readFileSync(path.join(sdkDir, "node_modules", "@pulumi", "pulumi", "package.json"), "utf8")).version;
+/** Whether this line uses the repository's own SDK (what `npm start` deploys with). */
+export const onRepoSdk = sdkDir === repo;
+
 let toolchainBin: string | undefined;
 let built = false;
 
 /** The directory holding pulumi, the Node.js language host and the dynamic-provider plugin. */
 export function pulumiBin(): string {
-  toolchainBin ??= execFileSync("bash", [path.join(repo, "scripts", "pulumi-toolchain.sh")], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] })
+  toolchainBin ??= execFileSync("bash", [path.join(repo, "scripts", "pulumi-toolchain.sh")], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+    env: { ...process.env, PULUMI_IGNITE_SDK: sdkDir },
+  })
     .trim()
     .split("\n")
     .pop()!;
@@ -74,23 +92,34 @@ export interface Workspace {
   dispose(): Promise<void>;
 }
 
+/** A node_modules as a user's install of pulumi-ignite would have it, on this line's SDK. */
+function installModules(modules: string): void {
+  fs.mkdirSync(path.join(modules, "@pulumi"), { recursive: true });
+  for (const entry of fs.readdirSync(path.join(repo, "node_modules"))) {
+    if (entry === "@pulumi") continue;
+    fs.symlinkSync(path.join(repo, "node_modules", entry), path.join(modules, entry));
+  }
+  fs.symlinkSync(path.join(sdkDir, "node_modules", "@pulumi", "pulumi"), path.join(modules, "@pulumi", "pulumi"));
+  const pkg = path.join(modules, "pulumi-ignite");
+  fs.mkdirSync(pkg);
+  fs.copyFileSync(path.join(repo, "package.json"), path.join(pkg, "package.json"));
+  fs.cpSync(path.join(repo, "dist"), path.join(pkg, "dist"), { recursive: true });
+}
+
 export async function createWorkspace(): Promise<Workspace> {
   buildOnce();
   const bin = pulumiBin();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ignite-e2e-"));
-  const modules = path.join(dir, "node_modules");
-  fs.mkdirSync(modules);
-  for (const entry of fs.readdirSync(path.join(repo, "node_modules"))) {
-    fs.symlinkSync(path.join(repo, "node_modules", entry), path.join(modules, entry));
-  }
-  fs.symlinkSync(repo, path.join(modules, "pulumi-ignite"));
+  installModules(path.join(dir, "node_modules"));
 
   const ignite = await startEmulator({ port: 0, dataDir: path.join(dir, "ignite") });
   const client = createIgniteClient({ endpoint: ignite.grpcEndpoint, token: ignite.token });
   fs.mkdirSync(path.join(dir, "state"));
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    PATH: `${bin}${path.delimiter}${process.env.PATH}`,
+    // This process's node runs the programs and the providers (the language host and the
+    // dynamic-provider plugin call `node` from PATH).
+    PATH: [bin, path.dirname(process.execPath), process.env.PATH].join(path.delimiter),
     PULUMI_HOME: path.join(dir, "home"),
     PULUMI_BACKEND_URL: `file://${path.join(dir, "state")}`,
     PULUMI_CONFIG_PASSPHRASE: "e2e-passphrase",
