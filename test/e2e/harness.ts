@@ -31,17 +31,59 @@ export const onRepoSdk = sdkDir === repo;
 let toolchainBin: string | undefined;
 let built = false;
 
-/** The directory holding pulumi, the Node.js language host and the dynamic-provider plugin. */
-export function pulumiBin(): string {
-  toolchainBin ??= execFileSync("bash", [path.join(repo, "scripts", "pulumi-toolchain.sh")], {
-    encoding: "utf8",
-    stdio: ["ignore", "pipe", "inherit"],
-    env: { ...process.env, PULUMI_IGNITE_SDK: sdkDir },
-  })
+/**
+ * Runs a pulumi-toolchain.sh (the repository's, or an installed package's) for the SDK of the
+ * npm project `sdk`; returns the directory holding pulumi, the Node.js language host and the
+ * dynamic-provider plugin.
+ */
+export function toolchainFor(script: string, sdk: string): string {
+  return execFileSync("bash", [script], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, PULUMI_IGNITE_SDK: sdk } })
     .trim()
     .split("\n")
     .pop()!;
+}
+
+/** The toolchain directory for this line's SDK. */
+export function pulumiBin(): string {
+  toolchainBin ??= toolchainFor(path.join(repo, "scripts", "pulumi-toolchain.sh"), sdkDir);
   return toolchainBin;
+}
+
+/**
+ * The environment the pulumi CLI runs in: the toolchain `bin` and this process's node first on
+ * PATH (the language host and the dynamic-provider plugin call `node` from PATH, so this
+ * process's node runs the programs and the providers), a file backend and PULUMI_HOME under
+ * `dir`, and no Ignite credentials from the caller's environment.
+ */
+export function pulumiEnv(bin: string, dir: string): NodeJS.ProcessEnv {
+  fs.mkdirSync(path.join(dir, "state"), { recursive: true });
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PATH: [bin, path.dirname(process.execPath), process.env.PATH].join(path.delimiter),
+    PULUMI_HOME: path.join(dir, "home"),
+    PULUMI_BACKEND_URL: `file://${path.join(dir, "state")}`,
+    PULUMI_CONFIG_PASSPHRASE: "e2e-passphrase",
+    PULUMI_SKIP_UPDATE_CHECK: "true",
+  };
+  for (const k of Object.keys(env)) if (k.startsWith("DODIL_") || k === "IGNITE_GRPC" || k === "PULUMI_IGNITE_SDK") delete env[k];
+  return env;
+}
+
+export interface PulumiCommands {
+  pulumi(cwd: string, args: string[], input?: string): Promise<RunResult>;
+  /** Like pulumi(), but throws with the output when the command fails. */
+  ok(cwd: string, args: string[], input?: string): Promise<RunResult>;
+}
+
+/** `pulumi …` (non-interactive) in an environment. */
+export function pulumiCommands(env: NodeJS.ProcessEnv): PulumiCommands {
+  const pulumi = (cwd: string, args: string[], input?: string) => run("pulumi", [...args, "--non-interactive"], { cwd, env, input });
+  const ok = async (cwd: string, args: string[], input?: string) => {
+    const r = await pulumi(cwd, args, input);
+    if (r.code !== 0) throw new Error(`pulumi ${args.join(" ")} exited with ${r.code}:\n${r.all}`);
+    return r;
+  };
+  return { pulumi, ok };
 }
 
 /** The programs load pulumi-ignite from dist/: compile it once per test file. */
@@ -65,15 +107,15 @@ export function run(cmd: string, args: string[], opts: { cwd?: string; env: Node
     const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, stdio: [opts.input === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
+    child.stdout!.on("data", (d) => (stdout += d));
+    child.stderr!.on("data", (d) => (stderr += d));
     if (opts.input !== undefined) child.stdin!.end(opts.input);
     child.on("error", reject);
     child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr, all: stdout + stderr }));
   });
 }
 
-export interface Workspace {
+export interface Workspace extends PulumiCommands {
   dir: string;
   ignite: Emulator;
   client: IgniteClient;
@@ -84,9 +126,6 @@ export interface Workspace {
   project(name: string, program: string): string;
   /** Creates stack "test" in `cwd` and points it at the local Ignite (token as a secret). */
   initStack(cwd: string): Promise<void>;
-  pulumi(cwd: string, args: string[], input?: string): Promise<RunResult>;
-  /** Like pulumi(), but throws with the output when the command fails. */
-  ok(cwd: string, args: string[], input?: string): Promise<RunResult>;
   calls(): Promise<Record<string, number>>;
   resetCalls(): Promise<void>;
   dispose(): Promise<void>;
@@ -114,25 +153,8 @@ export async function createWorkspace(): Promise<Workspace> {
 
   const ignite = await startEmulator({ port: 0, dataDir: path.join(dir, "ignite") });
   const client = createIgniteClient({ endpoint: ignite.grpcEndpoint, token: ignite.token });
-  fs.mkdirSync(path.join(dir, "state"));
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    // This process's node runs the programs and the providers (the language host and the
-    // dynamic-provider plugin call `node` from PATH).
-    PATH: [bin, path.dirname(process.execPath), process.env.PATH].join(path.delimiter),
-    PULUMI_HOME: path.join(dir, "home"),
-    PULUMI_BACKEND_URL: `file://${path.join(dir, "state")}`,
-    PULUMI_CONFIG_PASSPHRASE: "e2e-passphrase",
-    PULUMI_SKIP_UPDATE_CHECK: "true",
-  };
-  for (const k of Object.keys(env)) if (k.startsWith("DODIL_") || k === "IGNITE_GRPC") delete env[k];
-
-  const pulumi = (cwd: string, args: string[], input?: string) => run("pulumi", [...args, "--non-interactive"], { cwd, env, input });
-  const ok = async (cwd: string, args: string[], input?: string) => {
-    const r = await pulumi(cwd, args, input);
-    if (r.code !== 0) throw new Error(`pulumi ${args.join(" ")} exited with ${r.code}:\n${r.all}`);
-    return r;
-  };
+  const env = pulumiEnv(bin, dir);
+  const { pulumi, ok } = pulumiCommands(env);
 
   return {
     dir,

@@ -11,7 +11,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createIgniteClient } from "../../src/client/index.js";
-import { repo, run, sdkVersion, type RunResult } from "./harness";
+import { pulumiCommands, pulumiEnv, repo, run, sdkVersion, toolchainFor, type PulumiCommands, type RunResult } from "./harness";
 
 const STEP = 300_000;
 
@@ -89,13 +89,8 @@ describe("the packed package, installed into a project of its own", () => {
   let ignite: ChildProcess | undefined;
   let grpc: string;
   let token: string;
-  let env: NodeJS.ProcessEnv;
-  const pulumi = (args: string[], input?: string): Promise<RunResult> => run("pulumi", [...args, "--non-interactive"], { cwd: project, env, input });
-  const ok = async (args: string[], input?: string): Promise<RunResult> => {
-    const r = await pulumi(args, input);
-    if (r.code !== 0) throw new Error(`pulumi ${args.join(" ")} exited with ${r.code}:\n${r.all}`);
-    return r;
-  };
+  let commands: PulumiCommands;
+  const ok = (args: string[], input?: string): Promise<RunResult> => commands.ok(project, args, input);
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "ignite-package-"));
@@ -134,14 +129,7 @@ describe("the packed package, installed into a project of its own", () => {
 
     // The toolchain through the installed package's own script, for the project's SDK.
     const pkg = path.join(project, "node_modules", "pulumi-ignite");
-    const bin = execFileSync("bash", [path.join(pkg, "scripts", "pulumi-toolchain.sh")], {
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "inherit"],
-      env: { ...process.env, PULUMI_IGNITE_SDK: project },
-    })
-      .trim()
-      .split("\n")
-      .pop()!;
+    const bin = toolchainFor(path.join(pkg, "scripts", "pulumi-toolchain.sh"), project);
 
     // The installed `ignite-local` (its pods run the shipped pod.py).
     const started = await startIgniteLocal(path.join(pkg, "bin", "ignite-local.js"), path.join(dir, "ignite"));
@@ -149,16 +137,7 @@ describe("the packed package, installed into a project of its own", () => {
     grpc = started.info.grpc!;
     token = started.info.token!;
 
-    env = {
-      ...process.env,
-      PATH: [bin, path.dirname(process.execPath), process.env.PATH].join(path.delimiter),
-      PULUMI_HOME: path.join(dir, "home"),
-      PULUMI_BACKEND_URL: `file://${path.join(dir, "state")}`,
-      PULUMI_CONFIG_PASSPHRASE: "package-passphrase",
-      PULUMI_SKIP_UPDATE_CHECK: "true",
-    };
-    for (const k of Object.keys(env)) if (k.startsWith("DODIL_") || k === "IGNITE_GRPC" || k === "PULUMI_IGNITE_SDK") delete env[k];
-    fs.mkdirSync(path.join(dir, "state"));
+    commands = pulumiCommands(pulumiEnv(bin, dir));
     await ok(["stack", "init", "test"]);
     await ok(["config", "set", "ignite:endpoint", grpc]);
     await ok(["config", "set", "ignite:organization", "acme-corp"]);
