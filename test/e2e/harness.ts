@@ -25,8 +25,8 @@ export const repo = path.resolve(__dirname, "..", "..");
 export const sdkDir = path.resolve(process.env.PULUMI_IGNITE_SDK ?? repo);
 /** The version of this line's `@pulumi/pulumi`. */
 export const sdkVersion: string = JSON.parse(fs.readFileSync(path.join(sdkDir, "node_modules", "@pulumi", "pulumi", "package.json"), "utf8")).version;
-/** Whether this line uses the repository's own SDK (what `npm start` deploys with). */
-export const onRepoSdk = sdkDir === repo;
+/** Whether this line's SDK is the version of the repository's own (what `npm start` deploys with). */
+export const onRepoSdk = sdkVersion === JSON.parse(fs.readFileSync(path.join(repo, "node_modules", "@pulumi", "pulumi", "package.json"), "utf8")).version;
 
 let toolchainBin: string | undefined;
 let built = false;

@@ -53,8 +53,8 @@ afterAll(() => {
   if (stateDir) fs.rmSync(stateDir, { recursive: true, force: true });
 });
 
-// The main job deploys with the repository's own @pulumi/pulumi, so it runs on the lines that
-// use it (not on the oldest supported line, whose SDK is another one).
+// The main job deploys with the repository's own @pulumi/pulumi, so it runs on the lines whose
+// SDK is that version (the baseline, Node 24), not on the oldest supported line.
 describe.skipIf(!onRepoSdk)("npm start (scripts/main.js)", () => {
   it("deploys the examples, prints their versions and URLs, and calls them through their public URLs", async () => {
     const { code, out } = await mainJob();
