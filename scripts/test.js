@@ -94,8 +94,9 @@ function runLines(args) {
     }
   }
   const { perLine, total } = summarize(reportDir, lines.map((l) => l.name));
-  for (const c of perLine) {
-    say(`${c.line}: ${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped (${minutes(timings[c.line])})`);
+  for (const line of lines) {
+    const c = perLine.find((p) => p.line === line.name);
+    if (c) say(`${c.line}: ${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped (${minutes(timings[c.line])})`);
   }
   console.log(`${total.passed} passed, ${total.failed} failed`);
   return rc;
