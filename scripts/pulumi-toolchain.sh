@@ -106,9 +106,11 @@ else
   mkdir -p "$bin"
   work="$cache/build-cli-v$version"
   rm -rf "$work" && mkdir -p "$work"
+  command -v go >/dev/null || die "pulumi v$version must be built from Go modules, but no Go toolchain is on PATH; install Go >= 1.26.6 (or put pulumi v$version on PATH)"
   command -v curl >/dev/null || die "curl is needed to read pulumi's go.mod from the Go module proxy"
-  proxy="$( (command -v go >/dev/null && go env GOPROXY) | cut -d, -f1)"
-  gomod="$(curl -fsS "${proxy:-https://proxy.golang.org}/github.com/pulumi/pulumi/pkg/v3/@v/v$version.mod")" \
+  proxy="$(go env GOPROXY | cut -d, -f1)"
+  case "$proxy" in http*) ;; *) proxy=https://proxy.golang.org ;; esac
+  gomod="$(curl -fsS "$proxy/github.com/pulumi/pulumi/pkg/v3/@v/v$version.mod")" \
     || die "the Go module proxy does not serve github.com/pulumi/pulumi/pkg/v3@v$version"
   need_go "pulumi v$version" "$(printf '%s\n' "$gomod" | awk '$1 == "go" { print $2; exit }')"
   # pkg/v3's go.mod has replace lines, so `go install pkg@version` refuses it: build from a
