@@ -44,7 +44,8 @@ function run(cmd, args, { env, capture = false, input, allowFail = false, quiet 
 
 async function ensureToolchain() {
   say("ensuring the Pulumi toolchain (first run builds it from Go modules: many minutes)…");
-  const { out } = await run("bash", [path.join(root, "scripts", "pulumi-toolchain.sh")], { env: process.env, capture: true });
+  // The repository's own SDK and the CLI of its version, whatever line a caller is testing.
+  const { out } = await run("bash", [path.join(root, "scripts", "pulumi-toolchain.sh")], { env: { ...process.env, PULUMI_IGNITE_SDK: root }, capture: true });
   const bin = out.trim().split("\n").pop();
   if (!bin || !fs.existsSync(path.join(bin, "pulumi"))) throw new Error(`scripts/pulumi-toolchain.sh printed no usable bin directory (got "${bin}")`);
   return bin;
@@ -133,7 +134,9 @@ async function main() {
     fs.mkdirSync(path.join(stateDir, "home"), { recursive: true });
     const env = {
       ...process.env,
-      PATH: `${bin}${path.delimiter}${process.env.PATH}`,
+      // The node running this script runs the program and the providers too (under `npm
+      // start`, the Node 22 of the `node` npm package).
+      PATH: [bin, path.dirname(process.execPath), process.env.PATH].join(path.delimiter),
       PULUMI_HOME: path.join(stateDir, "home"),
       PULUMI_BACKEND_URL: `file://${path.join(stateDir, "backend")}`,
       PULUMI_CONFIG_PASSPHRASE: process.env.PULUMI_CONFIG_PASSPHRASE ?? DEV_PASSPHRASE,

@@ -1,19 +1,22 @@
 #!/usr/bin/env node
 // One-time set-up behind `npm start` and `npm test` (their pre-scripts), so that either
 // command alone works on a fresh clone: installs npm dependencies when node_modules is
-// missing or stale, compiles TypeScript, makes the Pulumi toolchain available (built from
-// Go modules on first use, cached outside the clone), the pod agent of the local Ignite (built
-// with cargo, cached likewise), the Python packages the tests use, and what Rust wasm apps
-// need (the wasm32-wasip2 target, the wasm runner's Wasmtime). The Rust wasm steps never fail
-// the set-up: where they cannot be done they say why, and wasm drafts then fail to compile or
-// run with that reason, and the wasm tests are skipped saying so.
+// missing or stale (Node 22 itself comes from the `node` npm package, so the machine's Node may
+// be 20), compiles TypeScript, makes the Pulumi toolchain available (built from Go modules on
+// first use, cached outside the clone), the pod agent of the local Ignite (built with cargo,
+// cached likewise), the Python packages the tests use, and what Rust wasm apps need (the
+// wasm32-wasip2 target, the wasm runner's Wasmtime). The Rust wasm steps never fail the
+// set-up: where they cannot be done they say why, and wasm drafts then fail to compile or run
+// with that reason, and the wasm tests are skipped saying so. Before `npm test` it also
+// installs the other toolchain lines the tests run on (scripts/lines.js): their npm projects
+// under test/lines/ and their Pulumi CLIs.
 // Only Node built-ins here: it runs before node_modules exists.
 "use strict";
 const { spawnSync } = require("node:child_process");
 const fs = require("node:fs");
 const path = require("node:path");
 
-const root = path.resolve(__dirname, "..");
+const { root, selectedLines } = require("./lines.js");
 const say = (msg) => process.stderr.write(`[setup] ${msg}\n`);
 const run = (cmd, args, opts = {}) => {
   const r = spawnSync(cmd, args, { cwd: root, stdio: ["ignore", "inherit", "inherit"], ...opts });
@@ -24,14 +27,25 @@ const run = (cmd, args, opts = {}) => {
   return r;
 };
 
-function npmDependencies() {
-  const lock = path.join(root, "package-lock.json");
-  const installed = path.join(root, "node_modules", ".package-lock.json");
+/** `npm ci` in `dir` when its node_modules is missing or older than its lockfile. */
+function npmDependencies(dir = root) {
+  const lock = path.join(dir, "package-lock.json");
+  const installed = path.join(dir, "node_modules", ".package-lock.json");
   const stale =
     !fs.existsSync(installed) || fs.statSync(lock).mtimeMs > fs.statSync(installed).mtimeMs + 1000;
   if (!stale) return;
-  say("installing npm dependencies (npm ci)…");
-  run("npm", ["ci", "--no-audit", "--no-fund"]);
+  say(`installing npm dependencies (npm ci${dir === root ? "" : ` in ${path.relative(root, dir)}`})…`);
+  run("npm", ["ci", "--no-audit", "--no-fund"], { cwd: dir });
+}
+
+/** Each line's Node.js comes from the `node` npm package, whose install script fetches the binary. */
+function nodeBinaries(lines) {
+  for (const line of lines) {
+    if (fs.existsSync(line.node)) continue;
+    say(`${path.relative(root, line.node)} is missing: the install script of the \`node\` npm package (Node ${line.nodeVersion}) did not run.`);
+    say(`allow it (package.json "allowScripts": { "node": true }, or \`npm install-scripts approve node\` in ${path.relative(root, line.dir) || "."}) and remove node_modules there`);
+    process.exit(1);
+  }
 }
 
 function build() {
@@ -39,10 +53,21 @@ function build() {
   run(process.execPath, [path.join(root, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"]);
 }
 
-function pulumiToolchain() {
+function pulumiToolchain(line) {
   // Built (or found) and cached here so the first test or deploy does not wait on it; the
   // end-to-end harness and the main job ask the same script for its directory.
-  run("bash", [path.join(root, "scripts", "pulumi-toolchain.sh")], { stdio: ["ignore", "ignore", "inherit"] });
+  const env = line ? { ...process.env, PULUMI_IGNITE_SDK: line.dir, PULUMI_IGNITE_CLI_MATCH: line.cliMatch } : process.env;
+  run("bash", [path.join(root, "scripts", "pulumi-toolchain.sh")], { stdio: ["ignore", "ignore", "inherit"], env });
+}
+
+/** The test lines other than the baseline: their npm project (node, @pulumi/pulumi) and CLI. */
+function testLines() {
+  for (const line of selectedLines()) {
+    if (line.baseline) continue;
+    npmDependencies(line.dir);
+    nodeBinaries([line]);
+    pulumiToolchain(line);
+  }
 }
 
 function podAgent() {
@@ -121,10 +146,14 @@ function wasmtime() {
 
 const steps = process.argv.slice(2);
 const want = (s) => steps.length === 0 || steps.includes(s);
-if (want("npm")) npmDependencies();
+if (want("npm")) {
+  npmDependencies();
+  nodeBinaries(selectedLines().filter((l) => l.baseline));
+}
 if (want("build")) build();
 if (want("agent")) podAgent();
 if (want("pulumi")) pulumiToolchain();
+if (steps.includes("lines")) testLines();
 if (want("python")) pythonPackages();
 if (want("wasm")) wasmTarget();
 if (want("wasmtime")) wasmtime();

@@ -532,8 +532,18 @@ export class App extends pulumi.dynamic.Resource {
         ports: undefined,
         allowUnauthenticated: undefined,
         ...args,
+        // Every output is named here, set or not: Pulumi makes an output property only for
+        // the keys it is given, so an arg left out would read as undefined in the program.
         name: appName,
         organization,
+        runtime: args.runtime,
+        description: args.description,
+        resourceTier: args.resourceTier,
+        scaling: args.scaling,
+        env: args.env,
+        ports: args.ports,
+        allowUnauthenticated: args.allowUnauthenticated,
+        adopt: args.adopt,
         // Computed here, not by the provider, so dependents see it during preview.
         appId: organization === undefined ? undefined : pulumi.interpolate`${organization}/${appName}`,
         // Only to fail the preview: an App cannot be replaced create-first (see below).

@@ -414,6 +414,12 @@ export function diffDraft(olds: DraftOutputs, news: DraftInputs, live: PlainDraf
  */
 export class Draft extends pulumi.dynamic.Resource {
   declare readonly app: pulumi.Output<string>;
+  /** The code path, relative to the project directory, with "/" separators. */
+  declare readonly code: pulumi.Output<string>;
+  declare readonly include: pulumi.Output<string[]>;
+  declare readonly exclude: pulumi.Output<string[]>;
+  /** Set for Rust drafts only. */
+  declare readonly rust: pulumi.Output<{ target: RustTargetName; toolchain: string } | undefined>;
   /** "sha256:<hex>" of the uploaded bytes; pass it to `PublishedVersion.codeHash`. */
   declare readonly codeHash: pulumi.Output<string>;
   /** Relative path → content hash of every uploaded file. */

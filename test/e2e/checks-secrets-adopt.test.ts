@@ -1,9 +1,16 @@
-// Secrets stay out of state and output; an existing app is adopted without being recreated.
-// (Bad inputs failing at preview: preview-failures.test.ts, the table of preview-cases.ts.)
+// Secrets stay out of state and output; an existing app is adopted without being recreated,
+// since `pulumi import` cannot do it. (Bad inputs failing at preview: preview-failures.test.ts,
+// the table of preview-cases.ts.)
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createWorkspace, mutations, type Workspace } from "./harness.js";
+import { createWorkspace, mutations, sdkVersion, type Workspace } from "./harness.js";
 
 const STEP = 240_000;
+
+// What `pulumi import` of a dynamic resource fails with, by SDK (docs/resources.md quotes both):
+// the dynamic provider's read runs without the serialized provider.
+const IMPORT_FAILURE = sdkVersion.startsWith("3.248.")
+  ? "Cannot read properties of undefined (reading 'toJavaScript')"
+  : "code must be a string, not undefined";
 
 describe("secrets and adoption, end to end", () => {
   let ws: Workspace;
@@ -130,5 +137,19 @@ describe("secrets and adoption, end to end", () => {
     expect(mutations(await ws.calls())).toEqual({ DeleteApp: 1, CreateApp: 1 });
     expect((await ws.client.getApp({ organizationName: "acme-corp", appName: "again" })).app?.description).toBe("replace me");
     await ws.ok(dir, ["destroy", "--yes"]);
+  }, STEP);
+
+  it(`pulumi import of an App fails on @pulumi/pulumi ${sdkVersion} with the message the docs quote, and imports nothing`, async () => {
+    await ws.client.createApp({ organizationName: "acme-corp", name: "elsewhere", description: "made by hand" });
+    const dir = ws.project("import", `import * as ignite from "pulumi-ignite";\nexport const kind = typeof ignite.App;\n`);
+    await ws.initStack(dir);
+    await ws.ok(dir, ["up", "--yes"]);
+    await ws.resetCalls();
+    const r = await ws.pulumi(dir, ["import", "pulumi-nodejs:dynamic/ignite:App", "elsewhere", "acme-corp/elsewhere", "--yes"]);
+    expect(r.code, r.all).not.toBe(0);
+    expect(r.all).toContain(IMPORT_FAILURE);
+    expect(mutations(await ws.calls())).toEqual({});
+    const state = JSON.parse((await ws.ok(dir, ["stack", "export"])).stdout);
+    expect((state.deployment.resources ?? []).map((res: { type: string }) => res.type)).not.toContain("pulumi-nodejs:dynamic/ignite:App");
   }, STEP);
 });

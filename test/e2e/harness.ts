@@ -1,10 +1,17 @@
 // End-to-end harness: the real `pulumi` CLI (scripts/pulumi-toolchain.sh), a file backend and
 // PULUMI_HOME in a temp dir, and a local Ignite over real sockets in this process.
 //
-// Projects are copied into the temp dir next to a node_modules whose entries link to the
-// repository's, plus `pulumi-ignite` → the repository: the layout of a user who installed the
-// package from npm (so the shim's plain `require("pulumi-ignite/…")` path is the one tested;
-// `npm start` tests the in-repo self-reference path).
+// It runs on one toolchain line at a time (scripts/lines.js; scripts/test.js sets
+// PULUMI_IGNITE_SDK to the line's npm project and puts the line's node first on PATH): the
+// line's `@pulumi/pulumi`, its CLI and this process's Node run the programs and the dynamic
+// providers.
+//
+// Projects are copied into the temp dir next to a node_modules laid out as a user's install:
+// `pulumi-ignite` holds the package's files (package.json and dist/, not a link to the
+// repository, so it resolves `@pulumi/pulumi` from the project as an installed package does),
+// `@pulumi/pulumi` links to the line's SDK, and the other entries link to the repository's.
+// So the shim's plain `require("pulumi-ignite/…")` path is the one tested; `npm start` tests
+// the in-repo self-reference path, and test/e2e/package.test.ts the packed tarball.
 import { execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -14,16 +21,69 @@ import { startEmulator, type Emulator } from "../../src/emulator/index.js";
 
 export const repo = path.resolve(__dirname, "..", "..");
 
+/** The npm project holding this line's `@pulumi/pulumi` (the repository's own on the baseline). */
+export const sdkDir = path.resolve(process.env.PULUMI_IGNITE_SDK ?? repo);
+/** The version of this line's `@pulumi/pulumi`. */
+export const sdkVersion: string = JSON.parse(fs.readFileSync(path.join(sdkDir, "node_modules", "@pulumi", "pulumi", "package.json"), "utf8")).version;
+/** Whether this line's SDK is the version of the repository's own (what `npm start` deploys with). */
+export const onRepoSdk = sdkVersion === JSON.parse(fs.readFileSync(path.join(repo, "node_modules", "@pulumi", "pulumi", "package.json"), "utf8")).version;
+
 let toolchainBin: string | undefined;
 let built = false;
 
-/** The directory holding pulumi, the Node.js language host and the dynamic-provider plugin. */
-export function pulumiBin(): string {
-  toolchainBin ??= execFileSync("bash", [path.join(repo, "scripts", "pulumi-toolchain.sh")], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] })
+/**
+ * Runs a pulumi-toolchain.sh (the repository's, or an installed package's) for the SDK of the
+ * npm project `sdk`; returns the directory holding pulumi, the Node.js language host and the
+ * dynamic-provider plugin.
+ */
+export function toolchainFor(script: string, sdk: string): string {
+  return execFileSync("bash", [script], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, PULUMI_IGNITE_SDK: sdk } })
     .trim()
     .split("\n")
     .pop()!;
+}
+
+/** The toolchain directory for this line's SDK. */
+export function pulumiBin(): string {
+  toolchainBin ??= toolchainFor(path.join(repo, "scripts", "pulumi-toolchain.sh"), sdkDir);
   return toolchainBin;
+}
+
+/**
+ * The environment the pulumi CLI runs in: the toolchain `bin` and this process's node first on
+ * PATH (the language host and the dynamic-provider plugin call `node` from PATH, so this
+ * process's node runs the programs and the providers), a file backend and PULUMI_HOME under
+ * `dir`, and no Ignite credentials from the caller's environment.
+ */
+export function pulumiEnv(bin: string, dir: string): NodeJS.ProcessEnv {
+  fs.mkdirSync(path.join(dir, "state"), { recursive: true });
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PATH: [bin, path.dirname(process.execPath), process.env.PATH].join(path.delimiter),
+    PULUMI_HOME: path.join(dir, "home"),
+    PULUMI_BACKEND_URL: `file://${path.join(dir, "state")}`,
+    PULUMI_CONFIG_PASSPHRASE: "e2e-passphrase",
+    PULUMI_SKIP_UPDATE_CHECK: "true",
+  };
+  for (const k of Object.keys(env)) if (k.startsWith("DODIL_") || k === "IGNITE_GRPC" || k === "PULUMI_IGNITE_SDK") delete env[k];
+  return env;
+}
+
+export interface PulumiCommands {
+  pulumi(cwd: string, args: string[], input?: string): Promise<RunResult>;
+  /** Like pulumi(), but throws with the output when the command fails. */
+  ok(cwd: string, args: string[], input?: string): Promise<RunResult>;
+}
+
+/** `pulumi …` (non-interactive) in an environment. */
+export function pulumiCommands(env: NodeJS.ProcessEnv): PulumiCommands {
+  const pulumi = (cwd: string, args: string[], input?: string) => run("pulumi", [...args, "--non-interactive"], { cwd, env, input });
+  const ok = async (cwd: string, args: string[], input?: string) => {
+    const r = await pulumi(cwd, args, input);
+    if (r.code !== 0) throw new Error(`pulumi ${args.join(" ")} exited with ${r.code}:\n${r.all}`);
+    return r;
+  };
+  return { pulumi, ok };
 }
 
 /** The programs load pulumi-ignite from dist/: compile it once per test file. */
@@ -47,15 +107,15 @@ export function run(cmd: string, args: string[], opts: { cwd?: string; env: Node
     const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, stdio: [opts.input === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
+    child.stdout!.on("data", (d) => (stdout += d));
+    child.stderr!.on("data", (d) => (stderr += d));
     if (opts.input !== undefined) child.stdin!.end(opts.input);
     child.on("error", reject);
     child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr, all: stdout + stderr }));
   });
 }
 
-export interface Workspace {
+export interface Workspace extends PulumiCommands {
   dir: string;
   ignite: Emulator;
   client: IgniteClient;
@@ -66,44 +126,35 @@ export interface Workspace {
   project(name: string, program: string): string;
   /** Creates stack "test" in `cwd` and points it at the local Ignite (token as a secret). */
   initStack(cwd: string): Promise<void>;
-  pulumi(cwd: string, args: string[], input?: string): Promise<RunResult>;
-  /** Like pulumi(), but throws with the output when the command fails. */
-  ok(cwd: string, args: string[], input?: string): Promise<RunResult>;
   calls(): Promise<Record<string, number>>;
   resetCalls(): Promise<void>;
   dispose(): Promise<void>;
+}
+
+/** A node_modules as a user's install of pulumi-ignite would have it, on this line's SDK. */
+function installModules(modules: string): void {
+  fs.mkdirSync(path.join(modules, "@pulumi"), { recursive: true });
+  for (const entry of fs.readdirSync(path.join(repo, "node_modules"))) {
+    if (entry === "@pulumi") continue;
+    fs.symlinkSync(path.join(repo, "node_modules", entry), path.join(modules, entry));
+  }
+  fs.symlinkSync(path.join(sdkDir, "node_modules", "@pulumi", "pulumi"), path.join(modules, "@pulumi", "pulumi"));
+  const pkg = path.join(modules, "pulumi-ignite");
+  fs.mkdirSync(pkg);
+  fs.copyFileSync(path.join(repo, "package.json"), path.join(pkg, "package.json"));
+  fs.cpSync(path.join(repo, "dist"), path.join(pkg, "dist"), { recursive: true });
 }
 
 export async function createWorkspace(): Promise<Workspace> {
   buildOnce();
   const bin = pulumiBin();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ignite-e2e-"));
-  const modules = path.join(dir, "node_modules");
-  fs.mkdirSync(modules);
-  for (const entry of fs.readdirSync(path.join(repo, "node_modules"))) {
-    fs.symlinkSync(path.join(repo, "node_modules", entry), path.join(modules, entry));
-  }
-  fs.symlinkSync(repo, path.join(modules, "pulumi-ignite"));
+  installModules(path.join(dir, "node_modules"));
 
   const ignite = await startEmulator({ port: 0, dataDir: path.join(dir, "ignite") });
   const client = createIgniteClient({ endpoint: ignite.grpcEndpoint, token: ignite.token });
-  fs.mkdirSync(path.join(dir, "state"));
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    PATH: `${bin}${path.delimiter}${process.env.PATH}`,
-    PULUMI_HOME: path.join(dir, "home"),
-    PULUMI_BACKEND_URL: `file://${path.join(dir, "state")}`,
-    PULUMI_CONFIG_PASSPHRASE: "e2e-passphrase",
-    PULUMI_SKIP_UPDATE_CHECK: "true",
-  };
-  for (const k of Object.keys(env)) if (k.startsWith("DODIL_") || k === "IGNITE_GRPC") delete env[k];
-
-  const pulumi = (cwd: string, args: string[], input?: string) => run("pulumi", [...args, "--non-interactive"], { cwd, env, input });
-  const ok = async (cwd: string, args: string[], input?: string) => {
-    const r = await pulumi(cwd, args, input);
-    if (r.code !== 0) throw new Error(`pulumi ${args.join(" ")} exited with ${r.code}:\n${r.all}`);
-    return r;
-  };
+  const env = pulumiEnv(bin, dir);
+  const { pulumi, ok } = pulumiCommands(env);
 
   return {
     dir,
