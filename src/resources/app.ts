@@ -523,15 +523,6 @@ export class App extends pulumi.dynamic.Resource {
       providerShim("app"),
       name,
       {
-        // Every output named, so each is an Output even when its arg is left to the default.
-        runtime: undefined,
-        description: undefined,
-        resourceTier: undefined,
-        scaling: undefined,
-        env: undefined,
-        ports: undefined,
-        allowUnauthenticated: undefined,
-        ...args,
         // Every output is named here, set or not: Pulumi makes an output property only for
         // the keys it is given, so an arg left out would read as undefined in the program.
         name: appName,
