@@ -156,7 +156,21 @@ describe("the packed package, installed into a project of its own", () => {
   it("ships dist/ built by prepack, the docs the README links to, and the emulator's runtime files; no TypeScript sources", () => {
     expect(files).toContain("dist/index.js");
     expect(files).toContain("dist/index.d.ts");
-    expect(files).toContain("src/emulator/runtime/python/pod.py");
+    // What the local Ignite builds or runs at run time: the pod agent's sources, the workers,
+    // the Python runtime's pinned set, the Rust SDK and the wasm runner — no build output.
+    for (const f of [
+      "src/emulator/runtime/agent/Cargo.toml",
+      "src/emulator/runtime/agent/Cargo.lock",
+      "src/emulator/runtime/agent/src/main.rs",
+      "src/emulator/runtimes/python/worker.py",
+      "src/emulator/runtimes/python/preinstalled.txt",
+      "src/emulator/runtimes/rust/sdk/ignite/src/lib.rs",
+      "src/emulator/runtimes/rust/sdk/ignite-macros/src/lib.rs",
+      "src/emulator/runtimes/rust/wasm-runner.py",
+    ]) {
+      expect(files).toContain(f);
+    }
+    expect(files.filter((f) => f.includes("/target/"))).toEqual([]);
     expect(files).toContain("bin/ignite-local.js");
     expect(files.filter((f) => f.startsWith("src/") && f.endsWith(".ts"))).toEqual([]);
     // Every relative link in the shipped README and docs points at a shipped file.
