@@ -314,8 +314,15 @@ export function createControlPlane(deps: ControlPlaneDeps): ControlPlaneService 
       const appId = appIdFor(ctx, req.organizationName, req.appName, "write");
       return locks.run(appId, async () => {
         const app = await mustGetApp(appId);
-        const { draft } = await mustHaveDraftCode(store, appId);
+        const stored = await mustHaveDraftCode(store, appId);
+        const { draft } = stored;
         if (draft.runtime?.runtime.case === "rust") checkCompiled(appId, draft);
+        // Go and Deno compile as part of publish (seed 003); a build error publishes nothing.
+        const built = await compiler.publishBuild(appId, stored);
+        if (built && !built.ok) {
+          throw new FailedPreconditionError(`the draft of ${appId} does not build: ${built.error}; fix the code, SaveDraft and publish again (StreamCompileLogs shows the build's output)`);
+        }
+        if (built?.ok && built.artifact) await store.putDraftArtifact(appId, built.artifact);
         const number = app.latestVersion + 1;
         await store.createVersionFromDraft(
           appId,
