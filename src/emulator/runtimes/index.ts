@@ -3,11 +3,13 @@
  * line in RUNTIMES.
  */
 import { Runtime } from "../../gen/dodil/ignite/v1/compute_pb.js";
+import { deno } from "./deno/index.js";
+import { goRuntime } from "./go/index.js";
 import { python } from "./python/index.js";
 import { rustRuntime } from "./rust/index.js";
 import type { RuntimePlugin } from "./types.js";
 
-export const RUNTIMES: readonly RuntimePlugin[] = [python, rustRuntime];
+export const RUNTIMES: readonly RuntimePlugin[] = [python, rustRuntime, deno, goRuntime];
 
 /** The runtime of an app (an unspecified runtime is Python, as CreateApp defaults it). */
 export function runtimeFor(runtime: Runtime): RuntimePlugin | undefined {
