@@ -99,8 +99,10 @@ async function loadHandler() {
     return;
   }
   if (typeof module.default !== "function") {
-    const named = typeof module.handler === "function" ? "; it exports `handler` by name: make it the default export" : "";
-    loadError = `main.ts has no default export function${named}; expose \`export default function handler(payload, ctx)\``;
+    loadError =
+      typeof module.handler === "function"
+        ? "main.ts exports `handler` by name, but the runtime calls the default export: make it `export default function handler(payload, ctx)`"
+        : "main.ts has no default export function; expose `export default function handler(payload, ctx)`";
     console.error(`[ignite] ${loadError}`);
     return;
   }
