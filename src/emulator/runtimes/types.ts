@@ -9,7 +9,7 @@
  * A new runtime is a folder under src/emulator/runtimes/ exporting a RuntimePlugin, and one
  * line in src/emulator/runtimes/index.ts.
  */
-import type { CompileRuntime, Runtime as RuntimeEnum } from "../../gen/dodil/ignite/v1/compute_pb.js";
+import type { CompileRuntime, ImageSource, Runtime as RuntimeEnum } from "../../gen/dodil/ignite/v1/compute_pb.js";
 import type { ResolvedRuntimeOptions } from "../runtime/options.js";
 
 /** The worker the pod agent starts for one pod (docs/pod-protocol.md, "The worker"). */
@@ -36,6 +36,10 @@ export interface VersionContext {
   compileRuntime: CompileRuntime | undefined;
   /** The compiled artifact stored with the version, for runtimes with a compile step. */
   artifactPath: string | undefined;
+  /** The image source of a version published from an image draft (the image runtime's). */
+  image?: ImageSource;
+  /** The app's declared ports (an image's container listens on the first). @default [80] */
+  ports?: number[];
 }
 
 /** Per-runtime services the local Ignite provides. */
