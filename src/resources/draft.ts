@@ -23,6 +23,7 @@ import {
   type RuntimeName,
   type RustTargetName,
 } from "./common.js";
+import { checkImageInputs, describeImage, imageSaveReasons, imageUpload, type ImageArgs, type ImageInputs } from "./draft-image.js";
 import { providerShim } from "./shim.js";
 
 // ---- types ---------------------------------------------------------------------------------
@@ -55,10 +56,18 @@ export interface DraftArgs {
    * The code: a single file (saved as the runtime's entry file, e.g. handler.py) or a
    * directory (saved as an archive, with requirements.txt / Cargo.toml inside). Relative to
    * the Pulumi project directory.
-   * @default none: required
+   * @default none: required, unless `image` is set
    * @example "./app"
    */
-  code: pulumi.Input<string>;
+  code?: pulumi.Input<string>;
+  /**
+   * A container image instead of `code`: a reference the platform pulls (`{ ref }`), or a
+   * build context and its Dockerfile (`{ context, dockerfile }`), whose files are hashed like
+   * code so the preview names the changed ones. Any App can run an image, whatever its runtime.
+   * @default undefined (the Draft holds `code`)
+   * @example { context: "./greet", dockerfile: "Dockerfile" }
+   */
+  image?: pulumi.Input<ImageArgs>;
   /**
    * Globs (relative to `code`) selecting which files of a directory to upload.
    * @default every file, except what `exclude` and `.igniteignore` leave out
@@ -94,8 +103,10 @@ export interface DraftInputs {
   exclude: string[];
   runtime: RuntimeName;
   rust?: { target: RustTargetName; toolchain: string };
-  /** "file" (a single file) or "directory" (an archive). */
+  /** "file" (a single file), "directory" (an archive) or "image". */
   sourceKind: string;
+  /** The image source, instead of code (draft-image.ts). */
+  image?: ImageInputs;
   /** Relative path → "sha256:<hex>" of each uploaded file. */
   manifest: Record<string, string>;
   /** "sha256:<hex>" of the exact bytes uploaded; equals the platform's Draft.code_hash. */
@@ -151,8 +162,12 @@ export async function describeCode(args: {
 export function checkDraft(news: Record<string, unknown>): pulumi.dynamic.CheckResult<DraftInputs> {
   const f = new Failures();
   checkAppRef(f, news.app);
-  if (typeof news.codeProblem === "string") f.add("code", news.codeProblem);
-  else if (news.code === undefined || news.code === "") f.add("code", "`code` is required: the file or directory holding the app's code");
+  const image = news.image !== undefined && news.image !== null;
+  if (image) checkImageInputs(f, news);
+  if (typeof news.codeProblem === "string") f.add(image ? "image" : "code", news.codeProblem);
+  else if (image) {
+    if (!isUnknown(news.codeHash) && !isCodeHash(news.codeHash)) f.add("image", "no code hash was computed for `image`; create Drafts with `new ignite.Draft(...)`, which hashes it in the program");
+  } else if (news.code === undefined || news.code === "") f.add("code", "`code` is required: the file or directory holding the app's code");
   else if (!isUnknown(news.codeHash) && !isCodeHash(news.codeHash)) {
     f.add("code", "no code hash was computed for `code`; create Drafts with `new ignite.Draft(...)`, which hashes the code in the program");
   }
@@ -171,7 +186,7 @@ export function checkDraft(news: Record<string, unknown>): pulumi.dynamic.CheckR
     const toolchain = rust.toolchain ?? "";
     if (!isUnknown(toolchain) && typeof toolchain !== "string") f.add("rust.toolchain", "`rust.toolchain` must be a version string like \"1.83.0\"");
     checkedRust = { target: target as RustTargetName, toolchain: toolchain as string };
-  } else if (runtime === "rust") {
+  } else if (runtime === "rust" && !image) {
     f.add("rust.target", "a Rust draft needs `rust: { target: \"native\" }` (or \"wasm\"): the platform requires a target for Rust");
   }
   const inputs: DraftInputs = {
@@ -184,6 +199,7 @@ export function checkDraft(news: Record<string, unknown>): pulumi.dynamic.CheckR
     sourceKind: news.sourceKind as string,
     manifest: (news.manifest ?? {}) as Record<string, string>,
     codeHash: news.codeHash as string,
+    ...(image ? { image: news.image as ImageInputs } : {}),
   };
   return { inputs: jsonSafe(inputs), failures: f.list };
 }
@@ -193,6 +209,10 @@ export function checkDraft(news: Record<string, unknown>): pulumi.dynamic.CheckR
 /** Whether the live draft must be saved again, and why (empty when it holds this code). */
 export function saveReasons(news: DraftInputs, live: PlainDraft): string[] {
   const reasons: string[] = [];
+  if (news.image) {
+    if (live.codeHash !== news.codeHash) return [live.codeHash ? `it holds other code (${live.codeHash})` : "it is empty"];
+    return imageSaveReasons(news.image, live);
+  }
   if (live.codeHash !== news.codeHash) reasons.push(live.codeHash ? `it holds other code (${live.codeHash})` : "it is empty");
   if (live.runtime.runtime !== news.runtime) reasons.push(`it was saved for runtime "${live.runtime.runtime}"`);
   if (news.rust && (live.runtime.rustTarget !== news.rust.target || (live.runtime.toolchain ?? "") !== news.rust.toolchain)) {
@@ -203,7 +223,7 @@ export function saveReasons(news: DraftInputs, live: PlainDraft): string[] {
 
 /** Whether a Rust draft holding this code still needs a compile. */
 export function needsCompile(news: DraftInputs, live: PlainDraft): boolean {
-  return news.runtime === "rust" && (live.compileState !== "succeeded" || live.compiledCodeHash !== news.codeHash);
+  return !news.image && news.runtime === "rust" && (live.compileState !== "succeeded" || live.compiledCodeHash !== news.codeHash);
 }
 
 function outputs(i: DraftInputs, live: PlainDraft): DraftOutputs {
@@ -224,12 +244,16 @@ export function draftProvider(ctx: ProviderContext): pulumi.dynamic.ResourceProv
 
   async function sync(i: DraftInputs): Promise<DraftOutputs> {
     const ref = parseAppId(i.app)!;
-    const set = await planned(i);
+    const set = i.image ? undefined : await planned(i);
+    const image = i.image ? await imageUpload(i.image, i).catch((err: Error) => {
+      throw new Error(`ignite: Draft \`image\` of ${i.app}: ${err.message}. Nothing was uploaded.`, { cause: err });
+    }) : undefined;
     const platform = ctx.platform();
     const app = await platform.getApp(ref.org, ref.name);
     if (!app) throw new Error(`ignite: app ${i.app} does not exist; create it with an ignite.App and pass \`app: app.appId\``);
     const appRuntime = runtimeName(app.runtime);
-    if (appRuntime !== i.runtime) {
+    // An image runs its own server: any app can run one.
+    if (!image && appRuntime !== i.runtime) {
       const fix = appRuntime === "rust" ? `set \`rust: { target: "native" }\` on the Draft` : `set \`runtime: "${appRuntime}"\` on the Draft`;
       throw new Error(`ignite: app ${i.app} has runtime "${appRuntime}" but the Draft saves "${i.runtime}" code; ${fix}`);
     }
@@ -237,14 +261,13 @@ export function draftProvider(ctx: ProviderContext): pulumi.dynamic.ResourceProv
     let live = found ? plainDraft(found) : undefined;
     const reasons = live ? saveReasons(i, live) : ["it does not exist"];
     if (reasons.length > 0) {
-      const { kind, bytes } = set;
       const saved = plainDraft(
         await platform.saveDraft({
           organizationName: ref.org,
           appName: ref.name,
           runtime: i.runtime,
           rust: i.rust,
-          ...(kind === "file" ? { sourceCode: bytes } : { archive: bytes }),
+          ...(image ? { image } : set!.kind === "file" ? { sourceCode: set!.bytes } : { archive: set!.bytes }),
         }),
       );
       if (saved.codeHash !== i.codeHash) {
@@ -314,14 +337,15 @@ export interface DraftDiff extends pulumi.dynamic.DiffResult {
 export function diffDraft(olds: DraftOutputs, news: DraftInputs, live: PlainDraft | undefined): DraftDiff {
   const notes: string[] = [];
   if (isUnknown(news.app) || olds.app !== news.app) return { changes: true, replaces: ["app"], notes };
-  if (isUnknown(news.codeHash) || isUnknown(news.rust)) return { changes: true, notes };
+  if (isUnknown(news.codeHash) || isUnknown(news.rust) || isUnknown(news.image)) return { changes: true, notes };
   if (live === undefined) {
     notes.push(`ignite: app ${news.app} has no draft on the platform (the app is gone); the draft will be saved again`);
     return { changes: true, notes };
   }
   const reasons = saveReasons(news, live);
   const compile = needsCompile(news, live);
-  const inputsChanged = olds.codeHash !== news.codeHash || !jsonEqual(olds.rust, news.rust) || olds.runtime !== news.runtime;
+  const inputsChanged =
+    olds.codeHash !== news.codeHash || !jsonEqual(olds.rust, news.rust) || olds.runtime !== news.runtime || !jsonEqual(olds.image, news.image);
   if (reasons.length > 0 && !inputsChanged) {
     notes.push(`ignite: the draft of ${news.app} was changed outside Pulumi (${reasons.join("; ")}); it will be saved again`);
   } else if (reasons.length === 0 && compile) {
@@ -331,6 +355,9 @@ export function diffDraft(olds: DraftOutputs, news: DraftInputs, live: PlainDraf
 }
 
 // ---- the resource ----------------------------------------------------------------------------
+
+/** What the program computed about the Draft's code or image. */
+type DescribedSource = Pick<DraftInputs, "code" | "manifest" | "codeHash" | "sourceKind" | "codeProblem"> & { image: unknown };
 
 /**
  * The code in an app's draft slot.
@@ -350,14 +377,20 @@ export class Draft extends pulumi.dynamic.Resource {
   /** Relative path → content hash of every uploaded file. */
   declare readonly manifest: pulumi.Output<Record<string, string>>;
   declare readonly runtime: pulumi.Output<RuntimeName>;
+  /** The image source, when the Draft holds an image. */
+  declare readonly image: pulumi.Output<ImageInputs | undefined>;
   declare readonly compileState: pulumi.Output<string>;
   declare readonly files: pulumi.Output<string[]>;
   declare readonly sizeBytes: pulumi.Output<number>;
 
   constructor(name: string, args: DraftArgs, opts?: pulumi.CustomResourceOptions) {
     const described = pulumi
-      .all([args.code, args.include, args.exclude])
-      .apply(([code, include, exclude]) => describeCode({ code, include, exclude }));
+      .all([args.code, args.include, args.exclude, args.image])
+      .apply(async ([code, include, exclude, image]): Promise<DescribedSource> =>
+        image !== undefined && image !== null
+          ? { ...(await describeImage({ image, include, exclude })), code: code ?? "" }
+          : { ...(await describeCode({ code: code as string, include, exclude })), image: undefined },
+      );
     super(
       providerShim("draft"),
       name,
@@ -368,6 +401,7 @@ export class Draft extends pulumi.dynamic.Resource {
         include: args.include,
         exclude: args.exclude,
         code: described.code,
+        image: described.image,
         sourceKind: described.sourceKind,
         manifest: described.manifest,
         codeHash: described.codeHash,
