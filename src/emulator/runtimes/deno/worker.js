@@ -9,8 +9,8 @@
 //   result   Uint8Array/ArrayBuffer sent verbatim, string as UTF-8, anything else as JSON;
 //            a Promise is awaited; an async (or sync) generator streams, item by item.
 //
-// Frames travel on stdin (requests) and on a second descriptor of the original stdout
-// (answers); fd 1 is then pointed at stderr (libc dup2 through Deno's FFI), so console.log()
+// Frames travel on stdin (requests) and on a duplicate of the original stdout (answers);
+// fd 1 is then pointed at stderr (libc's fcntl and dup2 through Deno's FFI), so console.log()
 // in a handler, and a subprocess that inherits stdout, land in the app log instead of
 // corrupting the framing. Requests are served concurrently: each one is its own async task on
 // the event loop.
@@ -28,20 +28,34 @@ const decoder = new TextDecoder();
 
 const out = framingOutput();
 
-/** The answers' channel: a new descriptor of the pipe on fd 1, then fd 1 → stderr. */
+/**
+ * The answers' channel: a close-on-exec duplicate of fd 1 (libc through Deno's FFI; any kind of
+ * descriptor: a pipe, a socket), then fd 1 → stderr. Without FFI (no glibc), a second open of
+ * the pipe, and only the console kept off the framing.
+ */
 function framingOutput() {
-  const file = Deno.openSync("/proc/self/fd/1", { write: true });
   try {
-    const libc = Deno.dlopen("libc.so.6", { dup2: { parameters: ["i32", "i32"], result: "i32" } });
-    if (libc.symbols.dup2(2, 1) !== 1) throw new Error("dup2 failed");
-    libc.close();
+    const libc = Deno.dlopen("libc.so.6", {
+      fcntl: { parameters: ["i32", "i32", "i32"], result: "i32" },
+      dup2: { parameters: ["i32", "i32"], result: "i32" },
+      write: { parameters: ["i32", "buffer", "usize"], result: "isize" },
+    });
+    const F_DUPFD_CLOEXEC = 1030;
+    const fd = libc.symbols.fcntl(1, F_DUPFD_CLOEXEC, 3);
+    if (fd < 0 || libc.symbols.dup2(2, 1) !== 1) throw new Error("dup failed");
+    return {
+      writeSync(bytes) {
+        const n = Number(libc.symbols.write(fd, bytes, bytes.length));
+        if (n < 0) Deno.exit(0); // the agent is gone
+        return n;
+      },
+    };
   } catch (err) {
-    // No glibc to call: keep the console off the framing at least.
     const log = (...args) => console.error(...args);
     console.log = console.info = console.debug = log;
     console.error(`[ignite] could not point fd 1 at the app log (${err}); console.log goes to stderr, but writes to Deno.stdout corrupt the framing`);
+    return Deno.openSync("/proc/self/fd/1", { write: true });
   }
-  return file;
 }
 
 function send(kind, id, payload = new Uint8Array(0)) {
