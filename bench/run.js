@@ -4,7 +4,12 @@
 //  1. warm invoke latency p50/p99 through the public URL vs a direct HTTP call to the same pod
 //     process (target: public URL p50 <= 1.5x direct p50);
 //  2. the cold start (a request to a scaled-to-zero app, end to end) vs the bare time to start
-//     Python and import the handler, `python3 -c 'import handler'` (target: <= 2x).
+//     Python and import the handler, `python3 -c 'import handler'` (target: <= 2x);
+//  3. for the Rust (the seed's `tiny`, native), Go and Deno runtimes (examples/): the build
+//     (a cold compile into empty caches, then a rebuild after a one-line edit), the cold start
+//     through the public URL vs a bare start of the same worker and vs the Python cold start of
+//     step 2, warm invoke through the public URL vs direct, and the resident memory of a pod
+//     (issue 8's targets for Rust);
 // and writes docs/benchmarks.md. Beside it run the public URL with connection handoff off (every
 // request through the relay) and two reference proxies: the smallest Node HTTP proxy (http
 // server + http.request) and a raw TCP pipe (no HTTP parsing at all), the floor of any extra
@@ -19,9 +24,13 @@ const { createClient } = require("@connectrpc/connect");
 const { createGrpcTransport } = require("@connectrpc/connect-node");
 const { startEmulator } = require("../dist/emulator/index.js");
 const { ComputeService } = require("../dist/gen/dodil/ignite/v1/compute_pb.js");
+const { collectCodeSet, packCodeSet } = require("../dist/code/index.js");
+const { runtimeNamed } = require("../dist/emulator/runtimes/index.js");
+const { resolveRuntimeOptions } = require("../dist/emulator/runtime/options.js");
 
 const WARM_REQUESTS = Number(process.env.BENCH_WARM ?? 2000);
 const COLD_STARTS = Number(process.env.BENCH_COLD ?? 15);
+const RUNTIME_WARM_REQUESTS = Number(process.env.BENCH_RUNTIME_WARM ?? 1000);
 const HANDLER = "import json\n\ndef handler(payload, ctx):\n    return {'ok': True, 'n': len(payload)}\n";
 
 function percentile(sorted, p) {
@@ -53,14 +62,19 @@ function request(agent, port, host, body) {
  * callers): sharing one event loop with the load generator would bill the client's own
  * work to the proxy. The child reports its endpoints and relays log lines over IPC.
  */
-async function start(runtime, lines) {
+async function start(runtime, lines, extraEnv = {}) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "ignite-bench-"));
   const child = require("node:child_process").fork(__filename, ["--serve"], {
-    env: { ...process.env, BENCH_RUNTIME: JSON.stringify(runtime), BENCH_DATA_DIR: dataDir },
+    env: { ...process.env, ...extraEnv, BENCH_RUNTIME: JSON.stringify(runtime), BENCH_DATA_DIR: dataDir },
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   const emu = await new Promise((resolve, reject) => {
-    child.on("message", (m) => (m.log !== undefined ? lines.push(m.log) : resolve(m.ready)));
+    child.on("message", (m) => {
+      if (m.log === undefined) return resolve(m.ready);
+      lines.push(m.log);
+      // When each line arrived, for the runtimes phase's breakdown of a cold start.
+      (lines.times ??= []).push(process.hrtime.bigint());
+    });
     child.on("exit", (code) => reject(new Error(`emulator exited (${code})`)));
   });
   const bearer = (next) => (req) => {
@@ -83,7 +97,7 @@ async function start(runtime, lines) {
     await exited;
     fs.rmSync(dataDir, { recursive: true, force: true });
   };
-  return { emu, deploy, dataDir, stop };
+  return { emu, client, deploy, dataDir, stop };
 }
 
 /** The floor: the smallest Node HTTP proxy (no routing, no auth), to show what one extra hop costs here. */
@@ -246,7 +260,215 @@ function fmt(x) {
   return x.toFixed(2);
 }
 
+// ---- Rust, Go and Deno ---------------------------------------------------------------------
+
+const RUNTIME_ENUM = { rust: 2, deno: 3, go: 4 };
+const APPS = [
+  { runtime: "rust", name: "tiny", dir: "tiny/app", edit: ["src/lib.rs", "Hello from Rust!", "Hello again!"], payload: { message: "hi there" } },
+  { runtime: "go", name: "greet-go", dir: "greet-go/app", edit: ["main.go", "Hello, ", "Hi, "], payload: { name: "Ada" } },
+  { runtime: "deno", name: "greet-deno", dir: "greet-deno/app", edit: ["main.ts", "Hello, ", "Hi, "], payload: { name: "Ada" } },
+];
+
+/** The example's directory as SaveDraft's archive, optionally with one line edited. */
+async function archiveOf(dir, edit) {
+  let root = path.join(__dirname, "..", "examples", dir);
+  if (edit) {
+    const copy = fs.mkdtempSync(path.join(os.tmpdir(), "ignite-bench-edit-"));
+    fs.cpSync(root, copy, { recursive: true });
+    const file = path.join(copy, edit[0]);
+    fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace(edit[1], edit[2]));
+    try {
+      return await packCodeSet(await collectCodeSet({ path: copy }));
+    } finally {
+      fs.rmSync(copy, { recursive: true, force: true });
+    }
+  }
+  return packCodeSet(await collectCodeSet({ path: root }));
+}
+
+/** SaveDraft (+ CompileDraft for Rust) + PublishDraft; returns the build's wall time (compile, or the publish that builds). */
+async function buildAndPublish(client, org, app, edit) {
+  const runtime = app.runtime === "rust" ? { case: "rust", value: { target: 1 } } : { case: app.runtime, value: {} };
+  await client.saveDraft({
+    organizationName: org,
+    appName: app.name,
+    code: { source: { case: "compile", value: { runtime: { runtime }, input: { case: "archive", value: await archiveOf(app.dir, edit) } } } },
+  });
+  const t0 = process.hrtime.bigint();
+  if (app.runtime === "rust") {
+    await client.compileDraft({ organizationName: org, appName: app.name });
+    for await (const _ of client.streamCompileLogs({ organizationName: org, appName: app.name, follow: true })) void _;
+    const draft = (await client.getDraft({ organizationName: org, appName: app.name })).draft;
+    if (draft.compileState !== 4) throw new Error(`${app.name} did not compile: ${draft.compileError}`);
+    const compiled = ms(process.hrtime.bigint() - t0);
+    await client.publishDraft({ organizationName: org, appName: app.name });
+    return compiled;
+  }
+  await client.publishDraft({ organizationName: org, appName: app.name });
+  return ms(process.hrtime.bigint() - t0);
+}
+
+/** Exec of the version's worker, as its pod starts it but without the agent, to its ready frame. */
+async function timeBareWorker(app, dataDir, org, version, scratch) {
+  const appId = `${org}/${app.name}`;
+  const versionDir = path.join(dataDir, "apps", org, app.name, "versions", String(version));
+  const treeDir = path.join(versionDir, "tree");
+  const artifact = path.join(versionDir, "artifact");
+  const worker = await runtimeNamed(app.runtime).worker(
+    { appId, version, treeDir, compileRuntime: undefined, artifactPath: fs.existsSync(artifact) ? artifact : undefined },
+    { options: resolveRuntimeOptions(), dataDir: scratch, log: () => {} },
+    () => {},
+  );
+  return new Promise((resolve, reject) => {
+    const t0 = process.hrtime.bigint();
+    const env = { ...process.env, ...worker.env, IGNITE_FUNCTION_ID: appId, IGNITE_ORGANIZATION_ID: "bench" };
+    for (const k of worker.unsetEnv ?? []) delete env[k];
+    const child = spawn(worker.argv[0], worker.argv.slice(1), { cwd: treeDir, env, stdio: ["pipe", "pipe", "ignore"] });
+    let got = Buffer.alloc(0);
+    let ready;
+    child.stdout.on("data", (d) => {
+      got = Buffer.concat([got, d]);
+      if (ready === undefined && got.length >= 13 && got.subarray(0, 5).toString() === "IGN1Y") {
+        ready = ms(process.hrtime.bigint() - t0);
+        child.stdin.end();
+      }
+    });
+    child.on("error", reject);
+    child.on("exit", (code) => (ready !== undefined ? resolve(ready) : reject(new Error(`the ${app.runtime} worker exited (${code}) before its ready frame`))));
+  });
+}
+
+/** The app's pods that are not retiring (GET /_ignite/pods). */
+async function livePods(port, appId) {
+  return (await (await fetch(`http://127.0.0.1:${port}/_ignite/pods`)).json()).pods.filter((p) => p.app === appId && !p.retiring);
+}
+
+/** Resident memory (VmRSS, MB) of a pod's agent and of its worker. */
+async function podMemory(port, appId) {
+  const pods = await livePods(port, appId);
+  const rss = (pid) => Number(/VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"))[1]) / 1024;
+  const agent = pods[0].pid;
+  const worker = Number(fs.readFileSync(`/proc/${agent}/task/${agent}/children`, "utf8").trim().split(/\s+/)[0]);
+  return { agent: rss(agent), worker: rss(worker) };
+}
+
+async function runtimesPhase() {
+  const lines = [];
+  // Empty build caches: the first build of each app is a cold one.
+  const cargoTargetDir = fs.mkdtempSync(path.join(os.tmpdir(), "ignite-bench-cargo-"));
+  const goCache = fs.mkdtempSync(path.join(os.tmpdir(), "ignite-bench-gocache-"));
+  const local = await start({ scaledownPeriodOverrideSecs: 0.05, autoscaleIntervalMs: 10, rust: { cargoTargetDir } }, lines, { IGNITE_GOCACHE: goCache });
+  const { emu, client } = local;
+  const results = [];
+  try {
+    for (const app of APPS) {
+      process.stderr.write(`[bench] ${app.runtime}: building ${app.name}…\n`);
+      await client.createApp({ organizationName: emu.org, name: app.name, runtime: RUNTIME_ENUM[app.runtime] });
+      const coldBuild = await buildAndPublish(client, emu.org, app);
+      const rebuild = await buildAndPublish(client, emu.org, app, app.edit);
+      const url = (await client.getApp({ organizationName: emu.org, appName: app.name })).app.publicUrls[0];
+      const host = { host: new URL(url).host, authorization: `Bearer ${emu.token}` };
+      const body = JSON.stringify(app.payload);
+      const appId = `${emu.org}/${app.name}`;
+      const events = () => lines.filter((l) => l.includes(`runtime: ${appId} `) && /( scales \d+ -> \d+| v\d+ pod-)/.test(l));
+      await request(false, emu.port, host, body);
+      process.stderr.write(`[bench] ${app.runtime}: ${COLD_STARTS} cold starts…\n`);
+      const cold = [];
+      const bare = [];
+      const podStart = [];
+      for (let i = 0; i < COLD_STARTS; i++) {
+        await waitFor(() => / -> 0$/.test(events().at(-1) ?? ""));
+        await new Promise((r) => setTimeout(r, 20));
+        const from = lines.length;
+        const t0 = process.hrtime.bigint();
+        cold.push(await request(false, emu.port, host, body));
+        const ready = lines.findIndex((l, i) => i >= from && l.includes(`runtime: ${appId} v2 `) && / ready on port /.test(l));
+        if (ready >= 0) podStart.push(ms(lines.times[ready] - t0));
+        bare.push(await timeBareWorker(app, local.dataDir, emu.org, 2, path.join(local.dataDir, "bare")));
+      }
+      process.stderr.write(`[bench] ${app.runtime}: warm requests…\n`);
+      // One reserved pod, so the app does not scale to zero between requests (direct calls
+      // bypass the local Ignite, which would see it idle).
+      await client.updateAppConfig({ organizationName: emu.org, appName: app.name, scaling: { reservedCapacity: 1, maxReplicas: 1 }, updateMask: { paths: ["scaling"] } });
+      const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+      await request(agent, emu.port, host, body);
+      let pod;
+      while (!(pod = (await livePods(emu.port, appId))[0])) await new Promise((r) => setTimeout(r, 20));
+      const portLine = lines.find((l) => l.includes(`runtime: ${appId} v2 `) && l.includes(`(pid ${pod.pid},`) && / ready on port \d+/.test(l));
+      const podPort = Number(/ ready on port (\d+)/.exec(portLine)[1]);
+      const direct = new http.Agent({ keepAlive: true, maxSockets: 1 });
+      for (let i = 0; i < 100; i++) {
+        await request(agent, emu.port, host, body);
+        await request(direct, podPort, {}, body);
+      }
+      const viaUrl = [];
+      const viaPod = [];
+      for (let i = 0; i < RUNTIME_WARM_REQUESTS; i++) {
+        viaUrl.push(await request(agent, emu.port, host, body));
+        viaPod.push(await request(direct, podPort, {}, body));
+      }
+      const memory = await podMemory(emu.port, appId);
+      agent.destroy();
+      direct.destroy();
+      results.push({ ...app, coldBuild, rebuild, cold: stats(cold), bare: stats(bare), podStart: stats(podStart), publicUrl: stats(viaUrl), direct: stats(viaPod), memory });
+    }
+    return results;
+  } finally {
+    await local.stop();
+    fs.rmSync(cargoTargetDir, { recursive: true, force: true });
+    fs.rmSync(goCache, { recursive: true, force: true });
+  }
+}
+
+function runtimesMarkdown(results, pythonCold) {
+  const rows = results.map((r) => {
+    const coldRatio = r.cold.p50 / r.bare.p50;
+    const vsPython = r.cold.p50 / pythonCold.p50;
+    const warmRatio = r.publicUrl.p50 / r.direct.p50;
+    return `| ${r.runtime} (\`${r.name}\`) | ${fmt(r.cold.p50)} / ${fmt(r.cold.p99)} | ${fmt(r.podStart.p50)} | ${fmt(r.bare.p50)} | ${fmt(coldRatio)}× | ${fmt(vsPython)}× | ${fmt(r.publicUrl.p50)} / ${fmt(r.publicUrl.p99)} | ${fmt(r.direct.p50)} / ${fmt(r.direct.p99)} | ${fmt(warmRatio)}× | ${fmt(r.memory.worker)} + ${fmt(r.memory.agent)} |`;
+  });
+  const builds = results.map((r) => `| ${r.runtime} (\`${r.name}\`) | ${r.runtime === "rust" ? "CompileDraft (cargo build --release, native)" : r.runtime === "go" ? "PublishDraft (go build)" : "PublishDraft (deno cache)"} | ${fmt(r.coldBuild / 1000)} | ${fmt(r.rebuild / 1000)} |`);
+  const rust = results.find((r) => r.runtime === "rust");
+  const check = (ok, text) => `${ok ? "met" : "**NOT met**"}: ${text}`;
+  const targets = rust
+    ? [
+        check(rust.cold.p50 <= 0.25 * pythonCold.p50, `cold start ${fmt(rust.cold.p50)} ms ≤ 0.25× the Python pool-mode cold start (${fmt(pythonCold.p50)} ms → ≤ ${fmt(0.25 * pythonCold.p50)} ms)`),
+        check(rust.cold.p50 <= 2 * rust.bare.p50, `cold start ≤ 2× a bare exec of the binary (${fmt(rust.cold.p50 / rust.bare.p50)}×)`),
+        check(rust.publicUrl.p50 <= 1.5 * rust.direct.p50, `warm public URL ≤ 1.5× direct (${fmt(rust.publicUrl.p50 / rust.direct.p50)}×)`),
+        check(rust.coldBuild <= 90_000, `cold compile ≤ 90 s (${fmt(rust.coldBuild / 1000)} s)`),
+        check(rust.rebuild <= 10_000, `rebuild after a one-line edit ≤ 10 s (${fmt(rust.rebuild / 1000)} s)`),
+        check(rust.memory.worker + rust.memory.agent <= 20, `a pod's resident memory ≤ 20 MB (${fmt(rust.memory.worker + rust.memory.agent)} MB: worker ${fmt(rust.memory.worker)} + agent ${fmt(rust.memory.agent)})`),
+      ].map((t) => `- ${t}`)
+    : [];
+  return {
+    missed: targets.some((t) => t.includes("NOT met")),
+    md: `
+## Rust, Go and Deno (same run: ${COLD_STARTS} wake-ups each, ${RUNTIME_WARM_REQUESTS} warm requests each way, interleaved)
+
+The seed's \`tiny\` (Rust, native) and the \`greet-go\` and \`greet-deno\` examples, each published twice (the build, then a one-line edit), then measured on version 2.
+
+| runtime (app) | cold start via public URL p50 / p99 (ms) | of which the pod's start p50 (ms) | bare start of the worker p50 (ms) | cold / bare | cold / Python pool-mode cold | warm public URL p50 / p99 (ms) | warm direct p50 / p99 (ms) | public URL / direct | pod RSS: worker + agent (MB) |
+|---|---|---|---|---|---|---|---|---|---|
+${rows.join("\n")}
+
+"Bare start of the worker": the runtime's worker exec'd as its pod starts it (the static binary for Rust and Go, \`deno run\` of the worker for Deno), without the agent, timed from spawn to its ready frame. "The pod's start": from the request to the local Ignite's "ready on port" line (Node spawning the agent with its IPC channel and slot table, the agent spawning the worker, the worker's ready frame, \`READY\` back); the rest of the cold start is routing and serving the request. For a worker that is ready in a few milliseconds (Rust, Go), these two process spawns and the request are most of the cold start, so the ratio to a bare exec is far above Python's and Deno's, whose interpreter start dominates; on a loaded 2-core machine (load average ${os.loadavg()[0].toFixed(1)} at the end of this run) spawns are also the noisiest part. "Python pool-mode cold" is the cold start of the section above (${fmt(pythonCold.p50)} ms). RSS is read from /proc after the warm requests.
+
+| runtime (app) | build | cold (s), empty caches | after a one-line edit (s) |
+|---|---|---|---|
+${builds.join("\n")}
+
+The cold build starts from an empty cargo target dir / GOCACHE (crates and Go modules come from the machine's download caches); Deno has no build beyond caching the module graph.
+${targets.length ? `\nIssue 8's targets for Rust:\n\n${targets.join("\n")}\n` : ""}`,
+  };
+}
+
 async function main() {
+  if (process.env.BENCH_RUNTIMES_ONLY) {
+    // A quick look at the runtimes' rows alone, against a given Python cold start (ms).
+    const results = await runtimesPhase();
+    process.stdout.write(runtimesMarkdown(results, { p50: Number(process.env.BENCH_RUNTIMES_ONLY), p99: 0 }).md);
+    return;
+  }
   const warm = await warmPhase();
   if (warm.handed !== 1 || warm.relayedHanded !== 0) {
     throw new Error(`expected the measured connection to be handed to its pod (held: ${warm.handed}) and none with handoff off (held: ${warm.relayedHanded})`);
@@ -257,6 +479,7 @@ async function main() {
     return;
   }
   const cold = await coldPhase();
+  const runtimes = process.env.BENCH_SKIP_RUNTIMES ? undefined : runtimesMarkdown(await runtimesPhase(), cold.cold);
   const warmRatio = warm.publicUrl.p50 / warm.direct.p50;
   const coldRatio = cold.cold.p50 / cold.bare.p50;
   const pyVersion = execFileSync(cold.python, ["--version"]).toString().trim();
@@ -303,10 +526,10 @@ the handler. What keeps it close to the bare start: the pod imports only socket/
 before the handler (no http.server), the interpreter is resolved once to the real binary (a
 pyenv shim costs ~150 ms per start), and the pod reports readiness over a pipe instead of being
 polled. Both columns use the real interpreter, so the shim is excluded from both.
-`;
+${runtimes?.md ?? ""}`;
   fs.writeFileSync(path.join(__dirname, "..", "docs", "benchmarks.md"), md);
   process.stdout.write(md);
-  if (warmRatio > 1.5 || coldRatio > 2) process.stdout.write("\nWARNING: a target was missed (see the ratios above)\n");
+  if (warmRatio > 1.5 || coldRatio > 2 || runtimes?.missed) process.stdout.write("\nWARNING: a target was missed (see the ratios above)\n");
 }
 
 (process.argv.includes("--serve")

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// `npm start` (after `npm run build`): deploys every example (greet, tabler, tiny) with the
-// real Pulumi CLI onto a local Ignite, prints each app's active version and public URLs, calls
-// each app through its public URL and prints the answer, then stops what it started. Everything
+// `npm start` (after `npm run build`): deploys every example (greet, tabler, tiny, greet-deno,
+// greet-go) with the real Pulumi CLI onto a local Ignite, prints each app's active version and
+// public URLs, calls each app through its public URL and prints the answer, then stops what it
+// started. Everything
 // it keeps lives in the repository (or IGNITE_MAIN_STATE_DIR) and is ignored by git:
 //   .ignite-local/   the local Ignite's data (apps, drafts, versions, dev token)
 //   .pulumi-state/   the file backend, PULUMI_HOME and the stack's config file
@@ -69,6 +70,8 @@ const PAYLOADS = {
   greet: { name: "Ada" },
   tabler: { rows: [["ada", 1], ["grace", 2]] },
   tiny: { message: "hi there" },
+  "greet-deno": { name: "Ada" },
+  "greet-go": { name: "Ada" },
 };
 
 /**

@@ -379,6 +379,7 @@ export const draft = {
   rustTargetInvalid: (target: unknown) => `\`rust.target\` must be "native" or "wasm"; got ${q(target)}`,
   rustToolchainInvalid: () => "`rust.toolchain` must be a version string like \"1.83.0\"",
   rustNeedsTarget: () => "a Rust draft needs `rust: { target: \"native\" }` (or \"wasm\"): the platform requires a target for Rust",
+  imageNoHash: () => "no code hash was computed for `image`; create Drafts with `new ignite.Draft(...)`, which hashes it in the program",
   /** The program knows the App's runtime (the App was passed, or is declared in this program). */
   runtimeMismatch: (appId: string, appRuntime: string, draftRuntime: string, because: "runtime" | "rust") =>
     `the App ${appId} has runtime "${appRuntime}", but this Draft saves "${draftRuntime}" code (because of \`${because}\`); ` +

@@ -17,7 +17,7 @@ import * as path from "node:path";
 import { create } from "@bufbuild/protobuf";
 import { CompileLogLineSchema, CompileState, type CompileLogLine, type CompileRuntime } from "../gen/dodil/ignite/v1/compute_pb.js";
 import type { KeyedMutex } from "./mutex.js";
-import type { CompileResult, RuntimeHost, RuntimePlugin } from "./runtimes/types.js";
+import type { CompileResult, PublishBuildResult, RuntimeHost, RuntimePlugin } from "./runtimes/types.js";
 import type { Store, StoredDraft } from "./store.js";
 
 export interface CompilerOptions {
@@ -71,6 +71,8 @@ export class Compiler {
   private readonly live = new Set<Job>();
   private running = 0;
   private stopped = false;
+  /** Builds of PublishDraft in progress (stop() aborts them). */
+  private readonly publishing = new Set<AbortController>();
 
   constructor(private readonly o: CompilerOptions) {
     this.events.setMaxListeners(0);
@@ -169,9 +171,56 @@ export class Compiler {
     }
   }
 
+  /**
+   * The build that is part of PublishDraft, for runtimes that have one (Go, Deno; seed 003:
+   * "compiled as part of the draft/publish flow"): run now, on a private copy of the draft,
+   * within the compile budget. The caller holds the app lock and publishes only on success.
+   * The build's lines become the draft's compile log (StreamCompileLogs shows them). Undefined
+   * for runtimes without such a build.
+   */
+  async publishBuild(appId: string, stored: StoredDraft): Promise<PublishBuildResult | undefined> {
+    const runtimeCase = stored.draft.runtime?.runtime.case ?? "";
+    const plugin = this.o.plugin(runtimeCase);
+    if (!plugin?.publishBuild) return undefined;
+    if (this.stopped) return { ok: false, error: INTERRUPTED };
+    const workDir = this.workDir(appId);
+    const treeDir = path.join(workDir, "tree");
+    await fs.rm(treeDir, { recursive: true, force: true });
+    await fs.mkdir(workDir, { recursive: true });
+    await fs.cp(this.o.store.draftTreeDir(appId), treeDir, { recursive: true, preserveTimestamps: true });
+    const controller = new AbortController();
+    this.publishing.add(controller);
+    const budget = setTimeout(() => controller.abort(new Stop("budget")), this.o.budgetSecs * 1000);
+    const lines: string[] = [`build for publish of ${appId} (${stored.draft.codeHash}, ${runtimeCase})`];
+    let result: PublishBuildResult;
+    try {
+      result = await plugin.publishBuild(
+        { appId, treeDir, workDir, compileRuntime: stored.draft.runtime, signal: controller.signal, log: (text) => lines.push(text) },
+        this.o.host(plugin),
+      );
+    } catch (err) {
+      result = { ok: false, error: `the build crashed: ${err instanceof Error ? err.message : String(err)}` };
+    } finally {
+      clearTimeout(budget);
+      this.publishing.delete(controller);
+    }
+    const why = (controller.signal.reason as Stop | undefined)?.why;
+    if (why === "budget") result = { ok: false, error: `timed out after ${this.o.budgetSecs} s (the compile budget: --compile-budget-secs, IGNITE_COMPILE_BUDGET_SECS)` };
+    if (why === "stop") result = { ok: false, error: INTERRUPTED };
+    if (!result.ok) lines.push(`error: ${result.error}`);
+    stored.compileLog = [
+      ...lines.map((t) => line(t, CompileState.COMPILING)),
+      line(result.ok ? "build succeeded" : "build failed", result.ok ? CompileState.SUCCEEDED : CompileState.FAILED),
+    ];
+    await this.o.store.putDraftMeta(appId, stored);
+    this.changed(appId);
+    return result;
+  }
+
   /** Stops every compile (killing its build) and records it as interrupted; waits for the writes. */
   async stop(): Promise<void> {
     this.stopped = true;
+    for (const controller of this.publishing) controller.abort(new Stop("stop"));
     const all = [...new Set([...this.jobs.values(), ...this.live])];
     for (const job of all) job.controller.abort(new Stop("stop"));
     // Queued compiles never start now: record them here.

@@ -34,8 +34,8 @@ import {
   FailedPreconditionError,
   InvalidArgumentError,
   NotFoundError,
-  UnimplementedError,
 } from "./errors.js";
+import { checkImageSource } from "./image-drafts.js";
 import type { KeyedMutex } from "./mutex.js";
 import type { ResolvedOptions } from "./options.js";
 import type { Store, StoredDraft, TreeFile } from "./store.js";
@@ -207,10 +207,31 @@ export function createControlPlane(deps: ControlPlaneDeps): ControlPlaneService 
       const appId = appIdFor(ctx, req.organizationName, req.appName, "write");
       const code = req.code?.source;
       if (!code || code.case === undefined) {
-        throw new InvalidArgumentError("code", "is required: set code.compile with a runtime and source_code or archive");
+        throw new InvalidArgumentError("code", "is required: set code.compile (a runtime and source_code or archive) or code.image (dockerfile_path, git_url or image_ref)");
       }
       if (code.case === "image") {
-        throw new UnimplementedError("code.image: image sources are not supported by the local Ignite; use code.compile");
+        // Image drafts fit any app: the container runs its own server, whatever the app's runtime.
+        const checked = await checkImageSource(code.value, options);
+        return locks.run(appId, async () => {
+          await mustGetApp(appId);
+          const previous = await store.getDraft(appId);
+          const draft = create(DraftSchema, {
+            appId,
+            codeHash: checked.codeHash,
+            compileState: CompileState.NOT_REQUIRED,
+            files: checked.files.map((f) => f.path),
+            sizeBytes: BigInt(checked.files.reduce((n, f) => n + f.data.length, 0)),
+            compileError: "",
+            compiledCodeHash: previous?.draft.compiledCodeHash ?? "",
+            updateTimeMs: now(),
+            sourceKind: "image",
+            image: checked.image,
+          });
+          await store.replaceDraft(appId, { draft, compileLog: [] }, checked.saved, checked.files);
+          compiler.superseded(appId);
+          compiler.changed(appId);
+          return { draft };
+        });
       }
       const compile = code.value;
       const runtimeCase = compile.runtime?.runtime.case;
@@ -314,8 +335,15 @@ export function createControlPlane(deps: ControlPlaneDeps): ControlPlaneService 
       const appId = appIdFor(ctx, req.organizationName, req.appName, "write");
       return locks.run(appId, async () => {
         const app = await mustGetApp(appId);
-        const { draft } = await mustHaveDraftCode(store, appId);
+        const stored = await mustHaveDraftCode(store, appId);
+        const { draft } = stored;
         if (draft.runtime?.runtime.case === "rust") checkCompiled(appId, draft);
+        // Go and Deno compile as part of publish (seed 003); a build error publishes nothing.
+        const built = await compiler.publishBuild(appId, stored);
+        if (built && !built.ok) {
+          throw new FailedPreconditionError(`the draft of ${appId} does not build: ${built.error}; fix the code, SaveDraft and publish again (StreamCompileLogs shows the build's output)`);
+        }
+        if (built?.ok && built.artifact) await store.putDraftArtifact(appId, built.artifact);
         const number = app.latestVersion + 1;
         await store.createVersionFromDraft(
           appId,
@@ -326,6 +354,7 @@ export function createControlPlane(deps: ControlPlaneDeps): ControlPlaneService 
             files: draft.files,
             sizeBytes: draft.sizeBytes,
             createTimeMs: now(),
+            image: draft.image,
           }),
         );
         app.latestVersion = number;

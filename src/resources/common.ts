@@ -74,9 +74,10 @@ export interface SaveDraftInit {
   appName: string;
   runtime: RuntimeName;
   rust?: { target: RustTargetName; toolchain: string };
-  /** Exactly one: a single file's bytes, or a directory's tar. */
+  /** Exactly one: a single file's bytes, a directory's tar, or an image source. */
   sourceCode?: Uint8Array;
   archive?: Uint8Array;
+  image?: { dockerfilePath: string; contextArchive: Uint8Array } | { imageRef: string };
 }
 
 /** What a provider method receives besides its inputs. */
@@ -353,14 +354,20 @@ export interface PlainDraft {
   files: string[];
   sizeBytes: number;
   compileError: string;
+  /** The image source of an image draft. */
+  image?: { ref?: string; dockerfile?: string; gitUrl?: string };
 }
 
 export function plainDraft(d: DraftMessage): PlainDraft {
+  const image = d.sourceKind === "image" ? d.image?.source : undefined;
   return {
     codeHash: d.codeHash,
     compileState: compileStateName(d.compileState),
     compiledCodeHash: d.compiledCodeHash,
-    runtime: plainRuntime(d.runtime),
+    runtime: image ? { runtime: "image" } : plainRuntime(d.runtime),
+    ...(image?.case === "imageRef" ? { image: { ref: image.value } } : {}),
+    ...(image?.case === "dockerfilePath" ? { image: { dockerfile: image.value } } : {}),
+    ...(image?.case === "gitUrl" ? { image: { gitUrl: image.value } } : {}),
     files: [...d.files],
     sizeBytes: Number(d.sizeBytes),
     compileError: d.compileError,

@@ -29,6 +29,7 @@ import {
   type RuntimeName,
   type RustTargetName,
 } from "./common.js";
+import { checkImageInputs, describeImage, imageSaveReasons, imageUpload, type ImageArgs, type ImageInputs } from "./draft-image.js";
 import { providerShim } from "./shim.js";
 
 // ---- types ---------------------------------------------------------------------------------
@@ -64,10 +65,18 @@ export interface DraftArgs {
    * The code: a single file (saved as the runtime's entry file, e.g. handler.py) or a
    * directory (saved as an archive, with requirements.txt / Cargo.toml inside). Relative to
    * the Pulumi project directory.
-   * @default none: required
+   * @default none: required, unless `image` is set
    * @example "./app"
    */
-  code: pulumi.Input<string>;
+  code?: pulumi.Input<string>;
+  /**
+   * A container image instead of `code`: a reference the platform pulls (`{ ref }`), or a
+   * build context and its Dockerfile (`{ context, dockerfile }`), whose files are hashed like
+   * code so the preview names the changed ones. Any App can run an image, whatever its runtime.
+   * @default undefined (the Draft holds `code`)
+   * @example { context: "./greet", dockerfile: "Dockerfile" }
+   */
+  image?: pulumi.Input<ImageArgs>;
   /**
    * Globs (relative to `code`) selecting which files of a directory to upload.
    * @default every file, except what `exclude` and `.igniteignore` leave out
@@ -104,8 +113,10 @@ export interface DraftInputs {
   exclude: string[];
   runtime: RuntimeName;
   rust?: { target: RustTargetName; toolchain: string };
-  /** "file" (a single file) or "directory" (an archive). */
+  /** "file" (a single file), "directory" (an archive) or "image". */
   sourceKind: string;
+  /** The image source, instead of code (draft-image.ts). */
+  image?: ImageInputs;
   /** Relative path → "sha256:<hex>" of each uploaded file. */
   manifest: Record<string, string>;
   /** "sha256:<hex>" of the exact bytes uploaded; equals the platform's Draft.code_hash. */
@@ -203,8 +214,12 @@ export async function checkDescribedCode(
 export function checkDraft(news: Record<string, unknown>): pulumi.dynamic.CheckResult<DraftInputs> {
   const f = new Failures();
   checkAppRef(f, news.app);
-  if (typeof news.codeProblem === "string" && !isUnknown(news.codeProblem)) f.add("code", news.codeProblem);
-  else if (news.code === undefined || news.code === "") f.add("code", messages.code.required());
+  const image = news.image !== undefined && news.image !== null;
+  if (image) checkImageInputs(f, news);
+  if (typeof news.codeProblem === "string" && !isUnknown(news.codeProblem)) f.add(image ? "image" : "code", news.codeProblem);
+  else if (image) {
+    if (!isUnknown(news.codeHash) && !isCodeHash(news.codeHash)) f.add("image", messages.draft.imageNoHash());
+  } else if (news.code === undefined || news.code === "") f.add("code", messages.code.required());
   else if (!isUnknown(news.codeHash) && !isCodeHash(news.codeHash)) f.add("code", messages.code.noHash());
   else if (typeof news.codeFinding === "string" && !isUnknown(news.codeFinding)) f.add("code", news.codeFinding);
   const rust = news.rust as Record<string, unknown> | undefined | null;
@@ -212,7 +227,8 @@ export function checkDraft(news: Record<string, unknown>): pulumi.dynamic.CheckR
   const runtime = draftRuntime(news.runtime, rust, appRuntime);
   checkOneOf(f, "runtime", RUNTIMES, runtime);
   // The program knows the App's runtime: a Draft that saves other code cannot work.
-  if (appRuntime !== undefined && !isUnknown(appRuntime) && !isUnknown(runtime) && runtime !== appRuntime && typeof news.app === "string") {
+  // (An image runs its own server: an app of any runtime can run one.)
+  if (!image && appRuntime !== undefined && !isUnknown(appRuntime) && !isUnknown(runtime) && runtime !== appRuntime && typeof news.app === "string") {
     const because = news.runtime !== undefined && news.runtime !== null ? "runtime" : "rust";
     f.add(because, messages.draft.runtimeMismatch(news.app, appRuntime, String(runtime), because));
   }
@@ -225,7 +241,7 @@ export function checkDraft(news: Record<string, unknown>): pulumi.dynamic.CheckR
     const toolchain = rust.toolchain ?? "";
     if (!isUnknown(toolchain) && typeof toolchain !== "string") f.add("rust.toolchain", messages.draft.rustToolchainInvalid());
     checkedRust = { target: target as RustTargetName, toolchain: toolchain as string };
-  } else if (runtime === "rust") {
+  } else if (runtime === "rust" && !image) {
     f.add("rust.target", messages.draft.rustNeedsTarget());
   }
   const inputs: DraftInputs = {
@@ -239,6 +255,7 @@ export function checkDraft(news: Record<string, unknown>): pulumi.dynamic.CheckR
     manifest: (news.manifest ?? {}) as Record<string, string>,
     codeHash: news.codeHash as string,
     ...(appRuntime !== undefined ? { appRuntime } : {}),
+    ...(image ? { image: news.image as ImageInputs } : {}),
   };
   return { inputs: jsonSafe(inputs), failures: f.list };
 }
@@ -248,6 +265,10 @@ export function checkDraft(news: Record<string, unknown>): pulumi.dynamic.CheckR
 /** Whether the live draft must be saved again, and why (empty when it holds this code). */
 export function saveReasons(news: DraftInputs, live: PlainDraft): string[] {
   const reasons: string[] = [];
+  if (news.image) {
+    if (live.codeHash !== news.codeHash) return [messages.draft.saveReason.otherCode(live.codeHash)];
+    return imageSaveReasons(news.image, live);
+  }
   if (live.codeHash !== news.codeHash) reasons.push(messages.draft.saveReason.otherCode(live.codeHash));
   if (live.runtime.runtime !== news.runtime) reasons.push(messages.draft.saveReason.otherRuntime(live.runtime.runtime));
   if (news.rust && (live.runtime.rustTarget !== news.rust.target || (live.runtime.toolchain ?? "") !== news.rust.toolchain)) {
@@ -258,7 +279,7 @@ export function saveReasons(news: DraftInputs, live: PlainDraft): string[] {
 
 /** Whether a Rust draft holding this code still needs a compile. */
 export function needsCompile(news: DraftInputs, live: PlainDraft): boolean {
-  return news.runtime === "rust" && (live.compileState !== "succeeded" || live.compiledCodeHash !== news.codeHash);
+  return !news.image && news.runtime === "rust" && (live.compileState !== "succeeded" || live.compiledCodeHash !== news.codeHash);
 }
 
 function outputs(i: DraftInputs, live: PlainDraft): DraftOutputs {
@@ -279,24 +300,27 @@ export function draftProvider(ctx: ProviderContext): pulumi.dynamic.ResourceProv
 
   async function sync(i: DraftInputs): Promise<DraftOutputs> {
     const ref = parseAppId(i.app)!;
-    const set = await planned(i);
+    const set = i.image ? undefined : await planned(i);
+    const image = i.image ? await imageUpload(i.image, i).catch((err: Error) => {
+      throw new Error(`ignite: Draft \`image\` of ${i.app}: ${err.message}. Nothing was uploaded.`, { cause: err });
+    }) : undefined;
     const platform = ctx.platform();
     const app = await platform.getApp(ref.org, ref.name);
     if (!app) throw new Error(messages.appRef.missing(i.app));
     const appRuntime = runtimeName(app.runtime);
-    if (appRuntime !== i.runtime) throw new Error(messages.draft.runtimeMismatchAtUp(i.app, appRuntime, i.runtime));
+    // An image runs its own server: an app of any runtime can run one.
+    if (!image && appRuntime !== i.runtime) throw new Error(messages.draft.runtimeMismatchAtUp(i.app, appRuntime, i.runtime));
     const found = await platform.getDraft(ref.org, ref.name);
     let live = found ? plainDraft(found) : undefined;
     const reasons = live ? saveReasons(i, live) : ["it does not exist"];
     if (reasons.length > 0) {
-      const { kind, bytes } = set;
       const saved = plainDraft(
         await platform.saveDraft({
           organizationName: ref.org,
           appName: ref.name,
           runtime: i.runtime,
           rust: i.rust,
-          ...(kind === "file" ? { sourceCode: bytes } : { archive: bytes }),
+          ...(image ? { image } : set!.kind === "file" ? { sourceCode: set!.bytes } : { archive: set!.bytes }),
         }),
       );
       if (saved.codeHash !== i.codeHash) {
@@ -381,14 +405,15 @@ export interface DraftDiff extends pulumi.dynamic.DiffResult {
 export function diffDraft(olds: DraftOutputs, news: DraftInputs, live: PlainDraft | undefined): DraftDiff {
   const notes: string[] = [];
   if (isUnknown(news.app) || olds.app !== news.app) return { changes: true, replaces: ["app"], notes };
-  if (isUnknown(news.codeHash) || isUnknown(news.rust)) return { changes: true, notes };
+  if (isUnknown(news.codeHash) || isUnknown(news.rust) || isUnknown(news.image)) return { changes: true, notes };
   if (live === undefined) {
     notes.push(messages.draft.noteGone(news.app));
     return { changes: true, notes };
   }
   const reasons = saveReasons(news, live);
   const compile = needsCompile(news, live);
-  const inputsChanged = olds.codeHash !== news.codeHash || !jsonEqual(olds.rust, news.rust) || olds.runtime !== news.runtime;
+  const inputsChanged =
+    olds.codeHash !== news.codeHash || !jsonEqual(olds.rust, news.rust) || olds.runtime !== news.runtime || !jsonEqual(olds.image, news.image);
   if (reasons.length > 0 && !inputsChanged) {
     notes.push(messages.draft.noteDrift(news.app, reasons));
   } else if (reasons.length === 0 && compile) {
@@ -398,6 +423,9 @@ export function diffDraft(olds: DraftOutputs, news: DraftInputs, live: PlainDraf
 }
 
 // ---- the resource ----------------------------------------------------------------------------
+
+/** What the program computed about the Draft's code or image. */
+type DescribedSource = Pick<DraftInputs, "code" | "manifest" | "codeHash" | "sourceKind" | "codeProblem"> & { image: unknown };
 
 /**
  * The code in an app's draft slot.
@@ -425,6 +453,8 @@ export class Draft extends pulumi.dynamic.Resource {
   /** Relative path → content hash of every uploaded file. */
   declare readonly manifest: pulumi.Output<Record<string, string>>;
   declare readonly runtime: pulumi.Output<RuntimeName>;
+  /** The image source, when the Draft holds an image. */
+  declare readonly image: pulumi.Output<ImageInputs | undefined>;
   declare readonly compileState: pulumi.Output<string>;
   declare readonly files: pulumi.Output<string[]>;
   declare readonly sizeBytes: pulumi.Output<number>;
@@ -437,12 +467,19 @@ export class Draft extends pulumi.dynamic.Resource {
     // set, not the default.
     const appRuntime = pulumi.output(app).apply((id) => declaredAppRuntime(id));
     const described = pulumi
-      .all([args.code, args.include, args.exclude])
-      .apply(([code, include, exclude]) => describeCode({ code, include, exclude }));
-    // The runtime's shape check needs the runtime, which may be known later than the code.
+      .all([args.code, args.include, args.exclude, args.image])
+      .apply(async ([code, include, exclude, image]): Promise<DescribedSource> =>
+        image !== undefined && image !== null
+          ? { ...(await describeImage({ image, include, exclude })), code: code ?? "" }
+          : { ...(await describeCode({ code: code as string, include, exclude })), image: undefined },
+      );
+    // The runtime's shape check needs the runtime, which may be known later than the code; an
+    // image has no code of the runtime to check.
     const codeFinding = pulumi
-      .all([args.code, described, args.runtime, args.rust, appRuntime])
-      .apply(([code, d, runtime, rust, ar]) => checkDescribedCode(code, d, draftRuntime(runtime, rust, ar)));
+      .all([args.code, described, args.runtime, args.rust, appRuntime, args.image])
+      .apply(([code, d, runtime, rust, ar, image]) =>
+        image !== undefined && image !== null ? undefined : checkDescribedCode(code as string, d, draftRuntime(runtime, rust, ar)),
+      );
     super(
       providerShim("draft"),
       name,
@@ -454,6 +491,7 @@ export class Draft extends pulumi.dynamic.Resource {
         include: args.include,
         exclude: args.exclude,
         code: described.code,
+        image: described.image,
         sourceKind: described.sourceKind,
         manifest: described.manifest,
         codeHash: described.codeHash,

@@ -98,7 +98,7 @@ function platformOf(c: () => IgniteClient): Platform {
       const res = await c().saveDraft({
         organizationName: req.organizationName,
         appName: req.appName,
-        code: { source: { case: "compile", value: { runtime: compileRuntime(req), input: input(req) } } },
+        code: req.image ? imageCode(req.image) : { source: { case: "compile", value: { runtime: compileRuntime(req), input: input(req) } } },
       });
       if (!res.draft) throw new Error(messages.app.returnedNothing("SaveDraft", `${req.organizationName}/${req.appName}`, "draft"));
       return res.draft;
@@ -138,6 +138,14 @@ function compileRuntime(req: SaveDraftInit) {
     };
   }
   return { runtime: { case: req.runtime, value: {} } } as { runtime: { case: "python"; value: object } };
+}
+
+function imageCode(image: NonNullable<SaveDraftInit["image"]>) {
+  const value =
+    "imageRef" in image
+      ? { source: { case: "imageRef" as const, value: image.imageRef } }
+      : { source: { case: "dockerfilePath" as const, value: image.dockerfilePath }, contextArchive: image.contextArchive };
+  return { source: { case: "image" as const, value } };
 }
 
 function input(req: SaveDraftInit) {

@@ -27,12 +27,12 @@ describe("the examples, end to end", () => {
   }, STEP);
   afterAll(async () => ws?.dispose());
 
-  it("up creates greet, tabler and tiny at version 1 with their public URLs", async () => {
+  it("up creates greet, tabler, tiny, greet-deno and greet-go at version 1 with their public URLs", async () => {
     const r = await ws.ok(project, ["up", "--yes"]);
     expect(r.all).toContain("[compile acme-corp/tiny]"); // the Rust compile log is shown
     const port = new URL(ws.ignite.httpUrl).port;
     const out = JSON.parse((await ws.ok(project, ["stack", "output", "--json"])).stdout).apps;
-    for (const name of ["greet", "tabler", "tiny"]) {
+    for (const name of ["greet", "tabler", "tiny", "greet-deno", "greet-go"]) {
       expect(out[name]).toEqual({
         appId: `acme-corp/${name}`,
         activeVersion: 1,
@@ -47,7 +47,7 @@ describe("the examples, end to end", () => {
     await ws.resetCalls();
     await ws.ok(project, ["preview", "--expect-no-changes"]);
     const r = await ws.ok(project, ["up", "--yes"]);
-    expect(r.all).toMatch(/10 unchanged/);
+    expect(r.all).toMatch(/16 unchanged/);
     expect(mutations(await ws.calls())).toEqual({});
   }, STEP);
 

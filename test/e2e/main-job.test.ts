@@ -60,12 +60,17 @@ describe.skipIf(!onRepoSdk)("npm start (scripts/main.js)", () => {
     const { code, out } = await mainJob();
     expect(code, out).toBe(0);
     expect(out).toMatch(/\[main\] greet: acme-corp\/greet version 1 http:\/\/greet-acme-corp\.ignite\.localhost:\d+/);
-    expect(mutations(upCalls(out))).toMatchObject({ CreateApp: 3, SaveDraft: 3, PublishDraft: 3 });
+    expect(mutations(upCalls(out))).toMatchObject({ CreateApp: 5, SaveDraft: 5, PublishDraft: 5 });
     expect(out).toContain("Hello, Ada");
     expect(out).toMatch(/\[main\] {3}ada +1/); // tabler's table, rendered by tabulate in dedicated mode
     // The seed's compiled app: built by cargo at CompileDraft, run by its pod.
     expect(out).toMatch(/\[main\] tiny: acme-corp\/tiny version 1 http:\/\/tiny-acme-corp\.ignite\.localhost:\d+/);
     expect(out).toMatch(/\[main\] +"execution_id": "exec_[0-9A-Z]+",\n\[main\] +"function_id": "acme-corp\/tiny",\n\[main\] +"message": "hi there"/);
+    // Deno and Go (issue 15): Go built at PublishDraft, both run by their pods.
+    expect(out).toMatch(/\[main\] greet-deno: acme-corp\/greet-deno version 1 /);
+    expect(out).toMatch(/\[main\] +"runtime": "deno"/);
+    expect(out).toMatch(/\[main\] greet-go: acme-corp\/greet-go version 1 /);
+    expect(out).toMatch(/\[main\] +"runtime": "go"/);
     expect(out).toContain("[main] done");
     // The repository is left as it was: `stack init` writes a stack file there, which is dropped.
     expect(fs.existsSync(strayStackFile)).toBe(strayBefore);

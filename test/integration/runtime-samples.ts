@@ -12,6 +12,7 @@ import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { CompileState, CreateAppRequestSchema, Runtime, RustTarget, type AppMeta } from "../../src/gen/dodil/ignite/v1/compute_pb";
 import { tarGz } from "../support/archive";
 import { wasmUnavailable } from "../support/rust";
+import { denoBinary } from "../../src/emulator/runtimes/deno/index";
 import type { Local } from "./invoke-support";
 
 export interface Sample {
@@ -135,7 +136,104 @@ export async function deployRust(
   return (await c.publishDraft({ organizationName: org, appName: app })).app!;
 }
 
+// The same operations in TypeScript for Deno: an async handler, so "wait" yields the event loop
+// to the "release" request.
+const DENO_HANDLER = `let release: () => void = () => {};
+const released = new Promise<void>((resolve) => (release = resolve));
+let isReleased = false;
+
+export default async function handler(payload: Uint8Array, ctx: { execution_id: string; function_id: string; organization_id: string }) {
+  const req = payload.length ? JSON.parse(new TextDecoder().decode(payload)) : {};
+  switch (req.op ?? "echo") {
+    case "fail":
+      throw new Error("asked to fail");
+    case "crash":
+      Deno.exit(3);
+    case "pid":
+      return { pid: Deno.pid };
+    case "wait":
+      await Promise.race([released, new Promise((r) => setTimeout(r, 30_000))]);
+      return { waited: isReleased };
+    case "release":
+      isReleased = true;
+      release();
+      return { released: true };
+    default:
+      return { echo: req.text, execution_id: ctx.execution_id, function_id: ctx.function_id };
+  }
+}
+`;
+
+// And in Go: each request is its own goroutine.
+const GO_HANDLER = `package main
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"time"
+
+	"dodil.io/ignite"
+)
+
+var released = make(chan struct{})
+
+func Handler(payload []byte, ctx ignite.Context) (any, error) {
+	var req struct {
+		Op   string \`json:"op"\`
+		Text string \`json:"text"\`
+	}
+	_ = json.Unmarshal(payload, &req)
+	switch req.Op {
+	case "fail":
+		return nil, errors.New("asked to fail")
+	case "crash":
+		os.Exit(3)
+	case "pid":
+		return map[string]int{"pid": os.Getpid()}, nil
+	case "wait":
+		select {
+		case <-released:
+			return map[string]bool{"waited": true}, nil
+		case <-time.After(30 * time.Second):
+			return map[string]bool{"waited": false}, nil
+		}
+	case "release":
+		close(released)
+		return map[string]bool{"released": true}, nil
+	}
+	return map[string]string{"echo": req.Text, "execution_id": ctx.ExecutionID, "function_id": ctx.FunctionID}, nil
+}
+`;
+
+/**
+ * CreateApp (unless it exists) → SaveDraft (the files, as an archive, for `runtime`) →
+ * PublishDraft, which builds Go and Deno drafts.
+ */
+export async function deployRuntime(
+  local: Local,
+  app: string,
+  runtime: "deno" | "go",
+  files: Record<string, string>,
+  init: Partial<MessageInitShape<typeof CreateAppRequestSchema>> = {},
+): Promise<AppMeta> {
+  const c = local.client;
+  const org = init.organizationName ?? local.emu.org;
+  const exists = (await c.listApps({ organizationName: org })).apps.some((a) => a.name === app);
+  if (!exists) {
+    await c.createApp(create(CreateAppRequestSchema, { ...init, runtime: runtime === "go" ? Runtime.GO : Runtime.DENO, organizationName: org, name: app }));
+  }
+  await c.saveDraft({
+    organizationName: org,
+    appName: app,
+    code: { source: { case: "compile", value: { runtime: { runtime: { case: runtime, value: {} } }, input: { case: "archive", value: await tarGz(files) } } } },
+  });
+  return (await c.publishDraft({ organizationName: org, appName: app })).app!;
+}
+
 const noCargo = (): string | undefined => (spawnSync("cargo", ["--version"]).status === 0 ? undefined : "cargo is not installed (install Rust with rustup)");
+const noGo = (): string | undefined => (spawnSync("go", ["version"]).status === 0 ? undefined : "go is not installed (the local Ignite builds Go apps with the machine's toolchain)");
+const noDeno = (): string | undefined => (denoBinary() ? undefined : "deno is not installed (npm ci installs the optional dependency `deno`)");
 const versionOneArtifact = (local: Local, appId: string): string => path.join(local.emu.dataDir, "apps", ...appId.split("/"), "versions", "1", "artifact");
 
 export function conformanceSamples(): Sample[] {
@@ -167,6 +265,23 @@ export function conformanceSamples(): Sample[] {
       crashStatus: 500,
       // One instance serves one request at a time.
       concurrent: false,
+    },
+    {
+      name: "deno",
+      plugin: "deno",
+      missing: noDeno,
+      deploy: (local, app, init) => deployRuntime(local, app, "deno", { "main.ts": DENO_HANDLER }, init),
+      crashStatus: 502,
+      concurrent: true,
+    },
+    {
+      name: "go",
+      plugin: "go",
+      missing: noGo,
+      deploy: (local, app, init) => deployRuntime(local, app, "go", { "main.go": GO_HANDLER }, init),
+      artifact: versionOneArtifact,
+      crashStatus: 502,
+      concurrent: true,
     },
   ];
 }

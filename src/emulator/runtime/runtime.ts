@@ -7,7 +7,7 @@ import * as path from "node:path";
 import { Runtime as AppRuntime } from "../../gen/dodil/ignite/v1/compute_pb.js";
 import { enumName } from "../enum-names.js";
 import { AppNotFoundError } from "../errors.js";
-import { runtimeFor, RUNTIMES } from "../runtimes/index.js";
+import { runtimeForVersion, RUNTIMES } from "../runtimes/index.js";
 import type { RuntimeHost, RuntimePlugin } from "../runtimes/types.js";
 import type { Store } from "../store.js";
 import { podAgent } from "./agent.js";
@@ -126,13 +126,13 @@ export class PodPools {
     if (meta.activeVersion <= 0) {
       throw new NotRunnableError(`app ${appId} has no published version yet: publish its draft first`);
     }
-    const runtime = runtimeFor(meta.runtime);
+    const version = await this.store.getVersion(appId, meta.activeVersion);
+    const runtime = runtimeForVersion(meta.runtime, version);
     if (!runtime) {
       throw new NotRunnableError(
         `the local Ignite does not run ${enumName(AppRuntime, meta.runtime)} apps yet (it runs ${RUNTIMES.map((r) => r.name).join(", ")}); app ${appId} cannot be invoked`,
       );
     }
-    const version = await this.store.getVersion(appId, meta.activeVersion);
     const treeDir = this.store.versionTreeDir(appId, meta.activeVersion);
     return {
       meta,
@@ -146,6 +146,8 @@ export class PodPools {
         compileRuntime: version?.runtime,
         // What CompileDraft built, stored with the version: a rollback runs the old binary.
         artifactPath: await this.store.versionArtifactPath(appId, meta.activeVersion),
+        ...(version?.image?.source.case ? { image: version.image } : {}),
+        ports: meta.ports.length > 0 ? [...meta.ports] : [80],
       },
     };
   }

@@ -3,11 +3,15 @@
  * line in RUNTIMES.
  */
 import { Runtime } from "../../gen/dodil/ignite/v1/compute_pb.js";
+import { deno } from "./deno/index.js";
+import { goRuntime } from "./go/index.js";
+import { imageRuntime } from "./image/index.js";
 import { python } from "./python/index.js";
 import { rustRuntime } from "./rust/index.js";
 import type { RuntimePlugin } from "./types.js";
+import type { Version } from "../../gen/dodil/ignite/v1/compute_pb.js";
 
-export const RUNTIMES: readonly RuntimePlugin[] = [python, rustRuntime];
+export const RUNTIMES: readonly RuntimePlugin[] = [python, rustRuntime, deno, goRuntime];
 
 /** The runtime of an app (an unspecified runtime is Python, as CreateApp defaults it). */
 export function runtimeFor(runtime: Runtime): RuntimePlugin | undefined {
@@ -18,4 +22,12 @@ export function runtimeFor(runtime: Runtime): RuntimePlugin | undefined {
 /** The runtime of a CompileRuntime oneof case ("python", "rust", ...). */
 export function runtimeNamed(name: string | undefined): RuntimePlugin | undefined {
   return RUNTIMES.find((r) => r.name === name);
+}
+
+/**
+ * The runtime that runs a published version: the image runtime for a version published from
+ * an image draft (whatever the app's runtime), else the app's.
+ */
+export function runtimeForVersion(appRuntime: Runtime, version: Version | undefined): RuntimePlugin | undefined {
+  return version?.image?.source.case ? imageRuntime : runtimeFor(appRuntime);
 }

@@ -9,7 +9,7 @@
  * A new runtime is a folder under src/emulator/runtimes/ exporting a RuntimePlugin, and one
  * line in src/emulator/runtimes/index.ts.
  */
-import type { CompileRuntime, Runtime as RuntimeEnum } from "../../gen/dodil/ignite/v1/compute_pb.js";
+import type { CompileRuntime, ImageSource, Runtime as RuntimeEnum } from "../../gen/dodil/ignite/v1/compute_pb.js";
 import type { ResolvedRuntimeOptions } from "../runtime/options.js";
 
 /** The worker the pod agent starts for one pod (docs/pod-protocol.md, "The worker"). */
@@ -36,6 +36,10 @@ export interface VersionContext {
   compileRuntime: CompileRuntime | undefined;
   /** The compiled artifact stored with the version, for runtimes with a compile step. */
   artifactPath: string | undefined;
+  /** The image source of a version published from an image draft (the image runtime's). */
+  image?: ImageSource;
+  /** The app's declared ports (an image's container listens on the first). @default [80] */
+  ports?: number[];
 }
 
 /** Per-runtime services the local Ignite provides. */
@@ -68,6 +72,11 @@ export type CompileResult =
   | { ok: true; /** A file holding the artifact; the store takes a copy. */ artifact: string }
   | { ok: false; /** compile_error: what failed, where, and the fix. */ error: string };
 
+/** What the build that is part of PublishDraft produced. */
+export type PublishBuildResult =
+  | { ok: true; /** A file holding the artifact the version runs, if the runtime has one; the store takes a copy. */ artifact?: string }
+  | { ok: false; /** Why the draft cannot be published: what failed, where (file:line), and the fix. */ error: string };
+
 export interface RuntimePlugin {
   /** The CompileRuntime oneof case ("python", "rust", ...). */
   readonly name: string;
@@ -81,8 +90,14 @@ export interface RuntimePlugin {
    * the platform. Throws a domain error when the version cannot run here.
    */
   worker(version: VersionContext, host: RuntimeHost, appLog: (chunk: string) => void): Promise<WorkerCommand>;
-  /** The explicit compile step; absent for runtimes that compile as part of publish. */
+  /** The explicit compile step (CompileDraft); absent for runtimes that compile as part of publish. */
   compile?(job: CompileJob, host: RuntimeHost): Promise<CompileResult>;
+  /**
+   * The build that is part of PublishDraft (seed 003: "Other runtimes (Python/Go/Deno) are
+   * compiled as part of the draft/publish flow"): a Go binary, a Deno module graph checked and
+   * cached. A failure fails PublishDraft with FAILED_PRECONDITION and nothing is published.
+   */
+  publishBuild?(job: CompileJob, host: RuntimeHost): Promise<PublishBuildResult>;
   /** Warms caches at start (resolving an interpreter, say); failures are logged, not fatal. */
   warmUp?(host: RuntimeHost): Promise<void>;
 }

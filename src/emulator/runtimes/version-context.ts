@@ -14,5 +14,6 @@ export async function versionContext(store: Store, appId: string, version: Versi
     treeDir: store.versionTreeDir(appId, version.version),
     compileRuntime: version.runtime,
     artifactPath: await store.versionArtifactPath(appId, version.version),
+    ...(version.image?.source.case ? { image: version.image } : {}),
   };
 }

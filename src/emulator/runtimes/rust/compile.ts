@@ -24,6 +24,7 @@ import { RustTarget } from "../../../gen/dodil/ignite/v1/compute_pb.js";
 import type { CompileJob, CompileResult, RuntimeHost } from "../types.js";
 import { firstError, rewriteCargoLine, type PathNames } from "./cargo-log.js";
 import { sdkDir, wasmRunner } from "./settings.js";
+import { runTool } from "../run-tool.js";
 import { checkRustPackage } from "./shape-check.js";
 import { resolveToolchain, TRIPLE, type TargetKind } from "./toolchain.js";
 
@@ -112,7 +113,7 @@ export async function compileRust(job: CompileJob, host: RuntimeHost): Promise<C
   job.log(`cargo ${args.slice(0, 4).join(" ")} (the platform SDK patched in as \`ignite\`)`);
   const names: PathNames = { treeDir: job.treeDir, wrapperDir, sdkDir: sdk };
   const lines: string[] = [];
-  const code = await runCargo(args, {
+  const code = await runTool("cargo", args, {
     cwd: wrapperDir,
     env: {
       ...env,
@@ -155,53 +156,6 @@ export function cargoEnv(base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 async function writeIfChanged(file: string, text: string): Promise<void> {
   const old = await fs.readFile(file, "utf8").catch(() => undefined);
   if (old !== text) await fs.writeFile(file, text);
-}
-
-/**
- * Runs cargo in its own process group, streaming stdout and stderr line by line; an abort
- * kills the whole group (cargo and every rustc it started). Resolves with the exit code, or
- * "missing" when cargo is not installed.
- */
-function runCargo(
-  args: string[],
-  opts: { cwd: string; env: NodeJS.ProcessEnv; signal: AbortSignal; onLine: (line: string) => void },
-): Promise<number | "missing"> {
-  return new Promise((resolve) => {
-    const child = spawn("cargo", args, { cwd: opts.cwd, env: opts.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
-    const kill = (): void => {
-      if (child.pid !== undefined && child.exitCode === null) {
-        try {
-          process.kill(-child.pid, "SIGKILL");
-        } catch {
-          // already gone
-        }
-      }
-    };
-    opts.signal.addEventListener("abort", kill, { once: true });
-    const split = (stream: NodeJS.ReadableStream): Promise<void> =>
-      new Promise((done) => {
-        let rest = "";
-        stream.setEncoding("utf8");
-        stream.on("data", (chunk: string) => {
-          const parts = (rest + chunk).split("\n");
-          rest = parts.pop()!;
-          for (const p of parts) opts.onLine(p.replace(/\r$/, ""));
-        });
-        stream.on("end", () => {
-          if (rest) opts.onLine(rest);
-          done();
-        });
-      });
-    const streams = Promise.all([split(child.stdout), split(child.stderr)]);
-    child.on("error", (err: NodeJS.ErrnoException) => {
-      opts.signal.removeEventListener("abort", kill);
-      resolve(err.code === "ENOENT" ? "missing" : -1);
-    });
-    child.on("close", (code) => {
-      opts.signal.removeEventListener("abort", kill);
-      void streams.then(() => resolve(code ?? -1));
-    });
-  });
 }
 
 /**

@@ -1,0 +1,3 @@
+module dodil.io/ignite
+
+go 1.23
