@@ -379,7 +379,6 @@ export const draft = {
   rustTargetInvalid: (target: unknown) => `\`rust.target\` must be "native" or "wasm"; got ${q(target)}`,
   rustToolchainInvalid: () => "`rust.toolchain` must be a version string like \"1.83.0\"",
   rustNeedsTarget: () => "a Rust draft needs `rust: { target: \"native\" }` (or \"wasm\"): the platform requires a target for Rust",
-  imageNoHash: () => "no code hash was computed for `image`; create Drafts with `new ignite.Draft(...)`, which hashes it in the program",
   /** The program knows the App's runtime (the App was passed, or is declared in this program). */
   runtimeMismatch: (appId: string, appRuntime: string, draftRuntime: string, because: "runtime" | "rust") =>
     `the App ${appId} has runtime "${appRuntime}", but this Draft saves "${draftRuntime}" code (because of \`${because}\`); ` +
@@ -405,6 +404,26 @@ export const draft = {
     otherCode: (hash: string) => (hash ? `it holds other code (${hash})` : "it is empty"),
     otherRuntime: (runtime: string) => `it was saved for runtime "${runtime}"`,
     otherRust: (target: string | undefined, toolchain: string) => `it was saved with Rust target "${target}" toolchain "${toolchain}"`,
+  },
+};
+
+// ---- a Draft's image source ---------------------------------------------------------------------
+
+export const image = {
+  refAndContext: () => "`image.ref` and `image.context` are two different sources: set `ref` (an image to pull) or `context` (with `dockerfile`, to build), not both",
+  needsSource: () => "`image` needs `ref` (an image reference) or `context` (a directory holding a Dockerfile)",
+  refInvalid: (problem: string) => `\`image.ref\` ${problem}`,
+  contextIsFile: (context: string) => `\`image.context\` "${context}" is a file; give the directory that holds the Dockerfile`,
+  dockerfileMissing: (file: string, context: string, found: readonly string[]) =>
+    `\`image.dockerfile\` "${file}" is not among the uploaded files of \`image.context\` "${context}"${found.length ? ` (it has ${found.slice(0, 5).join(", ")})` : ""}; give its path relative to the context, or check include/exclude`,
+  contextUnusable: (context: string, abs: string, detail: string) => `\`image.context\` "${context}" (${abs}) cannot be used: ${detail}`,
+  codeAndImage: () => "set either `code` (source the platform compiles) or `image`, not both",
+  rustWithImage: () => "`rust` is for Rust source; an image is built or pulled, not compiled: remove `rust`",
+  noHash: () => "no code hash was computed for `image`; create Drafts with `new ignite.Draft(...)`, which hashes it in the program",
+  uploadFailed: (appId: string, detail: string) => `ignite: Draft \`image\` of ${appId}: ${detail}. Nothing was uploaded.`,
+  saveReason: {
+    holdsCode: () => "it holds code, not an image",
+    otherImage: (held: string) => `it holds ${held}`,
   },
 };
 

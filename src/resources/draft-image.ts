@@ -8,6 +8,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { collectCodeSet, verifyCodeSet } from "../code/index.js";
 import { imageRefCodeHash, parseImageRef } from "../image-ref.js";
+import * as messages from "../messages.js";
 import type { Failures, PlainDraft } from "./common.js";
 
 export interface ImageArgs {
@@ -60,15 +61,15 @@ export async function describeImage(args: {
   const { ref, context, dockerfile } = args.image;
   const problem = (message: string): DescribedImage => ({ image: args.image, code: "", manifest: {}, codeHash: "", sourceKind: "image", codeProblem: message });
   if (ref !== undefined && (context !== undefined || dockerfile !== undefined)) {
-    return problem("`image.ref` and `image.context` are two different sources: set `ref` (an image to pull) or `context` (with `dockerfile`, to build), not both");
+    return problem(messages.image.refAndContext());
   }
   if (ref !== undefined) {
     const parsed = parseImageRef(ref);
-    if ("problem" in parsed) return problem(`\`image.ref\` ${parsed.problem}`);
+    if ("problem" in parsed) return problem(messages.image.refInvalid(parsed.problem));
     return { image: { ref }, code: "", manifest: {}, codeHash: imageRefCodeHash(ref), sourceKind: "image" };
   }
   if (context === undefined || context === "") {
-    return problem("`image` needs `ref` (an image reference) or `context` (a directory holding a Dockerfile)");
+    return problem(messages.image.needsSource());
   }
   const cwd = args.cwd ?? process.cwd();
   const abs = path.resolve(cwd, context);
@@ -76,23 +77,21 @@ export async function describeImage(args: {
   const file = (dockerfile ?? "Dockerfile").replace(/^\.\//, "");
   try {
     const set = await collectCodeSet({ path: abs, include: args.include, exclude: args.exclude });
-    if (set.kind !== "directory") return problem(`\`image.context\` "${context}" is a file; give the directory that holds the Dockerfile`);
+    if (set.kind !== "directory") return problem(messages.image.contextIsFile(context));
     if (!(file in set.manifest)) {
       const found = Object.keys(set.manifest).filter((p) => /(^|\/)(Dockerfile|Containerfile)[^/]*$/.test(p));
-      return problem(
-        `\`image.dockerfile\` "${file}" is not among the uploaded files of \`image.context\` "${context}"${found.length ? ` (it has ${found.slice(0, 5).join(", ")})` : ""}; give its path relative to the context, or check include/exclude`,
-      );
+      return problem(messages.image.dockerfileMissing(file, context, found));
     }
     return { image: { context: rel, dockerfile: file }, code: "", manifest: set.manifest, codeHash: set.codeHash, sourceKind: "image" };
   } catch (err) {
-    return problem(`\`image.context\` "${context}" (${abs}) cannot be used: ${(err as Error).message}`);
+    return problem(messages.image.contextUnusable(context, abs, (err as Error).message));
   }
 }
 
 /** check(): the image and the other inputs a Draft with an image cannot have. */
 export function checkImageInputs(f: Failures, news: Record<string, unknown>): void {
-  if (news.code !== undefined && news.code !== "") f.add("image", "set either `code` (source the platform compiles) or `image`, not both");
-  if (news.rust !== undefined && news.rust !== null) f.add("rust", "`rust` is for Rust source; an image is built or pulled, not compiled: remove `rust`");
+  if (news.code !== undefined && news.code !== "") f.add("image", messages.image.codeAndImage());
+  if (news.rust !== undefined && news.rust !== null) f.add("rust", messages.image.rustWithImage());
 }
 
 /** The bytes an image source uploads (the context's archive), re-read and checked against what the preview planned. */
@@ -104,8 +103,10 @@ export async function imageUpload(image: ImageInputs, i: { include: string[]; ex
 
 /** Whether the live draft holds another image source (the code hash alone does not say: two references may share a digest). */
 export function imageSaveReasons(image: ImageInputs, live: PlainDraft): string[] {
-  if (!live.image) return live.codeHash ? ["it holds code, not an image"] : [];
+  if (!live.image) return live.codeHash ? [messages.image.saveReason.holdsCode()] : [];
   const wanted = "ref" in image ? { ref: image.ref } : { dockerfile: image.dockerfile };
   const held = live.image.ref !== undefined ? { ref: live.image.ref } : { dockerfile: live.image.dockerfile };
-  return JSON.stringify(wanted) === JSON.stringify(held) ? [] : [`it holds ${held.ref !== undefined ? `image ${held.ref}` : `a build of ${held.dockerfile ?? "a git repository"}`}`];
+  return JSON.stringify(wanted) === JSON.stringify(held)
+    ? []
+    : [messages.image.saveReason.otherImage(held.ref !== undefined ? `image ${held.ref}` : `a build of ${held.dockerfile ?? "a git repository"}`)];
 }

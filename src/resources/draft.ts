@@ -218,7 +218,7 @@ export function checkDraft(news: Record<string, unknown>): pulumi.dynamic.CheckR
   if (image) checkImageInputs(f, news);
   if (typeof news.codeProblem === "string" && !isUnknown(news.codeProblem)) f.add(image ? "image" : "code", news.codeProblem);
   else if (image) {
-    if (!isUnknown(news.codeHash) && !isCodeHash(news.codeHash)) f.add("image", messages.draft.imageNoHash());
+    if (!isUnknown(news.codeHash) && !isCodeHash(news.codeHash)) f.add("image", messages.image.noHash());
   } else if (news.code === undefined || news.code === "") f.add("code", messages.code.required());
   else if (!isUnknown(news.codeHash) && !isCodeHash(news.codeHash)) f.add("code", messages.code.noHash());
   else if (typeof news.codeFinding === "string" && !isUnknown(news.codeFinding)) f.add("code", news.codeFinding);
@@ -302,7 +302,7 @@ export function draftProvider(ctx: ProviderContext): pulumi.dynamic.ResourceProv
     const ref = parseAppId(i.app)!;
     const set = i.image ? undefined : await planned(i);
     const image = i.image ? await imageUpload(i.image, i).catch((err: Error) => {
-      throw new Error(`ignite: Draft \`image\` of ${i.app}: ${err.message}. Nothing was uploaded.`, { cause: err });
+      throw new Error(messages.image.uploadFailed(i.app, err.message), { cause: err });
     }) : undefined;
     const platform = ctx.platform();
     const app = await platform.getApp(ref.org, ref.name);
