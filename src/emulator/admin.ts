@@ -7,21 +7,21 @@ import type { CallCounter } from "./instrument.js";
 import type { HttpRequest, HttpResponse } from "./http-types.js";
 import { NotFoundError } from "./errors.js";
 import { sendError, sendJson } from "./http-util.js";
-import type { PodInfo } from "./runtime/pool.js";
+import type { PodsView } from "./runtime/runtime.js";
 
 export const ADMIN_PREFIX = "/_ignite/";
 
 export interface AdminSources {
   counter: CallCounter;
   /** Every running pod, for debugging scaling and connection handoff. */
-  pods(): Promise<PodInfo[]>;
+  pods(): Promise<PodsView>;
 }
 
 export function handleAdmin(req: HttpRequest, res: HttpResponse, pathname: string, sources: AdminSources): void {
   const { counter } = sources;
   if (pathname === "/_ignite/pods" && req.method === "GET") {
     sources.pods().then(
-      (pods) => sendJson(res, 200, { pods }),
+      (view) => sendJson(res, 200, view),
       (err: unknown) => sendError(res, err),
     );
   } else if (pathname === "/_ignite/calls" && req.method === "GET") {

@@ -47,11 +47,11 @@ import { InvocationTimeoutError, requestTooLarge } from "./runtime/errors.js";
 import { bucketExecutions, Executions, isTerminal } from "./runtime/executions.js";
 import { newExecutionId } from "./runtime/ids.js";
 import { resolveRuntimeOptions } from "./runtime/options.js";
-import type { AppPool, Lease, PodInfo } from "./runtime/pool.js";
+import type { AppPool, Lease } from "./runtime/pool.js";
 import { callPod, responseHeadersFromPod, tooLarge, type PodCall } from "./runtime/proxy.js";
 import { PublicHosts } from "./runtime/public-hosts.js";
 import { preflightHeaders, relayIfPublic, type HandBack, type RelayDeps } from "./runtime/relay.js";
-import { PodPools } from "./runtime/runtime.js";
+import { PodPools, type PodsView } from "./runtime/runtime.js";
 import type { Store } from "./store.js";
 
 export interface DataPlaneDeps {
@@ -84,7 +84,7 @@ export interface DataPlane {
    */
   claimSocket(socket: net.Socket, first: Buffer, handBack: HandBack): boolean;
   /** Every running pod (GET /_ignite/pods). */
-  pods(): Promise<PodInfo[]>;
+  pods(): Promise<PodsView>;
   /** Called after any change to an app's config or active version. */
   /** Resolves once the runtime applied the change (pods retired, handed connections recalled). */
   appChanged(appId: string): Promise<void>;

@@ -7,7 +7,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ScaleMetric } from "../../src/gen/dodil/ignite/v1/compute_pb";
-import { alive, eventually, httpCall, startLocal, type Local } from "./invoke-support";
+import { alive, eventually, hostOf, httpCall, startLocal, type Local } from "./invoke-support";
 
 let local: Local;
 const ORG = "acme-corp";
@@ -116,5 +116,29 @@ describe("scale-up by the autoscaler formula", () => {
     const done = await Promise.all(slow);
     expect(done.every((d) => d.execution.statusCode === 200)).toBe(true);
     await eventually(() => [...pids].every((pid) => !alive(pid)), "scale to zero after traffic stops");
+  });
+});
+
+describe("standby agents (the platform's agent is already on the node)", () => {
+  it("a cold start takes the agent that was waiting, and another one waits for the next", async () => {
+    const l = await startLocal({ scaledownPeriodOverrideSecs: 0.3, autoscaleIntervalMs: 50 });
+    try {
+      const view = async () =>
+        JSON.parse((await httpCall(l.emu.port, { method: "GET", path: "/_ignite/pods" })).body.toString()) as {
+          pods: Array<{ app: string; pid: number }>;
+          standbyAgent: { pid: number } | null;
+        };
+      const url = (await l.deploy("standby", { "handler.py": "def handler(p, c):\n    return 'up'\n" })).publicUrls[0]!;
+      const waiting = await eventually(async () => (await view()).standbyAgent?.pid, "a standby agent");
+      expect(alive(waiting)).toBe(true);
+      const res = await httpCall(l.emu.port, { host: hostOf(url), headers: { authorization: `Bearer ${l.emu.token}` } });
+      expect(res.body.toString()).toBe("up");
+      // The pod is the agent that was waiting (its pid), not one spawned for the request.
+      expect((await view()).pods.map((p) => p.pid)).toEqual([waiting]);
+      const next = await eventually(async () => (await view()).standbyAgent?.pid, "the next standby agent");
+      expect(next).not.toBe(waiting);
+    } finally {
+      await l.stop();
+    }
   });
 });

@@ -9,17 +9,16 @@
  * channel, over which the relay hands client connections to the pod, and fd 5 the slot table
  * that says what the pod does with them (handoff.ts).
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import * as http from "node:http";
 import type { Readable } from "node:stream";
 import type { WorkerCommand } from "../runtimes/types.js";
 import { PodFailedError, podExitedError } from "./errors.js";
-import { createSlotTable, PodHandoffs } from "./handoff.js";
+import { PodHandoffs } from "./handoff.js";
 import { PodSockets } from "./pod-sockets.js";
+import type { AgentProcess, StandbyAgents } from "./standby.js";
 
 export interface PodSpec {
-  /** The pod agent binary. */
-  agent: string;
   /** The runtime's worker for this version. */
   worker: WorkerCommand;
   treeDir: string;
@@ -61,23 +60,11 @@ export class PodProcess {
   private readonly child: ChildProcess;
   private readonly exitListeners: Array<() => void> = [];
 
-  private constructor(spec: PodSpec) {
+  private constructor(spec: PodSpec, agent: AgentProcess) {
     this.name = `pod-${nextPodNumber++}`;
     this.version = spec.version;
-    const slots = createSlotTable();
-    const env: Record<string, string | undefined> = { ...process.env, ...spec.env, ...spec.worker.env };
-    for (const name of spec.worker.unsetEnv ?? []) delete env[name];
-    env.IGNITE_FUNCTION_ID = spec.functionId;
-    env.IGNITE_ORGANIZATION_ID = spec.organizationId;
-    env.IGNITE_READY_FD = "3";
-    env.IGNITE_SLOTS_FD = "5";
-    if (spec.worker.stdoutHint) env.IGNITE_STDOUT_HINT = spec.worker.stdoutHint;
-    this.child = spawn(spec.agent, ["--", ...spec.worker.argv], {
-      cwd: spec.treeDir,
-      env,
-      stdio: ["pipe", "pipe", "pipe", "pipe", "ipc", slots],
-    });
-    this.child.channel?.unref();
+    this.child = agent.child;
+    const slots = agent.slots;
     this.handoffs = new PodHandoffs(this.child, slots, {
       podName: this.name,
       kill: () => this.kill(),
@@ -101,10 +88,21 @@ export class PodProcess {
     });
   }
 
-  /** Starts a pod and resolves once it listens; rejects if it exits or misses the deadline. */
-  static start(spec: PodSpec, budgetMs: number): Promise<PodProcess> {
-    const pod = new PodProcess(spec);
+  /**
+   * Starts a pod on a standby agent and resolves once it listens; rejects if it exits or
+   * misses the deadline. The agent starts the worker with exactly the environment built here:
+   * the local Ignite's own, the app's `env`, the runtime's additions, minus what the runtime
+   * keeps out, plus the ids the worker reads.
+   */
+  static async start(spec: PodSpec, budgetMs: number, standby: StandbyAgents): Promise<PodProcess> {
+    const pod = new PodProcess(spec, await standby.take());
+    const env: Record<string, string | undefined> = { ...process.env, ...spec.env, ...spec.worker.env };
+    for (const name of spec.worker.unsetEnv ?? []) delete env[name];
+    env.IGNITE_FUNCTION_ID = spec.functionId;
+    env.IGNITE_ORGANIZATION_ID = spec.organizationId;
+    const start = { t: "start", argv: spec.worker.argv, env, cwd: spec.treeDir, hint: spec.worker.stdoutHint ?? "" };
     const ready = pod.child.stdio[3] as Readable;
+    pod.child.send(start, (err) => err && pod.kill());
     return new Promise((resolve, reject) => {
       let buffered = "";
       const fail = (why: string) => {

@@ -16,6 +16,7 @@ import { InvocationTimeoutError, PodFailedError } from "./errors.js";
 import { scaledownPeriodMs, type ResolvedRuntimeOptions } from "./options.js";
 import type { RuntimePlugin, VersionContext, WorkerCommand } from "../runtimes/types.js";
 import { PodProcess, PodStartError } from "./pod-process.js";
+import type { StandbyAgents } from "./standby.js";
 
 /** What a pool runs: the app's metadata (cached, so the request path reads no disk) and its active version. */
 export interface PoolTarget {
@@ -31,8 +32,10 @@ export interface PoolContext {
   options: ResolvedRuntimeOptions;
   /** The id of an organization, for ctx["organization_id"]. */
   orgId(org: string): string;
-  /** The agent binary and the runtime's worker for a pod of `target` (prepares the version first). */
-  podCommand(target: PoolTarget, appLog: (chunk: string) => void): Promise<{ agent: string; worker: WorkerCommand }>;
+  /** The runtime's worker for a pod of `target` (prepares the version first). */
+  podCommand(target: PoolTarget, appLog: (chunk: string) => void): Promise<WorkerCommand>;
+  /** Agents waiting for a worker (standby.ts): a cold start takes one instead of spawning it. */
+  standby: StandbyAgents;
   /** Platform cap on max_replicas. */
   maxReplicasCap: number;
   appLog: (chunk: string) => void;
@@ -278,11 +281,10 @@ export class AppPool {
     const target = this.target;
     this.starting++;
     try {
-      const { agent, worker } = await this.ctx.podCommand(target, this.ctx.appLog);
+      const worker = await this.ctx.podCommand(target, this.ctx.appLog);
       const startedAt = Date.now();
       const pod = await PodProcess.start(
         {
-          agent,
           worker,
           version: target.version,
           treeDir: target.treeDir,
@@ -293,6 +295,7 @@ export class AppPool {
           log: this.ctx.log,
         },
         this.ctx.options.coldStartBudgetMs,
+        this.ctx.standby,
       );
       this.processes.add(pod);
       pod.onExit(() => this.processes.delete(pod));

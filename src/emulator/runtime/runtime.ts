@@ -12,12 +12,20 @@ import type { RuntimeHost, RuntimePlugin } from "../runtimes/types.js";
 import type { Store } from "../store.js";
 import { podAgent } from "./agent.js";
 import { AppLogs } from "./app-logs.js";
+import { StandbyAgents } from "./standby.js";
 import { NotRunnableError } from "./errors.js";
 import type { ResolvedRuntimeOptions } from "./options.js";
 import { AppPool, type PodInfo, type PoolTarget } from "./pool.js";
 
+/** What GET /_ignite/pods shows. */
+export interface PodsView {
+  pods: PodInfo[];
+  standbyAgent: { pid: number } | null;
+}
+
 export class PodPools {
   readonly logs: AppLogs;
+  private readonly standby: StandbyAgents;
   private readonly hosts = new Map<RuntimePlugin, RuntimeHost>();
   private readonly pools = new Map<string, Promise<AppPool>>();
   private readonly timer: NodeJS.Timeout;
@@ -33,8 +41,10 @@ export class PodPools {
     this.logs = new AppLogs(path.join(store.dataPlaneDir, "logs"), log);
     this.timer = setInterval(() => void this.tick(), options.autoscaleIntervalMs);
     this.timer.unref();
-    // Build (or find) the agent and warm the runtimes now, so the first cold start does not pay.
-    podAgent({ podAgent: options.podAgent, log }).catch((err: unknown) => log(`runtime: ${String(err)}`));
+    // Build (or find) the agent, start a standby and warm the runtimes now, so the first cold
+    // start does not pay for any of it.
+    this.standby = new StandbyAgents(() => podAgent({ podAgent: options.podAgent, log }), log);
+    podAgent({ podAgent: options.podAgent, log }).then(() => this.standby.warm(), (err: unknown) => log(`runtime: ${String(err)}`));
     for (const plugin of RUNTIMES) {
       plugin.warmUp?.(this.host(plugin)).catch((err: unknown) => log(`runtime: ${plugin.name}: ${String(err)}`));
     }
@@ -87,13 +97,16 @@ export class PodPools {
     await (await pool?.catch(() => undefined))?.stop();
   }
 
-  async pods(): Promise<PodInfo[]> {
+  /** Every live pod, and the standby agent waiting for the next cold start (GET /_ignite/pods). */
+  async pods(): Promise<PodsView> {
     const pools = await Promise.all([...this.pools.values()].map((p) => p.catch(() => undefined)));
-    return pools.flatMap((pool) => pool?.describe() ?? []);
+    const pid = this.standby.waitingPid;
+    return { pods: pools.flatMap((pool) => pool?.describe() ?? []), standbyAgent: pid === undefined ? null : { pid } };
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.standby.stop();
     clearInterval(this.timer);
     const pools = [...this.pools.values()];
     this.pools.clear();
@@ -107,13 +120,8 @@ export class PodPools {
     return new AppPool(target, {
       options: this.options,
       orgId: this.orgId,
-      podCommand: async (t, appLog) => {
-        const [agent, worker] = await Promise.all([
-          podAgent({ podAgent: this.options.podAgent, log: this.log }),
-          t.runtime.worker(t.context, this.host(t.runtime), appLog),
-        ]);
-        return { agent, worker };
-      },
+      podCommand: (t, appLog) => t.runtime.worker(t.context, this.host(t.runtime), appLog),
+      standby: this.standby,
       maxReplicasCap: this.maxReplicasCap,
       appLog: this.logs.writerFor(appId),
       log: this.log,

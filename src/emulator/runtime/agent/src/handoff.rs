@@ -10,7 +10,7 @@
 use crate::http::{serve_connection, Head, Reader};
 use crate::json::{self, Json};
 use crate::sys::{self, Conn};
-use crate::worker::Worker;
+use crate::worker::{Worker, WorkerSpec};
 use std::io;
 use std::net::TcpStream;
 use std::os::fd::{FromRawFd, RawFd};
@@ -335,6 +335,43 @@ fn adopt(fd: RawFd, m: &Json, worker: &'static Worker) {
 fn send_back_error(m: &Json) {
     let id = m.num("id").map(|n| n.to_string()).unwrap_or_else(|| "null".into());
     shared().channel.send(&format!("{{\"t\":\"back\",\"id\":{id},\"why\":\"error\",\"unread\":\"\"}}"));
+}
+
+/// A standby's wait for its worker: the first message on the channel,
+/// `{"t":"start","argv":[...],"env":{...},"cwd":"...","hint":"..."}`. Nothing else is sent to a
+/// standby before it reports READY, so no byte of a later message is read here.
+pub fn wait_for_start(fd: RawFd) -> Result<WorkerSpec, String> {
+    let mut line = Vec::new();
+    let mut byte = [0u8; 4096];
+    loop {
+        let n = unsafe { libc::read(fd, byte.as_mut_ptr().cast(), byte.len()) };
+        if n < 0 {
+            if io::Error::last_os_error().kind() == io::ErrorKind::Interrupted {
+                continue;
+            }
+            return Err(format!("reading the start message: {}", io::Error::last_os_error()));
+        }
+        if n == 0 {
+            std::process::exit(0); // the emulator went away before it needed this standby
+        }
+        line.extend_from_slice(&byte[..n as usize]);
+        if line.last() == Some(&b'\n') {
+            break;
+        }
+    }
+    let m = json::parse(&line[..line.len() - 1]).ok_or("the start message is not JSON")?;
+    if m.str("t") != Some("start") {
+        return Err(format!("expected a start message, got {}", String::from_utf8_lossy(&line)));
+    }
+    let argv: Vec<String> = match m.get("argv") {
+        Some(Json::Arr(items)) => items.iter().filter_map(|v| if let Json::Str(s) = v { Some(s.clone()) } else { None }).collect(),
+        _ => return Err("the start message has no argv".into()),
+    };
+    let env = match m.get("env") {
+        Some(Json::Obj(map)) => Some(map.iter().filter_map(|(k, v)| if let Json::Str(s) = v { Some((k.clone(), s.clone())) } else { None }).collect()),
+        _ => None,
+    };
+    Ok(WorkerSpec { argv, env, cwd: m.str("cwd").map(str::to_string), hint: m.str("hint").unwrap_or("").to_string() })
 }
 
 /// Reads the IPC channel: handles (client sockets) and drains. Ends when the emulator is gone.

@@ -25,6 +25,16 @@ pub enum Reply {
     Framing(String),
 }
 
+/// The worker to start: its argv, and (from a standby's start message) the exact environment
+/// and working directory; otherwise it inherits the agent's, minus the agent's own variables.
+pub struct WorkerSpec {
+    pub argv: Vec<String>,
+    pub env: Option<Vec<(String, String)>>,
+    pub cwd: Option<String>,
+    /// What a framing error tells the user to do.
+    pub hint: String,
+}
+
 pub struct Worker {
     stdin: Mutex<ChildStdin>,
     pending: Mutex<HashMap<u32, Sender<Reply>>>,
@@ -47,9 +57,19 @@ const MAX_JUNK: usize = 64 * 1024;
 impl Worker {
     /// Starts the worker; the receiver fires once it sent its ready frame. A worker that exits
     /// (before or after that) ends the agent: the emulator sees the pod exit.
-    pub fn start(argv: &[String], hint: String) -> io::Result<(Arc<Worker>, Receiver<()>)> {
+    pub fn start(spec: WorkerSpec) -> io::Result<(Arc<Worker>, Receiver<()>)> {
+        let WorkerSpec { argv, env, cwd, hint } = spec;
+        if argv.is_empty() {
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, "no worker command"));
+        }
         let mut cmd = Command::new(&argv[0]);
         cmd.args(&argv[1..]).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::inherit());
+        if let Some(env) = env {
+            cmd.env_clear().envs(env);
+        }
+        if let Some(cwd) = cwd {
+            cmd.current_dir(cwd);
+        }
         for name in AGENT_ENV {
             cmd.env_remove(name);
         }
