@@ -136,7 +136,7 @@ function floorPipe(podPort) {
 async function serve() {
   const runtime = JSON.parse(process.env.BENCH_RUNTIME);
   const emu = await startEmulator({ port: 0, dataDir: process.env.BENCH_DATA_DIR, runtime, log: (l) => process.send({ log: l }) });
-  const treeDir = emu.store.versionTreeDir("acme-corp/coldbench", 1);
+  const treeDir = await emu.store.files.versionTree("acme-corp/coldbench", 1);
   process.send({ ready: { port: emu.port, grpcEndpoint: emu.grpcEndpoint, token: emu.token, org: emu.org, treeDir } });
   process.on("message", async (m) => {
     if (m !== "stop") return;

@@ -22,6 +22,8 @@ import type { Store, StoredDraft } from "./store.js";
 
 export interface CompilerOptions {
   store: Store;
+  /** Where builds keep their working copies and wrapper crates (under the data dir). */
+  workRoot: string;
   locks: KeyedMutex;
   log: (line: string) => void;
   /** The plug-in of a CompileRuntime case ("rust"), when that runtime has a compile step. */
@@ -187,7 +189,7 @@ export class Compiler {
     const treeDir = path.join(workDir, "tree");
     await fs.rm(treeDir, { recursive: true, force: true });
     await fs.mkdir(workDir, { recursive: true });
-    await fs.cp(this.o.store.draftTreeDir(appId), treeDir, { recursive: true, preserveTimestamps: true });
+    await fs.cp(await this.o.store.files.draftTree(appId), treeDir, { recursive: true, preserveTimestamps: true });
     const controller = new AbortController();
     this.publishing.add(controller);
     const budget = setTimeout(() => controller.abort(new Stop("budget")), this.o.budgetSecs * 1000);
@@ -231,7 +233,7 @@ export class Compiler {
   // ---- running a compile ---------------------------------------------------------------
 
   private workDir(appId: string): string {
-    return path.join(this.o.store.dataPlaneDir, "compile", ...appId.split("/"));
+    return path.join(this.o.workRoot, ...appId.split("/"));
   }
 
   private pump(): void {
@@ -270,7 +272,7 @@ export class Compiler {
       if (!this.isCurrent(job, await this.o.store.getDraft(job.appId))) return false;
       await fs.rm(treeDir, { recursive: true, force: true });
       await fs.mkdir(workDir, { recursive: true });
-      await fs.cp(this.o.store.draftTreeDir(job.appId), treeDir, { recursive: true, preserveTimestamps: true });
+      await fs.cp(await this.o.store.files.draftTree(job.appId), treeDir, { recursive: true, preserveTimestamps: true });
       return true;
     });
     if (!current) return;
@@ -342,7 +344,7 @@ export class Compiler {
     await this.o.locks.run(job.appId, async () => {
       const stored = await this.o.store.getDraft(job.appId);
       if (!this.isCurrent(job, stored)) return;
-      if (outcome.artifact) await this.o.store.putDraftArtifact(job.appId, outcome.artifact);
+      if (outcome.artifact) await this.o.store.files.putDraftArtifact(job.appId, outcome.artifact);
       await this.record(job.appId, stored!, job.pending.splice(0), outcome);
     });
     this.changed(job.appId);

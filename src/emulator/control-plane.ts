@@ -343,7 +343,7 @@ export function createControlPlane(deps: ControlPlaneDeps): ControlPlaneService 
         if (built && !built.ok) {
           throw new FailedPreconditionError(`the draft of ${appId} does not build: ${built.error}; fix the code, SaveDraft and publish again (StreamCompileLogs shows the build's output)`);
         }
-        if (built?.ok && built.artifact) await store.putDraftArtifact(appId, built.artifact);
+        if (built?.ok && built.artifact) await store.files.putDraftArtifact(appId, built.artifact);
         const number = app.latestVersion + 1;
         await store.createVersionFromDraft(
           appId,

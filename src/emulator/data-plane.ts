@@ -5,7 +5,7 @@
  * scaling emulation).
  *
  * What the control plane hands over (`DataPlaneDeps`): the store (AppMeta, version trees,
- * execution records, `dataPlaneDir` for venvs and logs), the resolved options (public
+ * execution records, the trees pods run in), `dataPlaneDir` for venvs and logs, the resolved options (public
  * domain, replica cap; runtime knobs under `runtime`), `authorize(token, org)` and `log`.
  * The control plane wraps `service` so thrown domain errors become ConnectErrors, routes
  * public-URL hosts to `handlePublic` and the gateway's `POST .../invoke` (matched from the
@@ -56,6 +56,8 @@ import type { Store } from "./store.js";
 
 export interface DataPlaneDeps {
   store: Store;
+  /** A directory the data plane may use freely (app logs, runtimes' venvs and caches). */
+  dataPlaneDir: string;
   /** Resolved emulator options; the runtime knobs are `options.runtime`. */
   options: ResolvedOptions;
   /** Throws UnauthenticatedError / PermissionDeniedError. */
@@ -105,7 +107,7 @@ const TIER_NAMES: Record<ResourceTier, string> = {
 
 export function createDataPlane(deps: DataPlaneDeps): DataPlane {
   const { store, options } = deps;
-  const runtime = new PodPools(store, resolveRuntimeOptions(options.runtime ?? {}), options.maxReplicasCap, deps.orgId, deps.log);
+  const runtime = new PodPools(store, deps.dataPlaneDir, resolveRuntimeOptions(options.runtime ?? {}), options.maxReplicasCap, deps.orgId, deps.log);
   const limits = {
     timeoutMs: runtime.options.appTimeoutMs,
     maxResponseBytes: runtime.options.maxResponseBytes,

@@ -25,27 +25,35 @@ import {
   type Execution,
   type Version,
 } from "../gen/dodil/ignite/v1/compute_pb.js";
-import { exists, fsyncDir, isNotFound, readJson, writeFileAtomic, writeJsonAtomic } from "./fs-util.js";
-import type { Store, StoredDraft, StoredExecution, TreeFile } from "./store.js";
+import { exists, fsyncDir, isNotFound, readJson, writeFileAtomic, writeJsonAtomic, writeTree } from "./fs-util.js";
+import type { Store, StoreFiles, StoredDraft, StoredExecution, TreeFile } from "./store.js";
 
 const EXECUTION_ID = /^[A-Za-z0-9_.-]{1,128}$/;
 /** The compiled artifact's file name in a draft or version directory. */
 const ARTIFACT = "artifact";
 
 export class FileStore implements Store {
-  readonly dataPlaneDir: string;
   private readonly appsDir: string;
   private readonly executionsDir: string;
+  /** Its own directories, as they are: trees and artifacts already live on disk. */
+  readonly files: StoreFiles = {
+    draftTree: async (appId) => this.draftTreeDir(appId),
+    versionTree: async (appId, version) => path.join(this.versionDir(appId, version), "tree"),
+    putDraftArtifact: (appId, file) => this.putDraftArtifact(appId, file),
+    versionArtifact: async (appId, version) => {
+      const file = path.join(this.versionDir(appId, version), ARTIFACT);
+      return (await exists(file)) ? file : undefined;
+    },
+  };
 
-  private constructor(readonly dataDir: string) {
+  private constructor(dataDir: string) {
     this.appsDir = path.join(dataDir, "apps");
     this.executionsDir = path.join(dataDir, "executions");
-    this.dataPlaneDir = path.join(dataDir, "data-plane");
   }
 
   static async open(dataDir: string): Promise<FileStore> {
     const store = new FileStore(path.resolve(dataDir));
-    for (const dir of [store.appsDir, store.executionsDir, store.dataPlaneDir]) {
+    for (const dir of [store.appsDir, store.executionsDir]) {
       await fs.mkdir(dir, { recursive: true });
     }
     return store;
@@ -55,7 +63,10 @@ export class FileStore implements Store {
 
   async listOrgs(): Promise<string[]> {
     const entries = await fs.readdir(this.appsDir, { withFileTypes: true });
-    return entries.filter((e) => e.isDirectory() && !e.name.startsWith(".")).map((e) => e.name).sort();
+    const orgs = entries.filter((e) => e.isDirectory() && !e.name.startsWith(".")).map((e) => e.name).sort();
+    // An org's directory outlives its last app (a concurrent create may be filling it).
+    const withApps = await Promise.all(orgs.map(async (org) => (await this.listApps(org)).length > 0));
+    return orgs.filter((_, i) => withApps[i]);
   }
 
   async listApps(org: string): Promise<AppMeta[]> {
@@ -125,11 +136,11 @@ export class FileStore implements Store {
     await writeJsonAtomic(path.join(this.draftDir(appId), "draft.json"), draftJson(draft));
   }
 
-  draftTreeDir(appId: string): string {
+  private draftTreeDir(appId: string): string {
     return path.join(this.draftDir(appId), "tree");
   }
 
-  async putDraftArtifact(appId: string, file: string): Promise<void> {
+  private async putDraftArtifact(appId: string, file: string): Promise<void> {
     const target = path.join(this.draftDir(appId), ARTIFACT);
     const staging = `${target}.new-${randomBytes(6).toString("hex")}`;
     await copyWithMode(file, staging);
@@ -174,15 +185,6 @@ export class FileStore implements Store {
       if (v) versions.push(v);
     }
     return versions.sort((a, b) => a.version - b.version);
-  }
-
-  versionTreeDir(appId: string, version: number): string {
-    return path.join(this.versionDir(appId, version), "tree");
-  }
-
-  async versionArtifactPath(appId: string, version: number): Promise<string | undefined> {
-    const file = path.join(this.versionDir(appId, version), ARTIFACT);
-    return (await exists(file)) ? file : undefined;
   }
 
   // ---- executions ------------------------------------------------------------------------
@@ -254,11 +256,3 @@ async function copyWithMode(from: string, to: string): Promise<void> {
   await fs.chmod(to, (await fs.stat(from)).mode & 0o777);
 }
 
-async function writeTree(root: string, files: TreeFile[]): Promise<void> {
-  await fs.mkdir(root, { recursive: true });
-  for (const file of files) {
-    const target = path.join(root, ...file.path.split("/"));
-    await fs.mkdir(path.dirname(target), { recursive: true });
-    await fs.writeFile(target, file.data, { mode: file.executable ? 0o755 : 0o644 });
-  }
-}

@@ -71,3 +71,13 @@ export async function exists(p: string): Promise<boolean> {
     throw err;
   }
 }
+
+/** Writes an unpacked tree (a draft's or version's files) under `root`, executables 0755. */
+export async function writeTree(root: string, files: ReadonlyArray<{ path: string; data: Uint8Array; executable: boolean }>): Promise<void> {
+  await fs.mkdir(root, { recursive: true });
+  for (const file of files) {
+    const target = path.join(root, ...file.path.split("/"));
+    await fs.mkdir(path.dirname(target), { recursive: true });
+    await fs.writeFile(target, file.data, { mode: file.executable ? 0o755 : 0o644 });
+  }
+}

@@ -13,6 +13,7 @@ import { Compiler } from "./compiler.js";
 import { createControlPlane } from "./control-plane.js";
 import { createDataPlane, type DataPlane } from "./data-plane.js";
 import { FileStore } from "./fs-store.js";
+import { MemoryStore } from "./memory-store.js";
 import { createGateway } from "./gateway.js";
 import { UnavailableError } from "./errors.js";
 import { sendError, sendJson } from "./http-util.js";
@@ -61,7 +62,8 @@ export interface Emulator {
 export async function startEmulator(input: EmulatorOptions): Promise<Emulator> {
   const options = resolveOptions(input);
   await fs.mkdir(options.dataDir, { recursive: true });
-  const store = await FileStore.open(options.dataDir);
+  const store: Store =
+    options.store === "memory" ? await memoryStore(path.join(options.dataDir, "data-plane", "memory-store")) : await FileStore.open(options.dataDir);
 
   // Listen first: the port is part of the issuer and the public URLs. Until the handler is
   // wired (a few ms, before this function returns) requests get 503.
@@ -93,14 +95,17 @@ export async function startEmulator(input: EmulatorOptions): Promise<Emulator> {
     });
     const locks = new KeyedMutex();
     const runtimeOptions = resolveRuntimeOptions(options.runtime);
+    // The data plane's own directory: app logs, venvs, builds, precompiled components.
+    const dataPlaneDir = path.join(options.dataDir, "data-plane");
     const compiler = new Compiler({
       store,
+      workRoot: path.join(dataPlaneDir, "compile"),
       locks,
       log: options.log,
       plugin: (name) => runtimeNamed(name),
       // The same directory the data plane gives the plug-in (runtime.ts), so what a compile
       // leaves for pods (precompiled wasm) is where they look.
-      host: (plugin) => ({ options: runtimeOptions, dataDir: path.join(store.dataPlaneDir, plugin.name), log: options.log }),
+      host: (plugin) => ({ options: runtimeOptions, dataDir: path.join(dataPlaneDir, plugin.name), log: options.log }),
       budgetSecs: options.compileBudgetSecs,
       concurrency: options.compileConcurrency,
     });
@@ -108,6 +113,7 @@ export async function startEmulator(input: EmulatorOptions): Promise<Emulator> {
     const counter = new CallCounter();
     const dataPlane: DataPlane = createDataPlane({
       store,
+      dataPlaneDir,
       options,
       authorize: (token, org) => {
         const caller = auth.authenticate(token);
@@ -161,4 +167,11 @@ export async function startEmulator(input: EmulatorOptions): Promise<Emulator> {
     await server.close();
     throw err;
   }
+}
+
+/** A memory store whose scratch directory starts empty (what a previous run wrote out is gone). */
+async function memoryStore(scratch: string): Promise<MemoryStore> {
+  await fs.rm(scratch, { recursive: true, force: true });
+  await fs.mkdir(scratch, { recursive: true });
+  return new MemoryStore(scratch);
 }

@@ -68,6 +68,12 @@ export interface EmulatorOptions {
   log?: (line: string) => void;
   /** Knobs of the data plane's runtime (pods, timeouts, time scale), passed through to it untouched. */
   runtime?: RuntimeOptions;
+  /**
+   * Where state lives: "file" keeps it in the data dir across restarts; "memory" keeps it for
+   * this run only (the trees programs read are still written under the data dir).
+   * @default "file"
+   */
+  store?: "file" | "memory";
 }
 
 export interface ResolvedOptions {
@@ -92,6 +98,7 @@ export interface ResolvedOptions {
   tls: { cert: string; key: string } | undefined;
   log: (line: string) => void;
   runtime: RuntimeOptions | undefined;
+  store: "file" | "memory";
 }
 
 export const MiB = 1024 * 1024;
@@ -123,6 +130,7 @@ export function resolveOptions(options: EmulatorOptions): ResolvedOptions {
     tls,
     log: options.log ?? (() => {}),
     runtime: options.runtime,
+    store: options.store ?? "file",
   };
 }
 

@@ -1,7 +1,8 @@
 /**
  * The storage interface of the local Ignite. The control plane's semantics and the data plane
- * (invocation) read and write state only through it, so a memory implementation could replace
- * the filesystem one (fs-store.ts) without touching either.
+ * (invocation) read and write state only through it; the filesystem implementation
+ * (fs-store.ts) keeps state across restarts, the memory one (memory-store.ts) for a run, and
+ * the same contract test runs against both.
  *
  * Apps are addressed by app id ("<org>/<name>"); names are validated before they reach the
  * store, so they are safe as path components. The store does no locking: callers serialize
@@ -40,9 +41,6 @@ export interface StoredExecution {
 }
 
 export interface Store {
-  /** Absolute path of the data directory. */
-  readonly dataDir: string;
-
   /** Organizations that have apps. */
   listOrgs(): Promise<string[]>;
   listApps(org: string): Promise<AppMeta[]>;
@@ -56,30 +54,12 @@ export interface Store {
   replaceDraft(appId: string, draft: StoredDraft, savedBytes: Uint8Array, files: TreeFile[]): Promise<void>;
   /** Updates only the draft's metadata (compile state, log). */
   putDraftMeta(appId: string, draft: StoredDraft): Promise<void>;
-  /** Absolute path of the draft's unpacked file tree. */
-  draftTreeDir(appId: string): string;
-  /**
-   * Stores a copy of `file` as the draft's compiled artifact (a Rust binary or component),
-   * replacing any earlier one. A SaveDraft drops it with the rest of the slot; PublishDraft
-   * copies it into the version.
-   */
-  putDraftArtifact(appId: string, file: string): Promise<void>;
 
-  /** Snapshots the current draft tree into version `version.version` (immutable afterwards). */
+  /** Snapshots the current draft (tree and artifact) into version `version.version` (immutable afterwards). */
   createVersionFromDraft(appId: string, version: Version): Promise<void>;
   getVersion(appId: string, version: number): Promise<Version | undefined>;
   /** Ascending by version number. */
   listVersions(appId: string): Promise<Version[]>;
-  /**
-   * Absolute path of a version's unpacked file tree: a directory holding handler.py and
-   * requirements.txt (Python), Cargo.toml and src/ (Rust), exactly as saved.
-   */
-  versionTreeDir(appId: string, version: number): string;
-  /**
-   * Absolute path of the compiled artifact stored with a version (what its pods run), or
-   * undefined when it has none (interpreted runtimes).
-   */
-  versionArtifactPath(appId: string, version: number): Promise<string | undefined>;
 
   /** Execution records (InvokeAsync). Ids must match /^[A-Za-z0-9_.-]{1,128}$/. */
   putExecution(stored: StoredExecution): Promise<void>;
@@ -87,6 +67,27 @@ export interface Store {
   /** Every stored execution of one app, in no particular order. */
   listExecutions(appId: string): Promise<Execution[]>;
 
-  /** A directory the data plane may use freely (runtimes, virtualenvs, caches). */
-  readonly dataPlaneDir: string;
+  /** The trees and compiled artifacts that programs (pods, builds) read from disk. */
+  readonly files: StoreFiles;
+}
+
+/**
+ * The files of drafts and versions where programs need them: on disk. Pods run in a version's
+ * tree and exec its artifact, builds read the draft's tree. The store decides where those are:
+ * the file store hands out its own directories, the memory store writes them out once into a
+ * scratch directory. Callers only read what they are given.
+ */
+export interface StoreFiles {
+  /** A directory holding the draft's tree exactly as saved. */
+  draftTree(appId: string): Promise<string>;
+  /** A directory holding a version's tree: handler.py (Python), Cargo.toml and src/ (Rust)… */
+  versionTree(appId: string, version: number): Promise<string>;
+  /**
+   * Stores a copy of `file` as the draft's compiled artifact (a Rust binary or component, a Go
+   * binary), replacing any earlier one. A SaveDraft drops it with the rest of the slot;
+   * PublishDraft copies it into the version.
+   */
+  putDraftArtifact(appId: string, file: string): Promise<void>;
+  /** The compiled artifact stored with a version (what its pods run), or undefined when it has none. */
+  versionArtifact(appId: string, version: number): Promise<string | undefined>;
 }

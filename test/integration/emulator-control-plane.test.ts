@@ -1,6 +1,7 @@
 /**
- * Every control-plane RPC of the local Ignite, run over gRPC and over the HTTP/JSON gateway
- * (the same suite for both), with the semantics and error cases of the platform pages.
+ * Every control-plane RPC of the local Ignite, run over gRPC and over the HTTP/JSON gateway, on
+ * the file store and on the memory store (the same suite for all four), with the semantics and
+ * error cases of the platform pages.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Code, ConnectError } from "@connectrpc/connect";
@@ -39,15 +40,22 @@ const rust = (archive: Uint8Array, target = RustTarget.NATIVE) => ({
   source: { case: "compile" as const, value: { runtime: { runtime: { case: "rust" as const, value: { target } } }, input: { case: "archive" as const, value: archive } } },
 });
 
-let t: TestEmulator;
-beforeAll(async () => {
-  t = await startTestEmulator({ maxUnpackedBytes: 64 * 1024, maxFiles: 20 });
-});
-afterAll(async () => {
-  await t?.cleanup();
-});
+// The same suite over each transport and on each store (file and memory, as fake-gcs-server
+// runs its suite against every backend).
+describe.each<["file" | "memory", TransportName]>([
+  ["file", "grpc"],
+  ["file", "http"],
+  ["memory", "grpc"],
+  ["memory", "http"],
+])("control plane on the %s store over %s", (store, kind) => {
+  let t: TestEmulator;
+  beforeAll(async () => {
+    t = await startTestEmulator({ maxUnpackedBytes: 64 * 1024, maxFiles: 20, store });
+  });
+  afterAll(async () => {
+    await t?.cleanup();
+  });
 
-describe.each<TransportName>(["grpc", "http"])("control plane over %s", (kind) => {
   let api: ComputeApi;
   let n = 0;
   /** A fresh app name per test, so tests do not depend on each other. */
@@ -266,6 +274,14 @@ describe.each<TransportName>(["grpc", "http"])("control plane over %s", (kind) =
 });
 
 describe("the HTTP gateway", () => {
+  let t: TestEmulator;
+  beforeAll(async () => {
+    t = await startTestEmulator();
+  });
+  afterAll(async () => {
+    await t?.cleanup();
+  });
+
   it("answers malformed JSON with 400 INVALID_ARGUMENT in a google.rpc-style body", async () => {
     const res = await t.fetchJson("POST", `/v1/ignite/app/${ORG}`, "{not json");
     expect(res.status).toBe(400);

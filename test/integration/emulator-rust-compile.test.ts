@@ -142,7 +142,7 @@ describe("CompileDraft of a Rust draft runs cargo", () => {
       // What a pod of version v is told, and the worker the Rust plug-in starts for it.
       const version = (await store.getVersion(`${h.org()}/tiny`, v))!;
       const ctx = await versionContext(store, `${h.org()}/tiny`, version);
-      expect(ctx.artifactPath).toBe(await store.versionArtifactPath(`${h.org()}/tiny`, v));
+      expect(ctx.artifactPath).toBe(await store.files.versionArtifact(`${h.org()}/tiny`, v));
       expect(fs.readFileSync(ctx.artifactPath!).subarray(0, 4).toString("latin1")).toBe("\x7fELF");
       const { argv } = await rustRuntime.worker(ctx, testHost(h.t.dataDir), () => {});
       expect(argv).toEqual([ctx.artifactPath]);
@@ -164,7 +164,7 @@ describe("CompileDraft of a Rust draft runs cargo", () => {
     expect(text.some((l) => /^artifact: wasm32-wasip2 component, \d+\.\d MB$/.test(l))).toBe(true);
     expect(text).toContain("precompiled the component for Wasmtime (cold starts skip Cranelift)");
     await h.api().publishDraft({ organizationName: h.org(), appName: "tiny-wasm" });
-    const artifact = (await h.t.emulator.store.versionArtifactPath(`${h.org()}/tiny-wasm`, 1))!;
+    const artifact = (await h.t.emulator.store.files.versionArtifact(`${h.org()}/tiny-wasm`, 1))!;
     expect(fs.readFileSync(artifact).subarray(0, 4).toString("latin1")).toBe("\0asm");
     expect(fs.readdirSync(path.join(h.t.dataDir, "data-plane", "rust", "wasm-precompiled")).some((f) => f.endsWith(".cwasm"))).toBe(true);
   }, BUILD);

@@ -43,7 +43,7 @@ describe("local Ignite state", () => {
     expect(app).toMatchObject({ description: "survives", activeVersion: 1, latestVersion: 1 });
     const versions = (await client.listVersions({ organizationName: ORG, appName: "durable" })).versions;
     expect(versions.map((v) => [v.version, v.codeHash])).toEqual([[1, saved.draft?.codeHash]]);
-    const tree = t.emulator.store.versionTreeDir(`${ORG}/durable`, 1);
+    const tree = await t.emulator.store.files.versionTree(`${ORG}/durable`, 1);
     expect(await fs.readFile(path.join(tree, "requirements.txt"), "utf8")).toBe("tabulate==0.9.0\n");
     const draft = (await client.getDraft({ organizationName: ORG, appName: "durable" })).draft;
     expect(draft?.files).toEqual(["handler.py"]);

@@ -53,7 +53,7 @@ export async function startLocal(runtime: RuntimeOptions = {}, options: Partial<
       const published = await c.publishDraft({ organizationName: org, appName: name });
       return published.app!;
     },
-    logFile: (appId) => path.join(emu.store.dataPlaneDir, "logs", ...appId.split("/")) + ".log",
+    logFile: (appId) => path.join(emu.dataDir, "data-plane", "logs", ...appId.split("/")) + ".log",
     async stop() {
       await emu.stop();
       fs.rmSync(dataDir, { recursive: true, force: true });

@@ -134,7 +134,7 @@ for (const sample of conformanceSamples()) {
         {
           appId: appId(),
           version: 1,
-          treeDir: local.emu.store.versionTreeDir(appId(), 1),
+          treeDir: await local.emu.store.files.versionTree(appId(), 1),
           compileRuntime: (await local.emu.store.getVersion(appId(), 1))?.runtime,
           artifactPath: sample.artifact?.(local, appId()),
         },
@@ -142,7 +142,7 @@ for (const sample of conformanceSamples()) {
         () => undefined,
       );
       const agent = spawn(await podAgent(), ["--", ...workerCmd.argv], {
-        cwd: local.emu.store.versionTreeDir(appId(), 1),
+        cwd: await local.emu.store.files.versionTree(appId(), 1),
         env: { ...process.env, ...workerCmd.env, IGNITE_READY_FD: "3" },
         stdio: ["pipe", "ignore", "ignore", "pipe"],
       });

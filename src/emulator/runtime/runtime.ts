@@ -33,12 +33,13 @@ export class PodPools {
 
   constructor(
     private readonly store: Store,
+    private readonly dataPlaneDir: string,
     readonly options: ResolvedRuntimeOptions,
     private readonly maxReplicasCap: number,
     private readonly orgId: (org: string) => string,
     private readonly log: (line: string) => void,
   ) {
-    this.logs = new AppLogs(path.join(store.dataPlaneDir, "logs"), log);
+    this.logs = new AppLogs(path.join(dataPlaneDir, "logs"), log);
     this.timer = setInterval(() => void this.tick(), options.autoscaleIntervalMs);
     this.timer.unref();
     // Build (or find) the agent, start a standby and warm the runtimes now, so the first cold
@@ -141,7 +142,7 @@ export class PodPools {
         `the local Ignite does not run ${enumName(AppRuntime, meta.runtime)} apps yet (it runs ${RUNTIMES.map((r) => r.name).join(", ")}); app ${appId} cannot be invoked`,
       );
     }
-    const treeDir = this.store.versionTreeDir(appId, meta.activeVersion);
+    const treeDir = await this.store.files.versionTree(appId, meta.activeVersion);
     return {
       meta,
       version: meta.activeVersion,
@@ -153,7 +154,7 @@ export class PodPools {
         treeDir,
         compileRuntime: version?.runtime,
         // What CompileDraft built, stored with the version: a rollback runs the old binary.
-        artifactPath: await this.store.versionArtifactPath(appId, meta.activeVersion),
+        artifactPath: await this.store.files.versionArtifact(appId, meta.activeVersion),
         ...(version?.image?.source.case ? { image: version.image } : {}),
         ports: meta.ports.length > 0 ? [...meta.ports] : [80],
       },
@@ -164,7 +165,7 @@ export class PodPools {
   private host(plugin: RuntimePlugin): RuntimeHost {
     let host = this.hosts.get(plugin);
     if (!host) {
-      host = { options: this.options, dataDir: path.join(this.store.dataPlaneDir, plugin.name), log: this.log };
+      host = { options: this.options, dataDir: path.join(this.dataPlaneDir, plugin.name), log: this.log };
       this.hosts.set(plugin, host);
     }
     return host;

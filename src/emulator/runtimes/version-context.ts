@@ -11,9 +11,9 @@ export async function versionContext(store: Store, appId: string, version: Versi
   return {
     appId,
     version: version.version,
-    treeDir: store.versionTreeDir(appId, version.version),
+    treeDir: await store.files.versionTree(appId, version.version),
     compileRuntime: version.runtime,
-    artifactPath: await store.versionArtifactPath(appId, version.version),
+    artifactPath: await store.files.versionArtifact(appId, version.version),
     ...(version.image?.source.case ? { image: version.image } : {}),
   };
 }
