@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createWorkspace, mutations, type Workspace } from "./harness.js";
-import { hostOf, httpCall } from "../integration/invoke-support.js";
+import { hostOf, httpCall } from "../support/local-ignite.js";
 
 const STEP = 240_000;
 

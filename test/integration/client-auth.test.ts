@@ -1,31 +1,23 @@
 // Service accounts against the local Ignite's OIDC endpoint: exchange, caching, refresh of a
 // short-lived token, and a failed exchange that names the client but not its secret.
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createIgniteClient, IgniteError, ServiceAccountTokenSource } from "../../src/client/index.js";
 import { resolveConnection } from "../../src/client/config.js";
-import { startEmulator, type Emulator } from "../../src/emulator/index.js";
+import type { Emulator } from "../../src/emulator/index.js";
+import { startLocal, type Local } from "../support/local-ignite";
 
 const SECRET = "sa-secret-do-not-print-4711";
+let local: Local;
 let emu: Emulator;
-let dataDir: string;
 
 beforeAll(async () => {
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "client-auth-"));
-  emu = await startEmulator({
-    port: 0,
-    dataDir,
-    tokenTtlSecs: 2,
-    serviceAccounts: [{ clientId: "ci-deployer", clientSecret: SECRET, organization: "acme-corp" }],
-  });
+  local = await startLocal({}, { tokenTtlSecs: 2, serviceAccounts: [{ clientId: "ci-deployer", clientSecret: SECRET, organization: "acme-corp" }] });
+  emu = local.emu;
 });
 
 afterAll(async () => {
-  await emu?.stop();
-  fs.rmSync(dataDir, { recursive: true, force: true });
+  await local?.stop();
 });
 
 describe("service account", () => {

@@ -10,7 +10,8 @@ import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createIgniteClient, IgniteError, type ClientOptions, type IgniteClient, type IgniteProtocol } from "../../src/client/index.js";
 import { collectCodeSet, packCodeSet } from "../../src/code/index.js";
-import { startEmulator, type Emulator } from "../../src/emulator/index.js";
+import type { Emulator } from "../../src/emulator/index.js";
+import { startLocal, type Local } from "../support/local-ignite";
 import {
   CompileState,
   ExecutionStatus,
@@ -34,6 +35,7 @@ def handler(payload, ctx):
 const PROTOCOLS: Array<[IgniteProtocol]> = [["grpc"], ["http"]];
 
 describe.each(PROTOCOLS)("over %s", (protocol) => {
+let local: Local;
 let emu: Emulator;
 let client: IgniteClient;
 let work: string;
@@ -45,13 +47,14 @@ const connect = (opts: Partial<ClientOptions>): IgniteClient =>
 
 beforeAll(async () => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), `client-emu-${protocol}-`));
-  emu = await startEmulator({ port: 0, dataDir: path.join(work, "data"), org });
+  local = await startLocal({}, { org });
+  emu = local.emu;
   client = connect({ token: emu.token });
 });
 
 afterAll(async () => {
   client?.close();
-  await emu?.stop();
+  await local?.stop();
   fs.rmSync(work, { recursive: true, force: true });
 });
 

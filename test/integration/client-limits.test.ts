@@ -1,12 +1,13 @@
 // Issue 9: a request over the platform's size limit fails as RESOURCE_EXHAUSTED naming the
 // limit — refused by the client before sending at the platform's 32 MiB, and by the server
 // for a lower limit — over gRPC and over the HTTP gateway; the connection stays usable.
+import type { EmulatorOptions } from "../../src/emulator/index";
 import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createIgniteClient, IgniteError, type IgniteClient, type IgniteProtocol } from "../../src/client/index.js";
 import { Runtime } from "../../src/gen/dodil/ignite/v1/compute_pb.js";
 import { MAX_REQUEST_BYTES, MiB } from "../../src/platform-limits.js";
-import { startTestEmulator, type TestEmulator } from "../support/emulator.js";
+import { startLocal, type Local } from "../support/local-ignite";
 
 const org = "acme-corp";
 
@@ -18,22 +19,22 @@ function saveDraft(client: IgniteClient, app: string, bytes: number) {
   });
 }
 
-async function calls(t: TestEmulator): Promise<Record<string, number>> {
-  return ((await (await fetch(`${t.emulator.httpUrl}/_ignite/calls`)).json()) as { calls: Record<string, number> }).calls;
+async function calls(t: Local): Promise<Record<string, number>> {
+  return ((await (await fetch(`${t.emu.httpUrl}/_ignite/calls`)).json()) as { calls: Record<string, number> }).calls;
 }
 
 /** A local Ignite for the enclosing describe, with app "big" and a client speaking `protocol`. */
-function localIgnite(protocol: IgniteProtocol, options: Parameters<typeof startTestEmulator>[0] = {}) {
-  let t: TestEmulator;
+function localIgnite(protocol: IgniteProtocol, options: Partial<EmulatorOptions> = {}) {
+  let t: Local;
   let client: IgniteClient;
   beforeAll(async () => {
-    t = await startTestEmulator(options);
-    client = createIgniteClient({ endpoint: t.emulator.grpcEndpoint, token: t.emulator.token, protocol });
+    t = await startLocal({}, options);
+    client = createIgniteClient({ endpoint: t.emu.grpcEndpoint, token: t.emu.token, protocol });
     await client.createApp({ organizationName: org, name: "big", runtime: Runtime.PYTHON });
   });
   afterAll(async () => {
     client.close();
-    await t.cleanup();
+    await t.stop();
   });
   return { t: () => t, client: () => client };
 }

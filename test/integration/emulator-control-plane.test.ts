@@ -14,7 +14,7 @@ import {
 } from "../../src/gen/dodil/ignite/v1/compute_pb.js";
 import { tarGz } from "../support/archive.js";
 import { apiFor, type ComputeApi, type TransportName } from "../support/compute-api.js";
-import { startTestEmulator, type TestEmulator } from "../support/emulator.js";
+import { pythonArchive, pythonSource, rustArchive, startLocal, type Local } from "../support/local-ignite";
 
 const ORG = "acme-corp";
 const HANDLER = Buffer.from('def handler(payload, ctx):\n    return {"ok": True}\n');
@@ -34,11 +34,8 @@ async function expectCode(p: Promise<unknown>, code: Code, message?: RegExp): Pr
   return ce;
 }
 
-const python = (source: Uint8Array = HANDLER) => ({ source: { case: "compile" as const, value: { runtime: { runtime: { case: "python" as const, value: {} } }, input: { case: "sourceCode" as const, value: source } } } });
-const pythonArchive = (archive: Uint8Array) => ({ source: { case: "compile" as const, value: { runtime: { runtime: { case: "python" as const, value: {} } }, input: { case: "archive" as const, value: archive } } } });
-const rust = (archive: Uint8Array, target = RustTarget.NATIVE) => ({
-  source: { case: "compile" as const, value: { runtime: { runtime: { case: "rust" as const, value: { target } } }, input: { case: "archive" as const, value: archive } } },
-});
+const python = (source: Uint8Array = HANDLER) => pythonSource(source);
+
 
 // The same suite over each transport and on each store (file and memory, as fake-gcs-server
 // runs its suite against every backend).
@@ -48,12 +45,12 @@ describe.each<["file" | "memory", TransportName]>([
   ["memory", "grpc"],
   ["memory", "http"],
 ])("control plane on the %s store over %s", (store, kind) => {
-  let t: TestEmulator;
+  let t: Local;
   beforeAll(async () => {
-    t = await startTestEmulator({ maxUnpackedBytes: 64 * 1024, maxFiles: 20, store });
+    t = await startLocal({}, { maxUnpackedBytes: 64 * 1024, maxFiles: 20, store });
   });
   afterAll(async () => {
-    await t?.cleanup();
+    await t?.stop();
   });
 
   let api: ComputeApi;
@@ -166,7 +163,7 @@ describe.each<["file" | "memory", TransportName]>([
     const name = fresh("tabler");
     await api.createApp({ organizationName: ORG, name });
     const archive = await tarGz({ "handler.py": HANDLER, "requirements.txt": "tabulate==0.9.0\n" });
-    const saved = await api.saveDraft({ ...ref(name), code: pythonArchive(archive) });
+    const saved = await api.saveDraft({ ...ref(name), code: await pythonArchive(archive) });
     expect(saved.draft?.files).toEqual(["handler.py", "requirements.txt"]);
     expect(saved.draft?.sourceKind).toBe("archive");
     const again = await api.saveDraft({ ...ref(name), code: python() });
@@ -177,7 +174,7 @@ describe.each<["file" | "memory", TransportName]>([
   it("rejects archives that escape the tree, contain links, are not a tar, or exceed the limits", async () => {
     const name = fresh("hostile");
     await api.createApp({ organizationName: ORG, name });
-    const save = (archive: Uint8Array) => api.saveDraft({ ...ref(name), code: pythonArchive(archive) });
+    const save = async (archive: Uint8Array) => api.saveDraft({ ...ref(name), code: await pythonArchive(archive) });
     await expectCode(save(await tarGz([{ name: "../evil.py", data: "x" }])), Code.InvalidArgument, /code\.compile\.archive: .*'\.\.'/);
     await expectCode(save(await tarGz([{ name: "/etc/passwd", data: "x" }])), Code.InvalidArgument, /absolute path/);
     await expectCode(save(await tarGz([{ name: "link", type: "symlink", linkname: "/etc/passwd" }])), Code.InvalidArgument, /links are not allowed/);
@@ -200,8 +197,8 @@ describe.each<["file" | "memory", TransportName]>([
     const name = fresh("tiny");
     await api.createApp({ organizationName: ORG, name, runtime: Runtime.RUST });
     const crate = await tarGz({ "Cargo.toml": CARGO, "src/lib.rs": LIB_RS });
-    await expectCode(api.saveDraft({ ...ref(name), code: rust(crate, RustTarget.UNSPECIFIED) }), Code.InvalidArgument, /^code\.compile\.runtime\.rust\.target: .*pass native or wasm/);
-    const saved = await api.saveDraft({ ...ref(name), code: rust(crate) });
+    await expectCode(api.saveDraft({ ...ref(name), code: await rustArchive(crate, RustTarget.UNSPECIFIED) }), Code.InvalidArgument, /^code\.compile\.runtime\.rust\.target: .*pass native or wasm/);
+    const saved = await api.saveDraft({ ...ref(name), code: await rustArchive(crate) });
     expect(saved.draft?.compileState).toBe(CompileState.NOT_COMPILED);
     await expectCode(api.publishDraft(ref(name)), Code.FailedPrecondition, /not compiled.*CompileDraft/);
 
@@ -220,7 +217,7 @@ describe.each<["file" | "memory", TransportName]>([
     const name = fresh("broken");
     await api.createApp({ organizationName: ORG, name, runtime: Runtime.RUST });
     const crate = await tarGz({ "Cargo.toml": CARGO, "src/lib.rs": "async fn handler() {}\n" });
-    await api.saveDraft({ ...ref(name), code: rust(crate) });
+    await api.saveDraft({ ...ref(name), code: await rustArchive(crate) });
     await api.compileDraft(ref(name));
     const lines = await api.streamCompileLogs({ ...ref(name), follow: true });
     expect(lines.at(-1)?.state).toBe(CompileState.FAILED);
@@ -238,7 +235,7 @@ describe.each<["file" | "memory", TransportName]>([
     const v1 = await api.publishDraft(ref(name));
     expect(v1.publishedVersion).toBe(1);
     const label = `${name.replace(".", "-dot-")}-${ORG}`;
-    const port = t.emulator.port;
+    const port = t.emu.port;
     expect(v1.app?.publicUrls).toEqual([`http://${label}.ignite.localhost:${port}`, `http://${label}-8080.ignite.localhost:${port}`]);
     await api.saveDraft({ ...ref(name), code: python(Buffer.from("def handler(p, c):\n    return 2\n")) });
     expect((await api.publishDraft(ref(name))).publishedVersion).toBe(2);
@@ -259,13 +256,13 @@ describe.each<["file" | "memory", TransportName]>([
   });
 
   it("denies a caller of another org, except reading apps of the public org", async () => {
-    const other = apiFor(kind, t, await t.emulator.tokenFor("other-org"));
+    const other = apiFor(kind, t, await t.emu.tokenFor("other-org"));
     const name = fresh("private");
     await api.createApp({ organizationName: ORG, name });
     await expectCode(other.getApp(ref(name)), Code.PermissionDenied, /other-org/);
     await expectCode(other.saveDraft({ ...ref(name), code: python() }), Code.PermissionDenied);
 
-    const publisher = apiFor(kind, t, await t.emulator.tokenFor("public"));
+    const publisher = apiFor(kind, t, await t.emu.tokenFor("public"));
     const shared = fresh("shared");
     await publisher.createApp({ organizationName: "public", name: shared });
     expect((await other.getApp({ organizationName: "public", appName: shared })).app?.name).toBe(shared);
@@ -274,12 +271,12 @@ describe.each<["file" | "memory", TransportName]>([
 });
 
 describe("the HTTP gateway", () => {
-  let t: TestEmulator;
+  let t: Local;
   beforeAll(async () => {
-    t = await startTestEmulator();
+    t = await startLocal();
   });
   afterAll(async () => {
-    await t?.cleanup();
+    await t?.stop();
   });
 
   it("answers malformed JSON with 400 INVALID_ARGUMENT in a google.rpc-style body", async () => {

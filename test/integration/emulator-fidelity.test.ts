@@ -4,11 +4,10 @@
 // as the gateway does, a known route asked with another verb is 405, the stats range is
 // validated, a toolchain pin is validated, and an execution of a `public`-org app is only
 // readable by the org that invoked it.
-import * as net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { ExecutionStatus, ResourceTier, RustTarget } from "../../src/gen/dodil/ignite/v1/compute_pb";
-import { Conn, eventually, hostOf, httpCall, request, startLocal, type Local } from "./invoke-support";
+import { Conn, eventually, hostOf, httpCall, rawExchange, request, startLocal, type Local } from "../support/local-ignite";
 
 let local: Local;
 const ORG = "acme-corp";
@@ -86,9 +85,10 @@ describe("the public URL's request cap (the gateway's --max-request-bytes)", () 
 
   it("answers 413 for a chunked body that grows past the cap, through the relay and on the http server path", async () => {
     for (const version of ["HTTP/1.1", "HTTP/1.0"]) {
-      const answer = await rawExchange(
-        `POST / ${version}\r\nHost: ${host}\r\nAuthorization: Bearer ${local.emu.token}\r\nTransfer-Encoding: chunked\r\n\r\n` +
-          `${(CAP).toString(16)}\r\n${"y".repeat(CAP)}\r\n10\r\n${"y".repeat(16)}\r\n0\r\n\r\n`,
+      const { text: answer } = await rawExchange(
+        local.emu.port,
+        [`POST / ${version}\r\nHost: ${host}\r\nAuthorization: Bearer ${local.emu.token}\r\nTransfer-Encoding: chunked\r\n\r\n` +
+          `${(CAP).toString(16)}\r\n${"y".repeat(CAP)}\r\n10\r\n${"y".repeat(16)}\r\n0\r\n\r\n`],
       );
       expect(answer, version).toMatch(/^HTTP\/1\.[01] 413 /);
     }
@@ -151,15 +151,3 @@ describe("executions of public-org apps", () => {
     expect((await local.clientFor(publicToken).getExecution({ executionId })).execution!.id).toBe(executionId);
   });
 });
-
-/** One raw request on a fresh connection; resolves with everything the server sent until it closed. */
-function rawExchange(text: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(local.emu.port, "127.0.0.1");
-    let out = "";
-    socket.on("data", (d) => (out += d.toString("latin1")));
-    socket.on("close", () => resolve(out));
-    socket.on("error", (e) => (out ? resolve(out) : reject(e)));
-    socket.end(text);
-  });
-}

@@ -13,7 +13,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { ExecutionStatus, Runtime, type ImageSource } from "../../src/gen/dodil/ignite/v1/compute_pb";
 import { builtTag } from "../../src/emulator/runtimes/image/index";
 import { tarGz } from "../support/archive";
-import { eventually, hostOf, httpCall, startLocal, type Local } from "./invoke-support";
+import { eventually, hostOf, httpCall, startLocal, type Local } from "../support/local-ignite";
 
 const FAKE_ENGINE = path.join(__dirname, "..", "fixtures", "fake-engine", "fake-engine.py");
 const DIGEST = "sha256:" + "ab".repeat(32);

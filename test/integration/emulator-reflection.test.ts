@@ -7,7 +7,7 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cacheDir } from "../../src/emulator/package-files";
-import { startLocal, type Local } from "./invoke-support";
+import { startLocal, type Local } from "../support/local-ignite";
 
 // npm test's set-up builds it (scripts/setup.js grpcurl).
 const GRPCURL = path.join(cacheDir(), "grpcurl-v1.9.4", "grpcurl");

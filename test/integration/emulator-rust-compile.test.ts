@@ -4,6 +4,7 @@
 // during a build, and a stop mid-build each end the compile as the platform page says.
 import * as fs from "node:fs";
 import * as path from "node:path";
+import type { EmulatorOptions } from "../../src/emulator/index";
 import { createClient, type Client } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
@@ -13,7 +14,7 @@ import { INTERRUPTED } from "../../src/emulator/compiler.js";
 import { rustRuntime } from "../../src/emulator/runtimes/rust/index.js";
 import { versionContext } from "../../src/emulator/runtimes/version-context.js";
 import { tarGz } from "../support/archive.js";
-import { startTestEmulator, type TestEmulator } from "../support/emulator.js";
+import { startLocal, type Local } from "../support/local-ignite";
 import { FrameWorker, REPO, testHost, TINY, wasmUnavailable } from "../support/rust.js";
 
 const BUILD = 600_000;
@@ -37,7 +38,7 @@ function crateFiles(dir: string, replace: Record<string, string> = {}): Record<s
 }
 
 interface Harness {
-  t: TestEmulator;
+  t: Local;
   api: () => Client<typeof ComputeService>;
   org: () => string;
   save(name: string, files: Record<string, string>, opts?: { target?: RustTarget; toolchain?: string }): Promise<string>;
@@ -48,10 +49,10 @@ interface Harness {
   workDir(name: string): string;
 }
 
-async function harness(opts: Parameters<typeof startTestEmulator>[0] = {}): Promise<Harness> {
-  const t = await startTestEmulator(opts);
+async function harness(opts: Partial<EmulatorOptions> = {}): Promise<Harness> {
+  const t = await startLocal({}, opts);
   const api = () => createClient(ComputeService, t.transport);
-  const org = () => t.emulator.org;
+  const org = () => t.emu.org;
   const h: Harness = {
     t,
     api,
@@ -112,7 +113,7 @@ describe("CompileDraft of a Rust draft runs cargo", () => {
   beforeAll(async () => {
     h = await harness();
   });
-  afterAll(async () => h?.t.cleanup());
+  afterAll(async () => h?.t.stop());
 
   it("builds the seed's tiny unchanged: cargo's lines stream while COMPILING, with paths relative to the draft; SUCCEEDED; the binary is stored with each version", async () => {
     await h.save("tiny", crateFiles(TINY));
@@ -136,7 +137,7 @@ describe("CompileDraft of a Rust draft runs cargo", () => {
     expect(rebuild.at(-1)?.state).toBe(CompileState.SUCCEEDED);
     expect((await h.api().publishDraft({ organizationName: h.org(), appName: "tiny" })).publishedVersion).toBe(2);
 
-    const store = h.t.emulator.store;
+    const store = h.t.emu.store;
     const answers: string[] = [];
     for (const v of [1, 2]) {
       // What a pod of version v is told, and the worker the Rust plug-in starts for it.
@@ -164,7 +165,7 @@ describe("CompileDraft of a Rust draft runs cargo", () => {
     expect(text.some((l) => /^artifact: wasm32-wasip2 component, \d+\.\d MB$/.test(l))).toBe(true);
     expect(text).toContain("precompiled the component for Wasmtime (cold starts skip Cranelift)");
     await h.api().publishDraft({ organizationName: h.org(), appName: "tiny-wasm" });
-    const artifact = (await h.t.emulator.store.files.versionArtifact(`${h.org()}/tiny-wasm`, 1))!;
+    const artifact = (await h.t.emu.store.files.versionArtifact(`${h.org()}/tiny-wasm`, 1))!;
     expect(fs.readFileSync(artifact).subarray(0, 4).toString("latin1")).toBe("\0asm");
     expect(fs.readdirSync(path.join(h.t.dataDir, "data-plane", "rust", "wasm-precompiled")).some((f) => f.endsWith(".cwasm"))).toBe(true);
   }, BUILD);
@@ -240,7 +241,7 @@ describe("the compile budget", () => {
   beforeAll(async () => {
     h = await harness({ compileBudgetSecs: 15 });
   });
-  afterAll(async () => h?.t.cleanup());
+  afterAll(async () => h?.t.stop());
 
   it("fails a compile still running past it as timed out, with the log tail, and kills the build", async () => {
     await h.save("slow", crateFiles(SLOW));
@@ -261,7 +262,7 @@ describe("a compile cut short by a stop of the local Ignite", () => {
   beforeAll(async () => {
     h = await harness();
   });
-  afterAll(async () => h?.t.cleanup());
+  afterAll(async () => h?.t.stop());
 
   it("is FAILED as interrupted by stop(), its build killed, and stays so after a restart", async () => {
     await h.save("slow", crateFiles(SLOW));
@@ -276,7 +277,7 @@ describe("a compile cut short by a stop of the local Ignite", () => {
 
   it("is FAILED at start when a killed local Ignite left it COMPILING", async () => {
     await h.save("killed", crateFiles(TINY));
-    await h.t.emulator.stop();
+    await h.t.emu.stop();
     // What `kill -9` mid-compile leaves behind: a draft still COMPILING.
     const store = await FileStore.open(h.t.dataDir);
     const stored = (await store.getDraft(`${h.org()}/killed`))!;

@@ -8,7 +8,7 @@
 import { execFile, execFileSync } from "node:child_process";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestEmulator, type TestEmulator } from "../support/emulator.js";
+import { startLocal, type Local } from "../support/local-ignite";
 
 const hasRequests = (() => {
   try {
@@ -93,19 +93,19 @@ resp.raise_for_status()
 print("published version:", resp.json()["publishedVersion"])
 `;
 
-let t: TestEmulator;
+let t: Local;
 beforeAll(async () => {
-  t = await startTestEmulator();
+  t = await startLocal();
 });
 afterAll(async () => {
-  await t?.cleanup();
+  await t?.stop();
 });
 
 describe("seed 001, the programmatic way", () => {
   it("runs the seed's Python requests program unchanged but for the base URL and token", async () => {
     expect(hasRequests, "python3 cannot import requests: pip install -r requirements-dev.txt (npm test's set-up does)").toBe(true);
     const { stdout } = await promisify(execFile)("python3", ["-c", SEED_PROGRAM], {
-      env: { ...process.env, IGNITE_HTTP: t.emulator.httpUrl, DODIL_TOKEN: t.emulator.token },
+      env: { ...process.env, IGNITE_HTTP: t.emu.httpUrl, DODIL_TOKEN: t.emu.token },
     });
     expect(stdout).toMatch(/^created: acme-corp\/greet$/m);
     expect(stdout).toMatch(/^draft saved: sha256:[0-9a-f]{64}$/m);

@@ -8,23 +8,23 @@ import { afterEach, describe, expect, it } from "vitest";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { ComputeService } from "../../src/gen/dodil/ignite/v1/compute_pb.js";
 import { tarGz } from "../support/archive.js";
-import { startTestEmulator, type TestEmulator } from "../support/emulator.js";
+import { startLocal, type Local } from "../support/local-ignite";
 
 const ORG = "acme-corp";
 const source = (i: number) => ({
   source: { case: "compile" as const, value: { runtime: { runtime: { case: "python" as const, value: {} } }, input: { case: "sourceCode" as const, value: Buffer.from(`def handler(p, c):\n    return ${i}\n`) } } },
 });
 
-let t: TestEmulator | undefined;
+let t: Local | undefined;
 afterEach(async () => {
-  await t?.cleanup();
+  await t?.stop();
   t = undefined;
 });
 
 describe("local Ignite state", () => {
   it("keeps apps, drafts, versions and the token across a restart on the same data dir", async () => {
-    t = await startTestEmulator();
-    const token = t.emulator.token;
+    t = await startLocal();
+    const token = t.emu.token;
     let client = createClient(ComputeService, t.transport);
     await client.createApp({ organizationName: ORG, name: "durable", description: "survives" });
     const archive = await tarGz({ "handler.py": "def handler(p, c):\n    return 1\n", "requirements.txt": "tabulate==0.9.0\n" });
@@ -37,13 +37,13 @@ describe("local Ignite state", () => {
     await client.saveDraft({ organizationName: ORG, appName: "durable", code: source(2) });
 
     await t.restart();
-    expect(t.emulator.token).toBe(token);
+    expect(t.emu.token).toBe(token);
     client = createClient(ComputeService, t.transport);
     const app = (await client.getApp({ organizationName: ORG, appName: "durable" })).app;
     expect(app).toMatchObject({ description: "survives", activeVersion: 1, latestVersion: 1 });
     const versions = (await client.listVersions({ organizationName: ORG, appName: "durable" })).versions;
     expect(versions.map((v) => [v.version, v.codeHash])).toEqual([[1, saved.draft?.codeHash]]);
-    const tree = await t.emulator.store.files.versionTree(`${ORG}/durable`, 1);
+    const tree = await t.emu.store.files.versionTree(`${ORG}/durable`, 1);
     expect(await fs.readFile(path.join(tree, "requirements.txt"), "utf8")).toBe("tabulate==0.9.0\n");
     const draft = (await client.getDraft({ organizationName: ORG, appName: "durable" })).draft;
     expect(draft?.files).toEqual(["handler.py"]);
@@ -52,7 +52,7 @@ describe("local Ignite state", () => {
   });
 
   it("numbers concurrent publishes of one app 1..N without gaps and keeps its state file valid", async () => {
-    t = await startTestEmulator();
+    t = await startLocal();
     const client = createClient(ComputeService, t.transport);
     await client.createApp({ organizationName: ORG, name: "busy" });
     const N = 16;
@@ -72,7 +72,7 @@ describe("local Ignite state", () => {
   });
 
   it("counts every ComputeService call by method over gRPC and HTTP, and resets the counters", async () => {
-    t = await startTestEmulator();
+    t = await startLocal();
     const client = createClient(ComputeService, t.transport);
     await t.fetchJson("POST", "/_ignite/calls/reset");
     await client.listApps({ organizationName: ORG });
@@ -87,9 +87,9 @@ describe("local Ignite state", () => {
   it("issues service-account JWTs bound to the org at /oidc/token, and rejects them once expired", async () => {
     // exp is whole seconds (iat = floor(now)), so a 1 s lifetime can end a few ms after issue:
     // 3 s leaves at least 2 s of validity, and waiting 3.1 s guarantees expiry.
-    t = await startTestEmulator({ tokenTtlSecs: 3, serviceAccounts: [{ clientId: "ci", clientSecret: "s3cret", organization: "ci-org" }] });
+    t = await startLocal({}, { tokenTtlSecs: 3, serviceAccounts: [{ clientId: "ci", clientSecret: "s3cret", organization: "ci-org" }] });
     const form = (id: string, secret: string) =>
-      fetch(t!.emulator.tokenUrl, {
+      fetch(t!.emu.tokenUrl, {
         method: "POST",
         headers: { "content-type": "application/x-www-form-urlencoded" },
         body: new URLSearchParams({ grant_type: "client_credentials", client_id: id, client_secret: secret }),
@@ -113,12 +113,12 @@ describe("local Ignite state", () => {
     expect((expired as ConnectError).rawMessage).toMatch(/expired/);
 
     // The default service account works the same way.
-    const def = await form(t.emulator.clientId, t.emulator.clientSecret);
+    const def = await form(t.emu.clientId, t.emu.clientSecret);
     expect(def.status).toBe(200);
   });
 
   it("rejects a request larger than the limit with RESOURCE_EXHAUSTED naming the limit", async () => {
-    t = await startTestEmulator({ maxRequestBytes: 1024 * 1024 });
+    t = await startLocal({}, { maxRequestBytes: 1024 * 1024 });
     await createClient(ComputeService, t.transport).createApp({ organizationName: ORG, name: "big" });
     const res = await t.fetchJson("POST", `/v1/ignite/app/${ORG}/big/draft`, {
       code: { compile: { runtime: { python: {} }, sourceCode: Buffer.alloc(2 * 1024 * 1024).toString("base64") } },

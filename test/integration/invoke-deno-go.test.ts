@@ -5,7 +5,7 @@
 import * as fs from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConnectError, Code } from "@connectrpc/connect";
-import { eventually, hostOf, httpCall, startLocal, type Local } from "./invoke-support";
+import { eventually, hostOf, httpCall, startLocal, type Local } from "../support/local-ignite";
 import { deployRuntime } from "./runtime-samples";
 
 let local: Local;

@@ -5,7 +5,7 @@
 // that dies or hangs must answer as the relay does. Raw sockets keep one connection under
 // control for the whole test; GET /_ignite/pods shows who holds it.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { Conn, eventually, hostOf, httpCall, openConns, request, startLocal, type Local } from "./invoke-support";
+import { Conn, eventually, hostOf, httpCall, openConns, request, startLocal, type Local } from "../support/local-ignite";
 
 /** Who served an app's requests so far: leased through the pool (the relay), or on handed connections. */
 async function servedBy(local: Local, app: string): Promise<{ leased: number; handed: number }> {

@@ -3,7 +3,7 @@
 // budget (IGNITE_COLD_START_BUDGET_SECS) bounds the wait for a pod.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resolveRuntimeOptions } from "../../src/emulator/runtime/options";
-import { eventually, hostOf, httpCall, startLocal, type Local } from "./invoke-support";
+import { eventually, hostOf, httpCall, startLocal, type Local } from "../support/local-ignite";
 
 let local: Local;
 beforeAll(async () => {

@@ -4,7 +4,7 @@
 // would normalise away.
 import * as net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { hostOf, startLocal, type Local } from "./invoke-support";
+import { hostOf, rawExchange, startLocal, type Local } from "../support/local-ignite";
 
 let local: Local;
 let host: string;
@@ -18,34 +18,8 @@ beforeAll(async () => {
 });
 afterAll(async () => local?.stop());
 
-/** Writes `parts` (each after the previous one was written) and collects the answer until `done` or close. */
-function raw(parts: string[], done: (text: string) => boolean): Promise<{ text: string; closed: boolean }> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(local.emu.port, "127.0.0.1");
-    let text = "";
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new Error(`no complete answer; got: ${JSON.stringify(text)}`));
-    }, 10_000);
-    const finish = (closed: boolean) => {
-      clearTimeout(timer);
-      socket.destroy();
-      resolve({ text, closed });
-    };
-    socket.on("data", (d) => {
-      text += d.toString("latin1");
-      if (done(text)) finish(false);
-    });
-    socket.on("close", () => finish(true));
-    socket.on("error", reject);
-    socket.on("connect", async () => {
-      for (const part of parts) {
-        await new Promise((r) => socket.write(part, r));
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    });
-  });
-}
+/** The kit's raw exchange on the local Ignite's port. */
+const raw = (parts: string[], done: (text: string) => boolean) => rawExchange(local.emu.port, parts, done);
 
 const post = (body: string, extra = "") =>
   `POST / HTTP/1.1\r\nHost: ${host}\r\nAuthorization: Bearer ${local.emu.token}\r\n${extra}Content-Length: ${body.length}\r\n\r\n${body}`;

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { podAgent } from "../../src/emulator/runtime/agent";
 import { ExecutionStatus } from "../../src/gen/dodil/ignite/v1/compute_pb";
-import { eventually, exampleFiles, hostOf, httpCall, startLocal, type Local } from "./invoke-support";
+import { eventually, exampleFiles, hostOf, httpCall, startLocal, type Local } from "../support/local-ignite";
 
 let local: Local;
 const ORG = "acme-corp";

@@ -7,7 +7,7 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RustTarget } from "../../src/gen/dodil/ignite/v1/compute_pb";
 import { PROBE, TINY, wasmUnavailable } from "../support/rust";
-import { eventually, hostOf, httpCall, startLocal, type Local } from "./invoke-support";
+import { eventually, hostOf, httpCall, startLocal, type Local } from "../support/local-ignite";
 import { deployRust } from "./runtime-samples";
 
 const BUILD = 600_000;

@@ -7,7 +7,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ScaleMetric } from "../../src/gen/dodil/ignite/v1/compute_pb";
-import { alive, eventually, hostOf, httpCall, startLocal, type Local } from "./invoke-support";
+import { alive, eventually, hostOf, httpCall, startLocal, type Local } from "../support/local-ignite";
 
 let local: Local;
 const ORG = "acme-corp";

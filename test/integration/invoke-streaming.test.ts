@@ -5,7 +5,7 @@
 import * as http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ExecutionStatus } from "../../src/gen/dodil/ignite/v1/compute_pb";
-import { eventually, hostOf, httpCall, startLocal, type Local } from "./invoke-support";
+import { eventually, hostOf, httpCall, startLocal, type Local } from "../support/local-ignite";
 
 let local: Local;
 let url: string;

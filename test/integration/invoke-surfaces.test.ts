@@ -7,7 +7,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { ExecutionStatus } from "../../src/gen/dodil/ignite/v1/compute_pb";
-import { exampleFiles, hostOf, httpCall, startLocal, type Local } from "./invoke-support";
+import { exampleFiles, hostOf, httpCall, startLocal, type Local } from "../support/local-ignite";
 
 let local: Local;
 let greetUrl: string;

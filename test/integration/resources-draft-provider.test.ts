@@ -10,7 +10,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Config as HostConfig } from "@pulumi/pulumi/cmd/dynamic-provider/config.js";
 import { createIgniteClient, type IgniteClient } from "../../src/client/index.js";
 import { collectCodeSet, packCodeSet } from "../../src/code/index.js";
-import { startEmulator, type Emulator } from "../../src/emulator/index.js";
+import type { Emulator } from "../../src/emulator/index.js";
+import { startLocal, type Local } from "../support/local-ignite";
 import { Runtime, RustTarget } from "../../src/gen/dodil/ignite/v1/compute_pb.js";
 import { describeCode, type DraftInputs, type DraftOutputs } from "../../src/resources/draft.js";
 import * as impl from "../../src/resources/provider-impl.js";
@@ -22,6 +23,7 @@ const LIB_RS = 'use ignite::prelude::*;\n\n#[ignite::main]\nasync fn handler(_re
 
 describe("the Draft provider against a local Ignite", () => {
   let ignite: Emulator;
+  let local: Local;
   let client: IgniteClient;
   let dir: string;
   const draft = impl.providers.draft;
@@ -68,7 +70,8 @@ describe("the Draft provider against a local Ignite", () => {
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "ignite-draft-provider-"));
-    ignite = await startEmulator({ port: 0, dataDir: path.join(dir, "ignite") });
+    local = await startLocal();
+    ignite = local.emu;
     client = createIgniteClient({ endpoint: ignite.grpcEndpoint, token: ignite.token });
     // The host passes the whole stack config, keyed "<namespace>:<key>".
     await impl.configure({
@@ -86,7 +89,7 @@ describe("the Draft provider against a local Ignite", () => {
   afterAll(async () => {
     process.stderr.write = realWrite;
     client?.close();
-    await ignite?.stop();
+    await local?.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 

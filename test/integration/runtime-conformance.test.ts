@@ -12,7 +12,7 @@ import { ExecutionStatus } from "../../src/gen/dodil/ignite/v1/compute_pb";
 import { podAgent } from "../../src/emulator/runtime/agent";
 import { runtimeNamed } from "../../src/emulator/runtimes/index";
 import { resolveRuntimeOptions } from "../../src/emulator/runtime/options";
-import { alive, Conn, eventually, hostOf, httpCall, request, startLocal, type Local } from "./invoke-support";
+import { alive, Conn, eventually, hostOf, httpCall, request, startLocal, type Local } from "../support/local-ignite";
 import { conformanceSamples, type Sample } from "./runtime-samples";
 
 const skipped = new Set((process.env.IGNITE_SKIP_RUNTIMES ?? "").split(",").map((s) => s.trim()).filter(Boolean));

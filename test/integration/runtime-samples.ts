@@ -13,7 +13,7 @@ import { CompileState, CreateAppRequestSchema, Runtime, RustTarget, type AppMeta
 import { tarGz } from "../support/archive";
 import { wasmUnavailable } from "../support/rust";
 import { denoBinary } from "../../src/emulator/runtimes/deno/index";
-import type { Local } from "./invoke-support";
+import type { Local } from "../support/local-ignite";
 
 export interface Sample {
   /** The suite's name for it; IGNITE_SKIP_RUNTIMES names these. */

@@ -113,7 +113,7 @@ describe.each(STORES)("the %s store", (_name, open) => {
 
 describe("the local Ignite on the memory store", () => {
   it("runs a published app from the trees it writes out, and writes no state files", async () => {
-    const { startLocal, hostOf, httpCall } = await import("./invoke-support");
+    const { startLocal, hostOf, httpCall } = await import("../support/local-ignite");
     const local = await startLocal({}, { store: "memory" });
     try {
       const url = (await local.deploy("mem", { "handler.py": "import os\ndef handler(p, c):\n    return os.getcwd()\n" })).publicUrls[0]!;

@@ -16,7 +16,7 @@ import {
 } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import * as pb from "../../src/gen/dodil/ignite/v1/compute_pb.js";
-import type { TestEmulator } from "./emulator.js";
+import type { Local } from "./emulator.js";
 
 type Init<S extends DescMessage> = MessageInitShape<S>;
 type Out<S extends DescMessage> = Promise<MessageShape<S>>;
@@ -38,11 +38,11 @@ export interface ComputeApi {
 
 export type TransportName = "grpc" | "http";
 
-export function apiFor(kind: TransportName, t: TestEmulator, token?: string | null): ComputeApi {
+export function apiFor(kind: TransportName, t: Local, token?: string | null): ComputeApi {
   return kind === "grpc" ? grpcApi(t, token) : gatewayApi(t, token);
 }
 
-function grpcApi(t: TestEmulator, token?: string | null): ComputeApi {
+function grpcApi(t: Local, token?: string | null): ComputeApi {
   const client = () =>
     createClient(pb.ComputeService, token === undefined ? t.transport : t.transportFor(token === null ? undefined : token));
   return {
@@ -65,7 +65,7 @@ function grpcApi(t: TestEmulator, token?: string | null): ComputeApi {
   };
 }
 
-function gatewayApi(t: TestEmulator, token?: string | null): ComputeApi {
+function gatewayApi(t: Local, token?: string | null): ComputeApi {
   const app = (r: { organizationName?: string; appName?: string }) =>
     `/v1/ignite/app/${encodeURIComponent(r.organizationName ?? "")}/${encodeURIComponent(r.appName ?? "")}`;
   /** The request as pbjson minus the fields that travel in the path. */
