@@ -7,7 +7,7 @@ import type { CallCounter } from "./instrument.js";
 import type { HttpRequest, HttpResponse } from "./http-types.js";
 import { NotFoundError } from "./errors.js";
 import { sendError, sendJson } from "./http-util.js";
-import type { PodsView } from "./runtime/runtime.js";
+import type { PodsView } from "./runtime/pod-pools.js";
 
 export const ADMIN_PREFIX = "/_ignite/";
 

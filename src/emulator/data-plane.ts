@@ -51,7 +51,7 @@ import type { AppPool, Lease } from "./runtime/pool.js";
 import { callPod, responseHeadersFromPod, tooLarge, type PodCall } from "./runtime/proxy.js";
 import { PublicHosts } from "./runtime/public-hosts.js";
 import { preflightHeaders, relayIfPublic, type HandBack, type RelayDeps } from "./runtime/relay.js";
-import { PodPools, type PodsView } from "./runtime/runtime.js";
+import { PodPools, type PodsView } from "./runtime/pod-pools.js";
 import type { Store } from "./store.js";
 
 export interface DataPlaneDeps {
