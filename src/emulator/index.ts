@@ -103,7 +103,7 @@ export async function startEmulator(input: EmulatorOptions): Promise<Emulator> {
       locks,
       log: options.log,
       plugin: (name) => runtimeNamed(name),
-      // The same directory the data plane gives the plug-in (runtime.ts), so what a compile
+      // The same directory the data plane gives the plug-in (pod-pools.ts), so what a compile
       // leaves for pods (precompiled wasm) is where they look.
       host: (plugin) => ({ options: runtimeOptions, dataDir: path.join(dataPlaneDir, plugin.name), log: options.log }),
       budgetSecs: options.compileBudgetSecs,
