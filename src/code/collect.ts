@@ -2,15 +2,16 @@
 // directory filtered by include globs, exclude patterns, .igniteignore and built-in
 // excludes), hashes each one, and computes the code hash of the archive they pack into.
 import { createHash } from "node:crypto";
-import { createReadStream, promises as fs } from "node:fs";
+import { createReadStream, lstatSync, promises as fs } from "node:fs";
 import * as path from "node:path";
 import { pipeline } from "node:stream/promises";
 import { glob } from "glob";
 import * as messages from "../messages.js";
 import { MAX_CODE_BYTES } from "../platform-limits.js";
-import { archiveSizeLowerBound, checkCodeLimits, type LimitFinding, type SizedFile } from "./checks.js";
+import { checkCodeLimits, type LimitFinding } from "./checks.js";
+import { hashArchive, slicer, type SourceFile } from "./hash.js";
 import { BUILTIN_EXCLUDES, compileIgnore, IGNORE_FILE, IgnoreMatcher } from "./ignore.js";
-import { codeHashOf, packCodeSet } from "./pack.js";
+import { tarSize } from "./tar.js";
 
 /** One file of a code set. */
 export interface CodeEntry {
@@ -55,14 +56,15 @@ export interface CollectOptions {
   /** Base for a relative `path`. @default process.cwd() */
   cwd?: string;
   /**
-   * Keep the upload bytes on the result (`bytes`), for a caller that uploads right away:
-   * the archive is packed anyway to compute `codeHash`. @default false
+   * Keep the upload bytes on the result (`bytes`), for a caller that uploads right away: the
+   * archive is written while the files are read for `codeHash`, not read and packed again.
+   * Without it the archive is only hashed, never held. @default false
    */
   keepBytes?: boolean;
   /**
    * Refuse (CodeLimitError) a set over the platform's limits: more than 10,000 files, or more
-   * code than one 32 MiB request carries. Checked before any file is read when the sizes
-   * alone prove it, and on the exact upload bytes after packing. @default true
+   * code than one 32 MiB request carries. Checked before any file is read: the archive's
+   * exact size follows from the files' sizes. @default true
    */
   limits?: boolean;
 }
@@ -94,20 +96,6 @@ function modeOf(statMode: number): number {
   return statMode & 0o111 ? 0o755 : 0o644;
 }
 
-/** Runs `fn` over `items` with at most `limit` in flight (file descriptors are finite). */
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array<R>(items.length);
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]);
-    }
-  });
-  await Promise.all(workers);
-  return out;
-}
-
 function manifestOf(entries: readonly CodeEntry[]): Record<string, string> {
   const manifest: Record<string, string> = {};
   for (const e of entries) manifest[e.path] = `sha256:${e.sha256}`;
@@ -123,14 +111,8 @@ async function readIgnoreFile(root: string): Promise<string[]> {
   }
 }
 
-/** Selects and hashes the files of a directory. */
-async function collectDirectory(
-  root: string,
-  source: string,
-  include: string[],
-  exclude: string[],
-  limits: boolean,
-): Promise<{ entries: CodeEntry[]; contents: Buffer[] }> {
+/** Selects the files of a directory (sorted, sizes from the file system), reading none of them. */
+async function selectDirectory(root: string, source: string, include: string[], exclude: string[]): Promise<SourceFile[]> {
   // Built-ins first, then the ignore file, then the program's own excludes: later rules win.
   const matcher = new IgnoreMatcher([
     ...compileIgnore(BUILTIN_EXCLUDES),
@@ -150,11 +132,15 @@ async function collectDirectory(
     },
   });
 
-  const files: Array<{ rel: string; abs: string; mode: number; size: number }> = [];
+  // Synchronous stats, as for the reads (hash.ts): through the thread pool, a 10,000-file tree
+  // costs more CPU in hand-offs than in stats.
+  const pause = slicer();
+  const files: SourceFile[] = [];
   for (const rel of found) {
     if (rel === "" || rel === "." || matcher.ignores(rel)) continue;
+    await pause();
     const abs = path.join(root, rel);
-    const lst = await fs.lstat(abs);
+    const lst = lstatSync(abs);
     if (lst.isDirectory()) continue;
     if (lst.isSymbolicLink()) {
       const target = await fs.realpath(abs).catch(() => undefined);
@@ -167,29 +153,14 @@ async function collectDirectory(
       const st = await fs.stat(abs);
       // A link to a directory inside the tree: its files are collected under their real path.
       if (!st.isFile()) continue;
-      files.push({ rel, abs, mode: modeOf(st.mode), size: st.size });
+      files.push({ path: rel, abs, mode: modeOf(st.mode), size: st.size });
       continue;
     }
     if (!lst.isFile()) continue; // sockets, FIFOs, devices: not code
-    files.push({ rel, abs, mode: modeOf(lst.mode), size: lst.size });
+    files.push({ path: rel, abs, mode: modeOf(lst.mode), size: lst.size });
   }
-  files.sort((a, b) => comparePaths(a.rel, b.rel));
-  if (limits) {
-    // Before reading anything: a huge tree (a node_modules left in) fails fast, not out of memory.
-    const sized: SizedFile[] = files.map((f) => ({ path: f.rel, size: f.size }));
-    const over = checkCodeLimits(sized, archiveSizeLowerBound(sized));
-    if (over) throw new CodeLimitError(source, over);
-  }
-  // Each file is read once: hashed from memory, and packed from the same bytes, so the
-  // archive holds exactly what was hashed (the archive is built in memory anyway).
-  const contents = await mapLimit(files, 16, (f) => fs.readFile(f.abs));
-  const entries = files.map((f, i) => ({
-    path: f.rel,
-    size: contents[i]!.length,
-    sha256: createHash("sha256").update(contents[i]!).digest("hex"),
-    mode: f.mode,
-  }));
-  return { entries, contents };
+  files.sort((a, b) => comparePaths(a.path, b.path));
+  return files;
 }
 
 /**
@@ -231,13 +202,18 @@ export async function collectCodeSet(options: CollectOptions): Promise<CodeSet> 
   // `code` may itself be a symlink to a directory (anywhere: the program names it); walk the
   // directory it leads to, or the walk would stop at the link.
   const dirRoot = await fs.realpath(root);
-  const { entries, contents } = await collectDirectory(dirRoot, source, include, exclude, limits);
-  if (entries.length === 0) throw new Error(messages.code.nothingSelected(source, root, include, exclude, IGNORE_FILE));
-  set = { kind: "directory", root: dirRoot, source, entries, manifest: manifestOf(entries), selection: { include, exclude } };
-  const bytes = await packCodeSet(set, contents);
+  const files = await selectDirectory(dirRoot, source, include, exclude);
+  if (files.length === 0) throw new Error(messages.code.nothingSelected(source, root, include, exclude, IGNORE_FILE));
   if (limits) {
-    const over = checkCodeLimits(entries, bytes.length);
+    // Exact, from the sizes, before any file is read: a huge tree (a node_modules left in)
+    // fails fast and costs no reading.
+    const over = checkCodeLimits(files, tarSize(files));
     if (over) throw new CodeLimitError(source, over);
   }
-  return { ...set, codeHash: codeHashOf(bytes), ...(options.keepBytes ? { bytes } : {}) };
+  // Each file is read once; its hash and the archive's come from the same bytes, and the
+  // archive is kept only for a caller that uploads it.
+  const hashed = await hashArchive(files, { keep: options.keepBytes });
+  const entries = files.map((f, i): CodeEntry => ({ path: f.path, size: f.size, sha256: hashed.sha256[i]!, mode: f.mode }));
+  set = { kind: "directory", root: dirRoot, source, entries, manifest: manifestOf(entries), selection: { include, exclude } };
+  return { ...set, codeHash: hashed.codeHash, ...(hashed.bytes ? { bytes: hashed.bytes } : {}) };
 }

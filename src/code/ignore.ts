@@ -109,6 +109,8 @@ export function compileIgnore(lines: Iterable<string>): IgnoreRule[] {
 /** Decides whether relative posix paths are ignored. */
 export class IgnoreMatcher {
   readonly hasNegations: boolean;
+  /** Per directory: which rules match it or one of its parents (a tree's files share them). */
+  private readonly dirHits = new Map<string, Uint8Array>();
 
   constructor(readonly rules: readonly IgnoreRule[]) {
     this.hasNegations = rules.some((r) => r.negate);
@@ -120,17 +122,27 @@ export class IgnoreMatcher {
    * more permissive than git, which cannot re-include below an excluded directory).
    */
   ignores(relPath: string, isDir = false): boolean {
-    const parts = relPath.split("/");
+    const slash = relPath.lastIndexOf("/");
+    const parent = slash < 0 ? undefined : this.hitsOfDir(relPath.slice(0, slash));
     let ignored = false;
-    for (const rule of this.rules) {
-      let hit = false;
-      for (let n = 1; n <= parts.length && !hit; n++) {
-        const candidateIsDir = n < parts.length || isDir;
-        if (rule.dirOnly && !candidateIsDir) continue;
-        hit = rule.regex.test(parts.slice(0, n).join("/"));
-      }
+    this.rules.forEach((rule, i) => {
+      const hit = parent?.[i] === 1 || ((!rule.dirOnly || isDir) && rule.regex.test(relPath));
       if (hit) ignored = !rule.negate;
-    }
+    });
     return ignored;
+  }
+
+  /** The rules matching directory `dir` or a directory above it. */
+  private hitsOfDir(dir: string): Uint8Array {
+    let hits = this.dirHits.get(dir);
+    if (hits) return hits;
+    const slash = dir.lastIndexOf("/");
+    const parent = slash < 0 ? undefined : this.hitsOfDir(dir.slice(0, slash));
+    hits = new Uint8Array(this.rules.length);
+    this.rules.forEach((rule, i) => {
+      hits![i] = parent?.[i] === 1 || rule.regex.test(dir) ? 1 : 0;
+    });
+    this.dirHits.set(dir, hits);
+    return hits;
   }
 }

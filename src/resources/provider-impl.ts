@@ -153,8 +153,11 @@ function input(req: SaveDraftInit) {
   return { case: "sourceCode" as const, value: req.sourceCode ?? new Uint8Array() };
 }
 
+/** Made once: every call of every resource goes through it (the client itself is made on first use). */
+const platform = platformOf(igniteClient);
+
 const context: ProviderContext = {
-  platform: () => platformOf(igniteClient),
+  platform: () => platform,
   preflight,
   defaultOrganization: () => config.get("ignite:organization") || process.env.DODIL_ORG || undefined,
   // The engine shows the provider process's output as diagnostics of the resource being

@@ -12,7 +12,24 @@ export interface ProviderImpl {
   providers: Record<ResourceKind, pulumi.dynamic.ResourceProvider>;
 }
 
+/**
+ * One shim per kind, made once and shared by every resource of that kind: Pulumi caches the
+ * serialized closure by object identity, so a program of 200 apps serializes three providers,
+ * not 600 (issue 11). The text is the same either way, so state written by earlier versions
+ * (one object per resource) matches it byte for byte.
+ */
+const shims = new Map<ResourceKind, pulumi.dynamic.ResourceProvider>();
+
 export function providerShim(kind: ResourceKind): pulumi.dynamic.ResourceProvider {
+  let shim = shims.get(kind);
+  if (!shim) {
+    shim = makeShim(kind);
+    shims.set(kind, shim);
+  }
+  return shim;
+}
+
+function makeShim(kind: ResourceKind): pulumi.dynamic.ResourceProvider {
   // Runs in the dynamic-provider process. The serialized code is evaluated as a module without
   // a file, so a bare require resolves from node_modules around the process's working
   // directory (the Pulumi project): that finds an installed pulumi-ignite. Inside this

@@ -1,5 +1,6 @@
 // The code checks a Draft runs in the program (issue 9): each runtime's shape and the
 // platform's limits, decided from the files alone, never by running user code.
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -56,6 +57,25 @@ describe("checkPythonCode with Python's parser", async () => {
     const source = `import os\nopen(${JSON.stringify(marker)}, "w").write("ran")\ndef handler(p, c):\n    pass\n`;
     expect(await checkPythonCode(readerOf({ "handler.py": source }), (s) => pythonFacts(s))).toBeUndefined();
     expect(fs.existsSync(marker)).toBe(false);
+  });
+});
+
+describe("pythonFacts for many Drafts at once (issue 11)", () => {
+  it("parses the sources asked for together in one Python process, and a file it cannot parse alone falls back", async () => {
+    // A PATH whose python3 logs each start, then runs the real one.
+    const real = execFileSync("python3", ["-c", "import sys; print(sys.executable)"], { encoding: "utf8" }).trim();
+    const bin = fs.mkdtempSync(path.join(os.tmpdir(), "python-batch-"));
+    const log = path.join(bin, "starts.log");
+    fs.writeFileSync(path.join(bin, "python3"), `#!/bin/sh\necho start >> ${JSON.stringify(log)}\nexec ${JSON.stringify(real)} "$@"\n`, { mode: 0o755 });
+    const sources = Array.from({ length: 30 }, (_, i) => `def handler(payload, ctx):\n    return ${i}\n`);
+    // Deep enough to exhaust the parser (MemoryError): that one file, not the batch, goes without an answer.
+    const deep = `x = ${"-".repeat(100_000)}1\n`;
+    const facts = await Promise.all([...sources, deep].map((s) => pythonFacts(s, { searchPath: bin })));
+    expect(facts.slice(0, 30).every((f) => f?.hasHandler === true && f.python !== undefined)).toBe(true);
+    expect(facts[30]).toBeUndefined();
+    // One start to find the interpreter, one for the whole batch.
+    expect(fs.readFileSync(log, "utf8").trim().split("\n")).toHaveLength(2);
+    fs.rmSync(bin, { recursive: true, force: true });
   });
 });
 
