@@ -340,7 +340,7 @@ export const app = {
     `${live.latestVersion > 0 ? ` (it has ${live.latestVersion} published version${live.latestVersion === 1 ? "" : "s"}; version ${live.activeVersion} is active)` : " (it has no published version)"}` +
     `${live.description ? `, described as ${q(live.description)}` : ""}. It may belong to another stack or team: ` +
     `this stack creating it would fail, and adopting it would let this stack change its config and code, and delete it on \`pulumi destroy\`. ` +
-    `Choose one: give this App another \`name\` (currently "${name}"); or, if this stack should own the app from now on and nothing else manages it, ` +
+    `Choose one: give this App another \`name\` (currently "${name}"; when another stack of this program owns it, give each stack its own \`ignite:namePrefix\`, e.g. \`pulumi config set ignite:namePrefix staging-\`); or, if this stack should own the app from now on and nothing else manages it, ` +
     `set \`adopt: true\` on the App (its config is then updated to match); or, if it is a leftover nobody needs, delete it on the platform (DeleteApp) and run the preview again.`,
   /** At `up`: CreateApp said ALREADY_EXISTS although the preview did not see the app. */
   createConflict: (appId: string) =>

@@ -78,8 +78,9 @@ export interface ScalingArgs {
 
 export interface AppArgs {
   /**
-   * The app's name on the platform: a single DNS label. Changing it replaces the app.
-   * @default the resource name
+   * The app's name on the platform: a single DNS label, used as given. Changing it replaces
+   * the app.
+   * @default `ignite:namePrefix` (DODIL_NAME_PREFIX) + the resource name, e.g. "staging-greet"
    * @example "greet"
    */
   name?: pulumi.Input<string>;
@@ -624,8 +625,9 @@ export class App extends pulumi.dynamic.Resource {
   declare readonly healthPath: pulumi.Output<string>;
 
   constructor(name: string, args: AppArgs = {}, opts?: pulumi.CustomResourceOptions) {
-    // The naming rule: `name` as given, else `ignite:namePrefix` + the resource name.
-    const appName = args.name ?? `${new pulumi.Config("ignite").get("namePrefix") ?? ""}${name}`;
+    // The naming rule: `name` as given, else `ignite:namePrefix` (DODIL_NAME_PREFIX) + the
+    // resource name, so two stacks of one program in one organization need not collide.
+    const appName = args.name ?? `${namePrefix()}${name}`;
     const organization = normalizeOrganization(args.organization);
     // So a Draft given this App's id as a string knows its runtime too (see Draft).
     if (organization !== undefined) {
@@ -661,6 +663,11 @@ export class App extends pulumi.dynamic.Resource {
       "App",
     );
   }
+}
+
+/** `ignite:namePrefix`, else DODIL_NAME_PREFIX, else "" (read in the program). */
+export function namePrefix(): string {
+  return new pulumi.Config("ignite").get("namePrefix") ?? process.env.DODIL_NAME_PREFIX ?? "";
 }
 
 /** The organization: the arg, else ignite:organization, else DODIL_ORG (read in the program, never in the provider closure). */
