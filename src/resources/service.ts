@@ -3,9 +3,9 @@
 // children are exactly those three resources, so `pulumi preview --diff` shows each of them as
 // precisely as when they are declared one by one.
 import * as pulumi from "@pulumi/pulumi";
-import { App, type AppArgs, type ScalingArgs } from "./app.js";
-import type { PlainScaling, RuntimeName, TierName } from "./common.js";
-import { Draft, type DraftArgs, type RustArgs } from "./draft.js";
+import { App, type AppArgs } from "./app.js";
+import type { PlainScaling, RuntimeName } from "./common.js";
+import { Draft, type DraftArgs } from "./draft.js";
 import type { HealthCheckArgs } from "./health-check.js";
 import { PublishedVersion, type PublishedVersionArgs } from "./published-version.js";
 
@@ -15,20 +15,16 @@ import { PublishedVersion, type PublishedVersionArgs } from "./published-version
  */
 export type Transform<T> = Partial<T> | ((args: T, opts: pulumi.CustomResourceOptions, name: string) => void);
 
-export interface ServiceArgs {
-  // ---- the app ------------------------------------------------------------------------------
-  /**
-   * The app's name on the platform: a single DNS label. Changing it replaces the app.
-   * @default `ignite:namePrefix` + the Service's name
-   * @example "greet"
-   */
-  name?: pulumi.Input<string>;
-  /**
-   * The organization that owns the app. Changing it replaces the app.
-   * @default the `ignite:organization` config, else the `DODIL_ORG` environment variable
-   * @example "acme-corp"
-   */
-  organization?: pulumi.Input<string>;
+/**
+ * The App's args (name, organization, description, resourceTier, scaling, env, ports,
+ * allowUnauthenticated, healthPath, adopt — documented on `AppArgs`), the Draft's code args
+ * (code, include, exclude, rust — on `DraftArgs`) and the PublishedVersion's release args
+ * (version, expectCodeHash, expectManifest — on `PublishedVersionArgs`), in one object.
+ */
+export interface ServiceArgs
+  extends Omit<AppArgs, "runtime">,
+    Pick<DraftArgs, "code" | "include" | "exclude" | "rust">,
+    Pick<PublishedVersionArgs, "version" | "expectCodeHash" | "expectManifest"> {
   /**
    * The runtime. Changing it replaces the app.
    * @default "rust" when `rust` is set, else "python"
@@ -36,108 +32,12 @@ export interface ServiceArgs {
    */
   runtime?: pulumi.Input<RuntimeName>;
   /**
-   * A human description.
-   * @default ""
-   * @example "A tiny greeting microservice"
-   */
-  description?: pulumi.Input<string>;
-  /**
-   * Pod size.
-   * @default "small"
-   * @example "medium"
-   */
-  resourceTier?: pulumi.Input<TierName>;
-  /**
-   * How the app scales; the preview shows the effective values.
-   * @default platform defaults: `{ reservedCapacity: 0, maxReplicas: 5, scaleMetric: "REQUEST_RATE", scaleThreshold: 10, scaledownPeriodSecs: 300 }`
-   * @example { reservedCapacity: 1, maxReplicas: 3 }
-   */
-  scaling?: pulumi.Input<ScalingArgs>;
-  /**
-   * Environment variables of the app's pods; values may be secrets (stored encrypted).
-   * @default {}
-   * @example { GREETING: "Hello", API_KEY: config.requireSecret("apiKey") }
-   */
-  env?: pulumi.Input<Record<string, pulumi.Input<string>>>;
-  /**
-   * Ports the app listens on; one public URL each.
-   * @default [80]
-   * @example [80, 8080]
-   */
-  ports?: pulumi.Input<pulumi.Input<number>[]>;
-  /**
-   * Whether the public URL may be called without a token.
-   * @default false
-   * @example true
-   */
-  allowUnauthenticated?: pulumi.Input<boolean>;
-  /**
-   * The pods' readiness probe (`--health-path`), and the default path of `healthCheck`.
-   * @default "" (none)
-   * @example "/healthz"
-   */
-  healthPath?: pulumi.Input<string>;
-  /**
-   * Take over an app that already exists instead of creating it (see `App`).
-   * @default false
-   * @example true
-   */
-  adopt?: pulumi.Input<boolean>;
-
-  // ---- the code -----------------------------------------------------------------------------
-  /**
-   * The code: a file (saved as the runtime's entry file) or a directory (an archive), any path.
-   * @default none: required
-   * @example "./app"
-   */
-  code: pulumi.Input<string>;
-  /**
-   * Globs (relative to `code`) selecting the files of a directory to upload.
-   * @default every file, except what `exclude` and `.igniteignore` leave out
-   * @example ["**\/*.py", "requirements.txt"]
-   */
-  include?: pulumi.Input<pulumi.Input<string>[]>;
-  /**
-   * Globs (relative to `code`) left out of the upload, on top of `.igniteignore`.
-   * @default []
-   * @example ["tests/**"]
-   */
-  exclude?: pulumi.Input<pulumi.Input<string>[]>;
-  /**
-   * Rust build settings; setting them makes a Rust app, compiled after each save.
-   * @default undefined (not Rust)
-   * @example { target: "native" }
-   */
-  rust?: pulumi.Input<RustArgs>;
-
-  // ---- the release --------------------------------------------------------------------------
-  /**
    * Call the app after each release and roll back when it does not answer as expected; `true`
    * for the defaults (GET the App's `healthPath`, else "/", expecting a 2xx status).
    * @default undefined (no health check)
    * @example { path: "/healthz", expectStatus: 200, timeoutSecs: 180 }
    */
   healthCheck?: pulumi.Input<HealthCheckArgs> | true;
-  /**
-   * Pin the active version (roll back or forward) instead of releasing the code.
-   * @default undefined (the code in `code` is active)
-   * @example 3
-   */
-  version?: pulumi.Input<number>;
-  /**
-   * Deploy only this code hash (what another stack verified, via a StackReference); the
-   * preview fails, naming the files, when `code` hashes to something else.
-   * @default undefined (any code)
-   * @example staging.requireOutput("codeHash")
-   */
-  expectCodeHash?: pulumi.Input<string>;
-  /**
-   * The verified code's manifest (the other stack's `manifest` output), so a mismatch names files.
-   * @default undefined
-   * @example staging.getOutput("manifest")
-   */
-  expectManifest?: pulumi.Input<Record<string, string>>;
-
   /**
    * Change the args or resource options of a child before it is created, e.g. to set
    * `customTimeouts` or `ignoreChanges` on it.
