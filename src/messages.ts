@@ -340,7 +340,7 @@ export const app = {
     `${live.latestVersion > 0 ? ` (it has ${live.latestVersion} published version${live.latestVersion === 1 ? "" : "s"}; version ${live.activeVersion} is active)` : " (it has no published version)"}` +
     `${live.description ? `, described as ${q(live.description)}` : ""}. It may belong to another stack or team: ` +
     `this stack creating it would fail, and adopting it would let this stack change its config and code, and delete it on \`pulumi destroy\`. ` +
-    `Choose one: give this App another \`name\` (currently "${name}"); or, if this stack should own the app from now on and nothing else manages it, ` +
+    `Choose one: give this App another \`name\` (currently "${name}"; when another stack of this program owns it, give each stack its own \`ignite:namePrefix\`, e.g. \`pulumi config set ignite:namePrefix staging-\`); or, if this stack should own the app from now on and nothing else manages it, ` +
     `set \`adopt: true\` on the App (its config is then updated to match); or, if it is a leftover nobody needs, delete it on the platform (DeleteApp) and run the preview again.`,
   /** At `up`: CreateApp said ALREADY_EXISTS although the preview did not see the app. */
   createConflict: (appId: string) =>
@@ -355,7 +355,15 @@ export const app = {
   noteGone: (appId: string) => `ignite: app ${appId} no longer exists on the platform (deleted outside Pulumi); it will be created again`,
   noteRuntime: (appId: string, live: string | undefined, wanted: string) =>
     `ignite: app ${appId} has runtime "${live}" on the platform; it will be replaced to get runtime "${wanted}"`,
-  noteDrift: (appId: string, fields: readonly string[]) => `ignite: app ${appId}: ${fields.join(", ")} changed outside Pulumi; it will be set back`,
+  /** `details`: "scaling.maxReplicas 4 → 2", "env (API_KEY changed)": live value → the program's. */
+  noteDrift: (appId: string, details: readonly string[]) =>
+    `ignite: app ${appId}: changed outside Pulumi: ${details.join("; ")} (live → this program); \`pulumi up\` sets ${details.length === 1 ? "it" : "them"} back. ` +
+    "`pulumi preview --refresh --diff` shows each field on the App; to keep a change made elsewhere, put it in the program or list the field in `ignoreChanges`",
+  badHealthPath: (v: unknown) => `\`healthPath\` must be a path starting with "/" (e.g. "/healthz"), or "" for none; got ${q(v)}`,
+  /** At preview, in the App's inputs: `up` will adopt an existing app instead of creating one. */
+  adoptionPlan: (appId: string, live: { latestVersion: number; activeVersion: number }, changes: readonly string[]) =>
+    `adopt existing app ${appId} (no CreateApp; ${live.latestVersion > 0 ? `${live.latestVersion} published version${live.latestVersion === 1 ? "" : "s"}, version ${live.activeVersion} active` : "no published version"}): ` +
+    (changes.length ? `UpdateAppConfig sets ${changes.join("; ")}` : "its config already matches"),
   returnedNothing: (method: string, appId: string, what: "app" | "draft") => `ignite: ${method} ${appId} returned no ${what}`,
 };
 
@@ -443,11 +451,110 @@ export const version = {
   draftHoldsOther: (appId: string, draftHash: string | undefined, wanted: string) =>
     `ignite: the draft of ${appId} holds ${draftHash || "no code"}, not ${wanted} (this PublishedVersion's \`codeHash\`), so nothing was published. ` +
     `If \`codeHash\` is the \`codeHash\` of this app's Draft, the draft was saved outside Pulumi while this update ran: run \`pulumi up\` again, and it is saved and published as planned. ` +
-    `If \`codeHash\` comes from anywhere else, no Draft saves that code into this app: pass \`codeHash: draft.codeHash\` of the Draft whose \`app\` is ${appId}.`,
+    `If \`codeHash\` comes from anywhere else, no Draft saves that code into this app: pass \`codeHash: draft.codeHash\` of the Draft whose \`app\` is ${appId}, ` +
+    `and to deploy only code another stack verified, set \`expectCodeHash\` to that stack's hash.`,
   rolling: (appId: string, from: number, to: number) => `ignite: rolling ${appId} from version ${from} to version ${to}`,
   published: (appId: string, v: number) => `ignite: published ${appId} version ${v}`,
   disappeared: (appId: string) => `ignite: app ${appId} was deleted outside Pulumi while publishing; run \`pulumi up\` again to create it again`,
   noteGone: (appId: string) => `ignite: app ${appId} no longer exists on the platform; the code will be published again once it is created`,
   noteMovedPinned: (appId: string, live: number, pinned: number) => `ignite: ${appId} was moved to version ${live} outside Pulumi; it will be set back to version ${pinned}`,
-  noteMoved: (appId: string, live: number) => `ignite: ${appId} was moved to version ${live} outside Pulumi; the planned code will be published again`,
+  noteMoved: (appId: string, live: number, reactivate?: number) =>
+    `ignite: ${appId} was moved to version ${live} outside Pulumi; ` +
+    (reactivate !== undefined ? `version ${reactivate}, which carries the planned code, will be made active again (RollbackVersion, no new version)` : "the planned code will be published again"),
+};
+
+// ---- releases: versions mean releases --------------------------------------------------------
+
+export const release = {
+  reactivating: (appId: string, from: number, to: number, codeHash: string) =>
+    `ignite: making ${appId} version ${to} active again (it carries ${short(codeHash)}; version ${from} was active): RollbackVersion, not a new version`,
+};
+
+const short = (hash: string) => (hash.length > 19 ? `${hash.slice(0, 19)}…` : hash);
+const seconds = (ms: number) => `${+(ms / 1000).toFixed(1)} s`;
+
+// ---- the health gate -----------------------------------------------------------------------------
+
+/** What a failed health check found, for the messages below (from health-check.ts). */
+export interface HealthFailure {
+  target: string;
+  attempts: number;
+  problem: string;
+  status?: number;
+  body?: string;
+  timedOut: boolean;
+}
+
+export const health = {
+  notObject: () => "`healthCheck` must be an object like { path: \"/healthz\", expectStatus: 200 }",
+  unknownField: (key: string, fields: readonly string[]) => `unknown field \`healthCheck.${key}\`; the fields are ${fields.join(", ")}`,
+  badPath: (v: unknown) => `\`healthCheck.path\` must start with "/" (e.g. "/healthz"); got ${q(v)}`,
+  notString: (field: string) => `\`healthCheck.${field}\` must be a string`,
+  headersNotMap: () => "`healthCheck.headers` must be a map of header names to string values",
+  badHeaderName: (k: string) => `\`healthCheck.headers\`: ${q(k)} is not a valid HTTP header name`,
+  authorizationHeader: () => "`healthCheck.headers` cannot set `authorization`: the check calls the app with the provider's own credentials (`ignite:token` / DODIL_TOKEN or the service account)",
+  badStatus: (v: unknown) => `\`healthCheck.expectStatus\` must be an HTTP status (100-599) or a list of them; got ${q(v)}`,
+  badTimeout: (v: unknown) => `\`healthCheck.timeoutSecs\` must be a number of seconds greater than 0 (at most 3600); got ${q(v)}`,
+  badAttempts: (v: unknown) => `\`healthCheck.attempts\` must be a whole number from 1 to 100; got ${q(v)}`,
+  wrongStatus: (status: number, expected?: readonly number[]) => `answered ${status} (expected ${expected ? expected.join(" or ") : "a 2xx status"})`,
+  bodyMissing: (text: string) => `answered without ${q(text)} in its body (\`healthCheck.expectBodyContains\`)`,
+  noTimeLeft: () => "no time was left to call the app",
+  noPublicUrl: () => "the app has no public URL (`healthCheck.via` is \"publicUrl\"; use \"auto\" or \"invoke\" to call it through the Invoke RPC)",
+  broken: (detail: string) => `the connection broke before an answer (${detail})`,
+  noAnswerWithin: (ms: number) => `no answer within ${seconds(ms)}`,
+  unreachable: (code: string, detail: string) => `cannot be reached from here (${code}: ${detail})`,
+  checking: (appId: string, version: number, method: string, path: string, url: string | undefined, via: string) =>
+    `ignite: checking the health of ${appId} version ${version}: ${method} ${via === "invoke" || !url ? `${path} through the Invoke RPC` : `${url}${path}`}`,
+  passed: (appId: string, version: number, target: string, attempts: number) =>
+    `ignite: ${appId} version ${version} is healthy (${target}, ${attempts === 1 ? "first attempt" : `attempt ${attempts}`})`,
+  /** "GET https://…/healthz answered 500 (expected a 2xx status) after 3 attempts; body: …" */
+  failure: (f: HealthFailure, check: { timeoutSecs: number }, cutShort?: { operation: string; secs: number }) =>
+    `${f.target} ${f.problem} after ${f.attempts} attempt${f.attempts === 1 ? "" : "s"}` +
+    (f.body !== undefined ? `; body: ${q(f.body.replace(/\s+/g, " ").trim().slice(-400))}` : "") +
+    (f.timedOut ? (cutShort ? ` (cut short by customTimeouts.${cutShort.operation}, ${cutShort.secs} s)` : ` (within healthCheck.timeoutSecs, ${check.timeoutSecs} s)`) : ""),
+  failedRolledBack: (appId: string, version: number, failure: string, before: number) =>
+    `ignite: ${appId} version ${version} failed its health check: ${failure}; rolled back to v${before} (the version active before), which serves again. ` +
+    `Nothing else changed: the draft holds the new code, and version ${version} stays published but inactive. ` +
+    `Fix the code and run \`pulumi up\`: it is published as a new version and checked. If the cause was outside the code (a dependency that was down), ` +
+    `\`pulumi up\` makes version ${version} active again (RollbackVersion, no new version) and checks it again.`,
+  failedStays: (appId: string, version: number, failure: string, unchanged: boolean) =>
+    `ignite: ${appId} version ${version} failed its health check: ${failure}. ` +
+    (unchanged ? `This update did not change the active version (it already was ${version}); it stays active.` : `There is no earlier version to roll back to, so version ${version} stays active.`) +
+    " Fix the code and run `pulumi up`: it is published as a new version and checked.",
+  rollbackFailed: (appId: string, version: number, failure: string, before: number, detail: string) =>
+    `ignite: ${appId} version ${version} failed its health check: ${failure}; rolling back to v${before} failed too (${detail}), so version ${version} is still active. ` +
+    `To serve version ${before} again, pin \`version: ${before}\` on this PublishedVersion and run \`pulumi up\` once the endpoint answers.`,
+};
+
+// ---- promotion: production deploys what staging verified -----------------------------------------
+
+export const promotion = {
+  expectMalformed: (v: unknown) =>
+    `\`expectCodeHash\` must look like "sha256:<64 hex digits>" (the \`codeHash\` another stack exported); got ${q(v)}`,
+  /**
+   * This program's code is not the verified code. `files`: "changed handler.py; added b.py",
+   * from the verified manifest, when known; `code`: the Draft's `code` path.
+   */
+  mismatch: (appId: string, codeHash: string, expected: string, files: string | undefined, code?: string) =>
+    `the code this stack would deploy to ${appId} is not the verified code: \`codeHash\` is ${codeHash}, \`expectCodeHash\` is ${expected}` +
+    (files ? `; compared with the verified manifest, the files under ${code ?? "the Draft's `code`"} that differ: ${files}` : files === "" ? "; the files are the same, so their modes or the archive differ" : "") +
+    `. Deploy the verified files: check out the commit the verifying stack deployed (its \`codeHash\` is ${short(expected)}) and preview again; ` +
+    "or, to release these files, deploy them to the verifying stack first and let it verify them. Nothing was changed.",
+  pinMismatch: (appId: string, version: number, pinnedHash: string, expected: string) =>
+    `\`version\` ${version} of ${appId} carries ${pinnedHash}, not the verified code (\`expectCodeHash\` ${expected}); ` +
+    "pin the version that carries the verified code, or remove `version` to deploy the Draft's code (which must be the verified code). Nothing was changed.",
+  foreignCode: (appId: string, codeHash: string) =>
+    `\`codeHash\` ${codeHash} is not the \`codeHash\` of a Draft in this program, and app ${appId} holds no version or draft with that code, so \`up\` could not make it active. ` +
+    "A PublishedVersion activates code a Draft saved into its app: pass `codeHash: draft.codeHash` of this app's Draft. " +
+    "To deploy only what another stack verified, also set `expectCodeHash` to that stack's exported hash (and `expectManifest` to its manifest): the preview then fails, naming the files, unless this program's code is exactly that code.",
+};
+
+// ---- resource options the providers honour (customTimeouts, ignoreChanges) ----------------------
+
+export const options = {
+  badTimeout: (operation: string, v: string) =>
+    `\`customTimeouts.${operation}\` must be a duration like "30s", "5m" or "1h30m"; got ${q(v)}`,
+  timedOut: (operation: string, secs: number, appId: string, detail: string) =>
+    `ignite: ${operation === "create" ? "creating" : operation === "update" ? "updating" : "deleting"} ${appId} took longer than its customTimeouts.${operation} (${secs} s) allows, and was stopped: ${detail.replace(/^ignite: /, "")}. ` +
+    `What the platform already did stays done and is not repeated by the next \`pulumi up\`. Raise customTimeouts.${operation} if this step needs longer.`,
 };

@@ -13,6 +13,6 @@ export function tiny() {
     code: path.join(__dirname, "app"),
     rust: { target: "native" },
   });
-  const release = new ignite.PublishedVersion("tiny", { app, codeHash: draft.codeHash });
+  const release = new ignite.PublishedVersion("tiny", { app, codeHash: draft.codeHash, healthCheck: { expectBodyContains: "Hello from Rust" } });
   return { appId: app.appId, activeVersion: release.activeVersion, publicUrls: release.publicUrls };
 }

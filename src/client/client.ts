@@ -243,6 +243,25 @@ export class IgniteClient {
   }
 
   /**
+   * The `authorization` header value this client sends ("Bearer …"), for calling an app's
+   * public URL as the same identity (public URLs check the bearer token and the org, seed 002);
+   * undefined without credentials. Never log it.
+   */
+  async authorization(): Promise<string | undefined> {
+    return this.parts.tokens ? `Bearer ${await this.parts.tokens.token()}` : undefined;
+  }
+
+  /** Values every message about this client's calls must have scrubbed (tokens, client secrets). */
+  get secrets(): readonly string[] {
+    return this.parts.tokens?.secrets ?? [];
+  }
+
+  /** The per-call deadline this client applies, ms. */
+  get timeoutMs(): number {
+    return this.parts.timeoutMs;
+  }
+
+  /**
    * Organization names carried by the current token's `organization` claim (empty when
    * the token is not a JWT or has no such claim). Lets a program default its organization.
    */

@@ -1,5 +1,6 @@
 // The provider's settings: every `ignite:*` config key, the environment variables that stand
-// in for it, and whether it is a secret. The one list that resolveConnection reads, the docs'
+// in for it, and whether it is a secret. The one list that resolveConnection reads (the
+// connection settings; `ignite:namePrefix` is read by the App in the program), the docs'
 // configuration table describes, and every hint may name (a test holds hints to it).
 
 export interface Setting {
@@ -21,6 +22,7 @@ export const SETTINGS = {
   "ignite:tokenUrl": { env: ["DODIL_TOKEN_URL"], secret: false, example: "https://id.dev.dodil.io/realms/dodil/protocol/openid-connect/token" },
   "ignite:insecure": { env: ["DODIL_IGNITE_INSECURE"], secret: false, example: "true" },
   "ignite:timeoutSecs": { env: ["DODIL_IGNITE_TIMEOUT_SECS"], secret: false, example: "60" },
+  "ignite:namePrefix": { env: ["DODIL_NAME_PREFIX"], secret: false, example: "staging-" },
 } as const satisfies Record<string, Setting>;
 
 export type SettingKey = keyof typeof SETTINGS;

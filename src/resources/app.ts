@@ -6,7 +6,10 @@ import * as pulumi from "@pulumi/pulumi";
 import * as messages from "../messages.js";
 import {
   Failures,
+  readResult,
+  engineSecret,
   jsonSafe,
+  stableJson,
   RUNTIMES,
   SCALE_METRICS,
   TIERS,
@@ -31,6 +34,7 @@ import {
   type ScaleMetricName,
   type TierName,
 } from "./common.js";
+import { Deadline, ignoredPaths, optionInputs, timeoutFailures, withIgnoredFromLive, type Operation, type OptionInputs } from "./resource-options.js";
 import { providerShim } from "./shim.js";
 import { MIN_SCALEDOWN_SECS, PLATFORM_MAX_REPLICAS_CAP, SCALING_DEFAULTS } from "../scaling-defaults.js";
 
@@ -74,8 +78,9 @@ export interface ScalingArgs {
 
 export interface AppArgs {
   /**
-   * The app's name on the platform: a single DNS label. Changing it replaces the app.
-   * @default the resource name
+   * The app's name on the platform: a single DNS label, used as given. Changing it replaces
+   * the app.
+   * @default `ignite:namePrefix` (DODIL_NAME_PREFIX) + the resource name, e.g. "staging-greet"
    * @example "greet"
    */
   name?: pulumi.Input<string>;
@@ -129,6 +134,13 @@ export interface AppArgs {
    */
   allowUnauthenticated?: pulumi.Input<boolean>;
   /**
+   * The path the platform probes before a pod serves (`--health-path`): `GET <healthPath>`
+   * must answer 2xx/3xx. It is also the default path of a PublishedVersion's `healthCheck`.
+   * @default "" (no readiness probe: a pod is ready once its handler is loaded)
+   * @example "/healthz"
+   */
+  healthPath?: pulumi.Input<string>;
+  /**
    * Bring an app that already exists on the platform under management instead of creating
    * it: `create` checks that the app exists with the same organization, name and runtime,
    * then updates its config to these args (and `pulumi destroy` deletes it from then on).
@@ -143,16 +155,21 @@ export interface AppArgs {
 }
 
 /** The checked inputs the provider receives (defaults applied). */
-export interface AppInputs extends PlainAppConfig {
+export interface AppInputs extends PlainAppConfig, OptionInputs {
   appId: string;
   name: string;
   organization: string;
   runtime: RuntimeName;
   adopt: boolean;
+  /**
+   * Set by `check` when `up` will adopt an app that exists (`adopt: true`), saying so and what
+   * it will change, so the preview shows an adoption rather than a plain create.
+   */
+  adopting?: string;
 }
 
 /** State: the inputs, with the config fields as the platform holds them. */
-export type AppOutputs = AppInputs;
+export type AppOutputs = Omit<AppInputs, "adopting">;
 
 // ---- defaults ------------------------------------------------------------------------------
 
@@ -259,8 +276,11 @@ export function checkApp(news: Record<string, unknown>, defaultOrganization?: st
   }
   const allowUnauthenticated = news.allowUnauthenticated ?? false;
   if (known(allowUnauthenticated) && typeof allowUnauthenticated !== "boolean") f.add("allowUnauthenticated", messages.app.notBoolean("allowUnauthenticated"));
+  const healthPath = news.healthPath ?? "";
+  if (known(healthPath) && (typeof healthPath !== "string" || (healthPath !== "" && !healthPath.startsWith("/")))) f.add("healthPath", messages.app.badHealthPath(healthPath));
   const adopt = news.adopt ?? false;
   if (known(adopt) && typeof adopt !== "boolean") f.add("adopt", messages.app.notBoolean("adopt"));
+  for (const failure of timeoutFailures(news.__timeouts)) f.add(failure.property, failure.reason);
   if (news.deleteBeforeReplace === false) f.add("deleteBeforeReplace", messages.app.createFirstReplace());
 
   const appId = isUnknown(organization) || isUnknown(name) ? news.appId ?? "" : `${organization}/${name}`;
@@ -275,7 +295,10 @@ export function checkApp(news: Record<string, unknown>, defaultOrganization?: st
     env,
     ports,
     allowUnauthenticated,
+    healthPath,
     adopt,
+    ...(news.__timeouts !== undefined ? { __timeouts: news.__timeouts } : {}),
+    ...(news.__ignoreChanges !== undefined ? { __ignoreChanges: news.__ignoreChanges } : {}),
   } as AppInputs;
   return { inputs: jsonSafe(inputs), failures: f.list };
 }
@@ -296,6 +319,7 @@ function configInit(i: AppInputs): AppConfigInit {
     env: i.env,
     ports: i.ports,
     allowUnauthenticated: i.allowUnauthenticated,
+    healthPath: i.healthPath ?? "",
   };
 }
 
@@ -307,17 +331,46 @@ const CONFIG_FIELDS = {
   env: "env",
   ports: "ports",
   allowUnauthenticated: "allow_unauthenticated",
+  healthPath: "health_path",
 } as const satisfies Record<keyof PlainAppConfig, string>;
 type ConfigField = keyof typeof CONFIG_FIELDS;
+const SCALING_FIELDS = Object.keys(SCALING_DEFAULTS) as (keyof PlainScaling)[];
 
-/** The config fields where `live` differs from what `desired` asks for. */
-export function configDrift(desired: AppInputs, live: PlainApp): ConfigField[] {
-  return (Object.keys(CONFIG_FIELDS) as ConfigField[]).filter((k) => !jsonEqual(desired[k], live[k]));
+/**
+ * What the provider makes the live app look like: the inputs, with every path `ignoreChanges`
+ * names left as the live app has it (the engine only keeps the old inputs there; without this
+ * the live diff would still set an ignored field back).
+ */
+export function desiredConfig(i: AppInputs, live: PlainApp): AppInputs {
+  return withIgnoredFromLive(i, live, ignoredPaths(i.__ignoreChanges));
 }
 
+/** The config fields where `live` differs from what `desired` asks for (`healthPath` of old state counts as ""). */
+export function configDrift(desired: AppInputs, live: PlainApp): ConfigField[] {
+  return (Object.keys(CONFIG_FIELDS) as ConfigField[]).filter((k) => !jsonEqual(k === "healthPath" ? (desired[k] ?? "") : desired[k], live[k]));
+}
+
+/**
+ * The UpdateAppConfig mask for `fields`: whole fields, except that a scaling change whose
+ * ignored parts are left alone names only the scaling fields that differ (`scaling.<field>`),
+ * so an ignored one is not overwritten with a stale value.
+ */
+export function updateMask(desired: AppInputs, live: PlainApp, fields: ConfigField[]): string[] {
+  const ignored = ignoredPaths(desired.__ignoreChanges);
+  return fields.flatMap((k) => {
+    if (k === "scaling" && ignored.some((p) => p[0] === "scaling" && p.length > 1)) {
+      return SCALING_FIELDS.filter((sf) => desired.scaling[sf] !== live.scaling[sf]).map((sf) => `scaling.${camelToSnake(sf)}`);
+    }
+    return [CONFIG_FIELDS[k]];
+  });
+}
+
+const camelToSnake = (s: string) => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
 function outputs(inputs: AppInputs, live: PlainApp): AppOutputs {
+  const { adopting: _adopting, ...kept } = inputs;
   return {
-    ...inputs,
+    ...kept,
     appId: live.appId,
     description: live.description,
     resourceTier: live.resourceTier,
@@ -325,7 +378,18 @@ function outputs(inputs: AppInputs, live: PlainApp): AppOutputs {
     env: live.env,
     ports: live.ports,
     allowUnauthenticated: live.allowUnauthenticated,
+    healthPath: live.healthPath,
   };
+}
+
+/**
+ * The inputs that describe the live app (what `read` returns, so `pulumi refresh` and
+ * `preview --refresh --diff` show each field changed elsewhere as old → new). An env variable
+ * this stack did not set is returned as a secret: its value was never reviewed here.
+ */
+export function inputsOf(outs: AppOutputs, previousEnv: Record<string, string>): Record<string, unknown> {
+  const env = Object.fromEntries(Object.entries(outs.env).map(([k, v]) => [k, k in previousEnv ? v : engineSecret(v)]));
+  return jsonSafe({ ...outs, env });
 }
 
 // ---- the provider ----------------------------------------------------------------------------
@@ -356,25 +420,38 @@ export function platformFailures(olds: Partial<AppInputs>, i: AppInputs, live: P
 }
 
 export function appProvider(ctx: ProviderContext): pulumi.dynamic.ResourceProvider<AppInputs, AppOutputs> {
-  async function applyConfig(i: AppInputs, live: PlainApp): Promise<PlainApp> {
-    const fields = configDrift(i, live);
+  /** One UpdateAppConfig for the fields that differ, leaving ignored paths as they are live. */
+  async function applyConfig(i: AppInputs, live: PlainApp, deadline: Deadline): Promise<PlainApp> {
+    const desired = desiredConfig(i, live);
+    const fields = configDrift(desired, live);
     if (fields.length === 0) return live;
-    const app = await ctx.platform().updateAppConfig({
+    const app = await ctx.platform(deadline).updateAppConfig({
       organizationName: i.organization,
       appName: i.name,
-      ...configInit(i),
-      mask: fields.map((k) => CONFIG_FIELDS[k]),
+      ...configInit(desired),
+      mask: updateMask(desired, live, fields),
     });
     return plainApp(app);
   }
 
-  async function adopt(i: AppInputs, how: "adopting" | "taking over the empty, identical"): Promise<pulumi.dynamic.CreateResult<AppOutputs>> {
-    const existing = await ctx.platform().getApp(i.organization, i.name);
+  async function adopt(i: AppInputs, how: "adopting" | "taking over the empty, identical", deadline: Deadline): Promise<pulumi.dynamic.CreateResult<AppOutputs>> {
+    const existing = await ctx.platform(deadline).getApp(i.organization, i.name);
     if (!existing) throw new Error(messages.app.adoptMissing(i.appId));
     const live = plainApp(existing);
     if (live.runtime !== i.runtime) throw new Error(messages.app.adoptRuntime(i.appId, live.runtime, i.runtime));
-    ctx.log(messages.app.adopting(how, i.appId, configDrift(i, live)));
-    return { id: i.appId, outs: outputs(i, await applyConfig(i, live)) };
+    ctx.log(messages.app.adopting(how, i.appId, configDrift(desiredConfig(i, live), live)));
+    return { id: i.appId, outs: outputs(i, await applyConfig(i, live, deadline)) };
+  }
+
+  /** Runs an operation under its custom timeout; an error after the time is up says so. */
+  async function timed<T>(i: AppInputs, operation: Operation, fn: (deadline: Deadline) => Promise<T>): Promise<T> {
+    const deadline = new Deadline(operation, i.__timeouts);
+    try {
+      return await fn(deadline);
+    } catch (err) {
+      if (deadline.limited && deadline.expired()) throw new Error(messages.options.timedOut(operation, deadline.limitSecs!, i.appId, (err as Error).message), { cause: err });
+      throw err;
+    }
   }
 
   return {
@@ -388,13 +465,45 @@ export function appProvider(ctx: ProviderContext): pulumi.dynamic.ResourceProvid
       if ((result.failures ?? []).length > 0 || org === undefined || isUnknown(i.name) || isUnknown(i.adopt) || isUnknown(i.runtime)) return result;
       if ((olds as Partial<AppInputs>).appId === i.appId) return result;
       const found = await ctx.platform().getApp(i.organization, i.name);
-      return { inputs: result.inputs, failures: platformFailures(olds as Partial<AppInputs>, i, found ? plainApp(found) : undefined) };
+      const live = found ? plainApp(found) : undefined;
+      const failures = platformFailures(olds as Partial<AppInputs>, i, live);
+      // An adoption is not a create: say so where the preview shows this App.
+      const adopting = failures.length === 0 && i.adopt && live ? messages.app.adoptionPlan(i.appId, live, adoptionChanges(i, live)) : undefined;
+      return { inputs: adopting ? ({ ...result.inputs, adopting } as AppInputs) : result.inputs, failures };
     },
 
-    async create(i) {
-      if (i.adopt) return adopt(i, "adopting");
+    create: (i) => timed(i, "create", (deadline) => create(i, deadline)),
+
+    async read(id, props) {
+      const old = props as AppOutputs;
+      const found = await ctx.platform().getApp(old.organization, old.name);
+      if (!found) return {};
+      const live = plainApp(found);
+      const outs = outputs({ ...old, runtime: live.runtime ?? old.runtime }, live);
+      return readResult(id, outs, inputsOf(outs, old.env ?? {}));
+    },
+
+    update: (_id, _olds, news) =>
+      timed(news, "update", async (deadline) => {
+        const found = await ctx.platform(deadline).getApp(news.organization, news.name);
+        if (!found) throw new Error(messages.app.deletedBeforeUpdate(news.appId));
+        return { outs: outputs(news, await applyConfig(news, plainApp(found), deadline)) };
+      }),
+
+    delete: (_id, props) => timed(props as AppInputs, "delete", (deadline) => ctx.platform(deadline).deleteApp(props.organization, props.name)),
+
+    async diff(_id, olds, news) {
+      const found = isUnknown(news.organization) || isUnknown(news.name) ? undefined : await ctx.platform().getApp(news.organization, news.name);
+      const result = diffApp(olds, news, found ? plainApp(found) : undefined);
+      for (const line of result.notes) ctx.log(line);
+      return result;
+    },
+  };
+
+  async function create(i: AppInputs, deadline: Deadline): Promise<pulumi.dynamic.CreateResult<AppOutputs>> {
+      if (i.adopt) return adopt(i, "adopting", deadline);
       try {
-        const created = await ctx.platform().createApp({
+        const created = await ctx.platform(deadline).createApp({
           organizationName: i.organization,
           name: i.name,
           runtime: runtimeToProto[i.runtime],
@@ -405,39 +514,27 @@ export function appProvider(ctx: ProviderContext): pulumi.dynamic.ResourceProvid
         if (!isAlreadyExists(err)) throw err;
         // The preview found no foreign app of this name (check): this one is our own
         // interrupted create (empty, identical: take it), or appeared since the preview.
-        const existing = await ctx.platform().getApp(i.organization, i.name);
+        const existing = await ctx.platform(deadline).getApp(i.organization, i.name);
         const live = existing && plainApp(existing);
-        if (live && isOwnLeftover(i, live)) return adopt(i, "taking over the empty, identical");
+        if (live && isOwnLeftover(i, live)) return adopt(i, "taking over the empty, identical", deadline);
         throw new Error(messages.app.createConflict(i.appId), { cause: err });
       }
-    },
+  }
+}
 
-    async read(id, props) {
-      const old = props as AppOutputs;
-      const found = await ctx.platform().getApp(old.organization, old.name);
-      if (!found) return {};
-      const live = plainApp(found);
-      const outs = outputs({ ...old, runtime: live.runtime ?? old.runtime }, live);
-      return { id, props: outs };
-    },
+/** The config fields adopting `live` changes, with their values (env: names only). */
+export function adoptionChanges(i: AppInputs, live: PlainApp): string[] {
+  const desired = desiredConfig(i, live);
+  return configDrift(desired, live).map((k) => (k === "env" ? `env (${envChanges(live.env, desired.env)})` : `${k}: ${stableJson(live[k])} → ${stableJson(desired[k])}`));
+}
 
-    async update(_id, _olds, news) {
-      const found = await ctx.platform().getApp(news.organization, news.name);
-      if (!found) throw new Error(messages.app.deletedBeforeUpdate(news.appId));
-      return { outs: outputs(news, await applyConfig(news, plainApp(found))) };
-    },
-
-    async delete(_id, props) {
-      await ctx.platform().deleteApp(props.organization, props.name);
-    },
-
-    async diff(_id, olds, news) {
-      const found = isUnknown(news.organization) || isUnknown(news.name) ? undefined : await ctx.platform().getApp(news.organization, news.name);
-      const result = diffApp(olds, news, found ? plainApp(found) : undefined);
-      for (const line of result.notes) ctx.log(line);
-      return result;
-    },
-  };
+/** "API_KEY changed, DEBUG removed": which env variables differ, without their values. */
+export function envChanges(live: Record<string, string>, desired: Record<string, string>): string {
+  const parts: string[] = [];
+  for (const k of Object.keys(desired).sort()) if (!(k in live)) parts.push(`${k} added`);
+  for (const k of Object.keys(desired).sort()) if (k in live && live[k] !== desired[k]) parts.push(`${k} changed`);
+  for (const k of Object.keys(live).sort()) if (!(k in desired)) parts.push(`${k} removed`);
+  return parts.join(", ");
 }
 
 // ---- diff ----------------------------------------------------------------------------------
@@ -475,11 +572,24 @@ export function diffApp(olds: AppOutputs, news: AppInputs, live: PlainApp | unde
     replaces.push("runtime");
   }
   if (replaces.length > 0) return { changes: true, replaces, deleteBeforeReplace: sameId, notes };
-  const drift = configDrift(news, live).filter((k) => !isUnknown(news[k]));
-  const outOfBand = drift.filter((k) => jsonEqual(olds[k], news[k]));
-  if (outOfBand.length > 0) notes.push(messages.app.noteDrift(news.appId, outOfBand));
   const unknownInputs = (Object.keys(CONFIG_FIELDS) as ConfigField[]).some((k) => isUnknown(news[k]));
-  return { changes: drift.length > 0 || unknownInputs, replaces: [], deleteBeforeReplace: false, notes };
+  if (unknownInputs) return { changes: true, replaces: [], deleteBeforeReplace: false, notes };
+  const desired = desiredConfig(news, live);
+  const drift = configDrift(desired, live);
+  const outOfBand = drift.filter((k) => jsonEqual(olds[k] ?? (k === "healthPath" ? "" : undefined), news[k]));
+  if (outOfBand.length > 0) notes.push(messages.app.noteDrift(news.appId, outOfBand.map((k) => driftDetail(k, live, desired))));
+  return { changes: drift.length > 0, replaces: [], deleteBeforeReplace: false, notes };
+}
+
+/** "scaling.maxReplicas 4 → 2": what changed outside Pulumi and what `up` sets back (env: names only). */
+function driftDetail(k: ConfigField, live: PlainApp, desired: AppInputs): string {
+  if (k === "env") return `env (${envChanges(live.env, desired.env)})`;
+  if (k === "scaling") {
+    return SCALING_FIELDS.filter((sf) => live.scaling[sf] !== desired.scaling[sf])
+      .map((sf) => `scaling.${sf} ${live.scaling[sf]} → ${desired.scaling[sf]}`)
+      .join(", ");
+  }
+  return `${k} ${stableJson(live[k])} → ${stableJson(desired[k])}`;
 }
 
 // ---- the resource ----------------------------------------------------------------------------
@@ -511,9 +621,13 @@ export class App extends pulumi.dynamic.Resource {
   declare readonly env: pulumi.Output<Record<string, string>>;
   declare readonly ports: pulumi.Output<number[]>;
   declare readonly allowUnauthenticated: pulumi.Output<boolean>;
+  /** The pods' readiness probe path ("" for none). */
+  declare readonly healthPath: pulumi.Output<string>;
 
   constructor(name: string, args: AppArgs = {}, opts?: pulumi.CustomResourceOptions) {
-    const appName = args.name ?? name;
+    // The naming rule: `name` as given, else `ignite:namePrefix` (DODIL_NAME_PREFIX) + the
+    // resource name, so two stacks of one program in one organization need not collide.
+    const appName = args.name ?? `${namePrefix()}${name}`;
     const organization = normalizeOrganization(args.organization);
     // So a Draft given this App's id as a string knows its runtime too (see Draft).
     if (organization !== undefined) {
@@ -534,11 +648,13 @@ export class App extends pulumi.dynamic.Resource {
         env: args.env,
         ports: args.ports,
         allowUnauthenticated: args.allowUnauthenticated,
+        healthPath: args.healthPath,
         adopt: args.adopt,
         // Computed here, not by the provider, so dependents see it during preview.
         appId: organization === undefined ? undefined : pulumi.interpolate`${organization}/${appName}`,
         // Only to fail the preview: an App cannot be replaced create-first (see below).
         ...(opts?.deleteBeforeReplace === false ? { deleteBeforeReplace: false } : {}),
+        ...optionInputs(opts),
       },
       // An app's id is its organization and name, so two cannot exist at once: every
       // replacement deletes the old app first, also the ones the engine forces (`pulumi up
@@ -548,6 +664,11 @@ export class App extends pulumi.dynamic.Resource {
       "App",
     );
   }
+}
+
+/** `ignite:namePrefix`, else DODIL_NAME_PREFIX, else "" (read in the program). */
+export function namePrefix(): string {
+  return new pulumi.Config("ignite").get("namePrefix") ?? process.env.DODIL_NAME_PREFIX ?? "";
 }
 
 /** The organization: the arg, else ignite:organization, else DODIL_ORG (read in the program, never in the provider closure). */

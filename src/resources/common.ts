@@ -13,6 +13,8 @@ import {
   type Draft as DraftMessage,
   type Version,
 } from "../gen/dodil/ignite/v1/compute_pb.js";
+import type { AppAnswer, AppCall } from "./health-check.js";
+import type { Deadline } from "./resource-options.js";
 
 // ---- the platform, as the providers use it --------------------------------------------
 
@@ -36,6 +38,12 @@ export interface Platform {
   /** ListVersions; `undefined` when the app does not exist. */
   listVersions(org: string, name: string): Promise<{ versions: Version[]; activeVersion: number } | undefined>;
   rollbackVersion(org: string, name: string, version: number): Promise<AppMeta>;
+  /**
+   * Calls the app the way a client would (health checks): its public URL with the provider's
+   * credentials, or the Invoke RPC (`via`, and "auto" when the URL cannot be reached). Throws
+   * NoAnswerError when nothing answered.
+   */
+  callApp(req: AppCall): Promise<AppAnswer>;
 }
 
 export interface ScalingInit {
@@ -53,6 +61,7 @@ export interface AppConfigInit {
   env: Record<string, string>;
   ports: number[];
   allowUnauthenticated: boolean;
+  healthPath: string;
 }
 
 export interface CreateAppInit extends AppConfigInit {
@@ -81,7 +90,11 @@ export interface SaveDraftInit {
 
 /** What a provider method receives besides its inputs. */
 export interface ProviderContext {
-  platform(): Platform;
+  /**
+   * The platform's calls. Given an operation's deadline (its `customTimeouts`), every call
+   * and wait gets at most the time left.
+   */
+  platform(deadline?: Deadline): Platform;
   /**
    * The connection check, for `check`: undefined when the settings are usable and a read-only
    * call for `organization` succeeds (once per process and organization); else the message.
@@ -209,6 +222,37 @@ export function declaredAppRuntime(appId: string | undefined): string | undefine
   return appId === undefined ? undefined : declaredRuntimes.get(appId);
 }
 
+/** What a Draft of this program computed about its code: the path and the per-file manifest. */
+export interface DeclaredCode {
+  code: string;
+  manifest: Record<string, string>;
+}
+
+/**
+ * Code hash → what the Draft that computed it saw, for every Draft of this program, so a
+ * PublishedVersion given `draft.codeHash` can name the files that differ from a verified
+ * manifest, and can tell a hash no Draft here computed (e.g. one read from another stack).
+ * Kept on globalThis: a program that loads two copies of this package still has one list.
+ */
+const declaredCodes: Map<string, DeclaredCode> = ((globalThis as Record<symbol, unknown>)[Symbol.for("pulumi-ignite.declaredCodes")] ??= new Map()) as Map<string, DeclaredCode>;
+
+export function declareCode(codeHash: string, code: DeclaredCode): void {
+  declaredCodes.set(codeHash, code);
+}
+
+/** What a Draft of this program computed `codeHash` from, if one did. */
+export function declaredCode(codeHash: string): DeclaredCode | undefined {
+  return declaredCodes.get(codeHash);
+}
+
+/**
+ * A value the engine stores as a secret (the SDK's secret signature). Dynamic providers do not
+ * accept secrets, but a value wrapped like this in what `read` returns is kept secret.
+ */
+export function engineSecret<T>(value: T): { "4dabf18193072939515e22adb298388d": string; value: T } {
+  return { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", value };
+}
+
 /** "sha256:<64 hex digits>": a Draft's `codeHash`, as the program computes it. */
 export function isCodeHash(v: unknown): boolean {
   return typeof v === "string" && /^sha256:[0-9a-f]{64}$/.test(v);
@@ -237,6 +281,15 @@ export function stableJson(v: unknown): string {
 }
 
 export type CheckFailure = pulumi.dynamic.CheckFailure;
+
+/**
+ * What `read` returns: the live state and the inputs that would describe it (since Pulumi
+ * 3.216 the engine stores them, so `pulumi refresh` and `preview --refresh --diff` show drift
+ * per property). The SDK types `inputs` as the outputs' type; they are the inputs' shape.
+ */
+export function readResult<O>(id: string, props: O, inputs: object): pulumi.dynamic.ReadResult<O> {
+  return { id, props, inputs: inputs as unknown as O };
+}
 
 /** Drops `undefined` members (the engine's Struct encoding rejects them) from a JSON value. */
 export function jsonSafe<T>(v: T): T {
@@ -295,6 +348,8 @@ export interface PlainAppConfig {
   env: Record<string, string>;
   ports: number[];
   allowUnauthenticated: boolean;
+  /** The pods' readiness probe path ("" for none). */
+  healthPath: string;
 }
 
 export interface PlainApp extends PlainAppConfig {
@@ -326,6 +381,7 @@ export function plainApp(app: AppMeta): PlainApp {
     env: { ...app.env },
     ports: [...app.ports],
     allowUnauthenticated: app.allowUnauthenticated,
+    healthPath: app.healthPath,
     activeVersion: app.activeVersion,
     latestVersion: app.latestVersion,
     publicUrls: [...app.publicUrls],

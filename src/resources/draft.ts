@@ -10,11 +10,13 @@ import { findPython, pythonFacts } from "../code/python-ast.js";
 import * as messages from "../messages.js";
 import {
   Failures,
+  readResult,
   jsonSafe,
   RUNTIMES,
   RUST_TARGETS,
   appIdOf,
   checkAppRef,
+  declareCode,
   declaredAppRuntime,
   type AppArg,
   checkOneOf,
@@ -30,6 +32,7 @@ import {
   type RustTargetName,
 } from "./common.js";
 import { checkImageInputs, describeImage, imageSaveReasons, imageUpload, type ImageArgs, type ImageInputs } from "./draft-image.js";
+import { Deadline, ignoredPaths, optionInputs, timeoutFailures, touchesField, type Operation, type Timeouts } from "./resource-options.js";
 import { providerShim } from "./shim.js";
 
 // ---- types ---------------------------------------------------------------------------------
@@ -127,6 +130,8 @@ export interface DraftInputs {
   codeFinding?: string;
   /** The runtime of the App, when the program declares it (or was given it as `app`). */
   appRuntime?: string;
+  __timeouts?: Timeouts;
+  __ignoreChanges?: string[];
 }
 
 export interface DraftOutputs extends DraftInputs {
@@ -256,7 +261,10 @@ export function checkDraft(news: Record<string, unknown>): pulumi.dynamic.CheckR
     codeHash: news.codeHash as string,
     ...(appRuntime !== undefined ? { appRuntime } : {}),
     ...(image ? { image: news.image as ImageInputs } : {}),
+    ...(news.__timeouts !== undefined ? { __timeouts: news.__timeouts as Timeouts } : {}),
+    ...(news.__ignoreChanges !== undefined ? { __ignoreChanges: news.__ignoreChanges as string[] } : {}),
   };
+  for (const failure of timeoutFailures(news.__timeouts)) f.add(failure.property, failure.reason);
   return { inputs: jsonSafe(inputs), failures: f.list };
 }
 
@@ -283,7 +291,31 @@ export function needsCompile(news: DraftInputs, live: PlainDraft): boolean {
 }
 
 function outputs(i: DraftInputs, live: PlainDraft): DraftOutputs {
-  return { ...i, compileState: live.compileState, files: live.files, sizeBytes: live.sizeBytes };
+  const { codeProblem: _p, codeFinding: _f, ...kept } = i;
+  return { ...kept, compileState: live.compileState, files: live.files, sizeBytes: live.sizeBytes };
+}
+
+/** The state as the live draft has it (`read`): its code hash, runtime and Rust settings. */
+export function liveOutputs(old: DraftOutputs, live: PlainDraft): DraftOutputs {
+  const runtime = live.runtime.runtime;
+  const known = (RUNTIMES as readonly string[]).includes(runtime);
+  return jsonSafe({
+    ...outputs(old, live),
+    codeHash: live.codeHash,
+    runtime: known ? (runtime as RuntimeName) : old.runtime,
+    ...(runtime === "rust" ? { rust: { target: live.runtime.rustTarget ?? old.rust?.target ?? "native", toolchain: live.runtime.toolchain ?? "" } } : {}),
+    ...(known && runtime !== "rust" ? { rust: undefined } : {}),
+  });
+}
+
+/**
+ * The inputs that describe the live draft (what `read` returns, so a refreshed state shows a
+ * draft saved elsewhere as `codeHash` old → new). The manifest stays the program's: the
+ * platform keeps no per-file hashes.
+ */
+export function inputsOf(outs: DraftOutputs): DraftInputs {
+  const { compileState: _c, files: _f, sizeBytes: _s, ...inputs } = outs;
+  return jsonSafe(inputs);
 }
 
 export function draftProvider(ctx: ProviderContext): pulumi.dynamic.ResourceProvider<DraftInputs, DraftOutputs> {
@@ -298,13 +330,23 @@ export function draftProvider(ctx: ProviderContext): pulumi.dynamic.ResourceProv
     }
   }
 
-  async function sync(i: DraftInputs): Promise<DraftOutputs> {
+  async function sync(i: DraftInputs, operation: Operation): Promise<DraftOutputs> {
+    const deadline = new Deadline(operation, i.__timeouts);
+    try {
+      return await syncWithin(i, deadline);
+    } catch (err) {
+      if (deadline.limited && deadline.expired()) throw new Error(messages.options.timedOut(operation, deadline.limitSecs!, i.app, (err as Error).message), { cause: err });
+      throw err;
+    }
+  }
+
+  async function syncWithin(i: DraftInputs, deadline: Deadline): Promise<DraftOutputs> {
     const ref = parseAppId(i.app)!;
     const set = i.image ? undefined : await planned(i);
     const image = i.image ? await imageUpload(i.image, i).catch((err: Error) => {
       throw new Error(messages.image.uploadFailed(i.app, err.message), { cause: err });
     }) : undefined;
-    const platform = ctx.platform();
+    const platform = ctx.platform(deadline);
     const app = await platform.getApp(ref.org, ref.name);
     if (!app) throw new Error(messages.appRef.missing(i.app));
     const appRuntime = runtimeName(app.runtime);
@@ -356,7 +398,7 @@ export function draftProvider(ctx: ProviderContext): pulumi.dynamic.ResourceProv
     },
 
     async create(i) {
-      const outs = await sync(i);
+      const outs = await sync(i, "create");
       return { id: `${i.app}/draft`, outs };
     },
 
@@ -364,13 +406,14 @@ export function draftProvider(ctx: ProviderContext): pulumi.dynamic.ResourceProv
       const old = props as DraftOutputs;
       const ref = parseAppId(old.app);
       const found = ref && (await ctx.platform().getDraft(ref.org, ref.name));
-      if (!found) return {};
+      if (!found || !found.codeHash) return {};
       const live = plainDraft(found);
-      return { id, props: { ...outputs(old, live), codeHash: live.codeHash } };
+      const outs = liveOutputs(old, live);
+      return readResult(id, outs, inputsOf(outs));
     },
 
     async update(_id, _olds, news) {
-      return { outs: await sync(news) };
+      return { outs: await sync(news, "update") };
     },
 
     // The draft slot cannot be removed on its own (it goes with the app): forgetting it is all
@@ -410,10 +453,13 @@ export function diffDraft(olds: DraftOutputs, news: DraftInputs, live: PlainDraf
     notes.push(messages.draft.noteGone(news.app));
     return { changes: true, notes };
   }
-  const reasons = saveReasons(news, live);
-  const compile = needsCompile(news, live);
   const inputsChanged =
     olds.codeHash !== news.codeHash || !jsonEqual(olds.rust, news.rust) || olds.runtime !== news.runtime || !jsonEqual(olds.image, news.image);
+  // ignoreChanges on the code: the engine keeps the old inputs; leave the live draft alone too.
+  const ignored = ignoredPaths(news.__ignoreChanges);
+  if (!inputsChanged && ["code", "codeHash", "manifest"].some((k) => touchesField(ignored, k))) return { changes: false, notes };
+  const reasons = saveReasons(news, live);
+  const compile = needsCompile(news, live);
   if (reasons.length > 0 && !inputsChanged) {
     notes.push(messages.draft.noteDrift(news.app, reasons));
   } else if (reasons.length === 0 && compile) {
@@ -468,11 +514,13 @@ export class Draft extends pulumi.dynamic.Resource {
     const appRuntime = pulumi.output(app).apply((id) => declaredAppRuntime(id));
     const described = pulumi
       .all([args.code, args.include, args.exclude, args.image])
-      .apply(async ([code, include, exclude, image]): Promise<DescribedSource> =>
-        image !== undefined && image !== null
-          ? { ...(await describeImage({ image, include, exclude })), code: code ?? "" }
-          : { ...(await describeCode({ code: code as string, include, exclude })), image: undefined },
-      );
+      .apply(async ([code, include, exclude, image]): Promise<DescribedSource> => {
+        if (image !== undefined && image !== null) return { ...(await describeImage({ image, include, exclude })), code: code ?? "" };
+        const d = await describeCode({ code: code as string, include, exclude });
+        // So a PublishedVersion given this codeHash can name files (see PublishedVersion).
+        if (d.codeHash) declareCode(d.codeHash, { code: d.code, manifest: d.manifest });
+        return { ...d, image: undefined };
+      });
     // The runtime's shape check needs the runtime, which may be known later than the code; an
     // image has no code of the runtime to check.
     const codeFinding = pulumi
@@ -497,6 +545,7 @@ export class Draft extends pulumi.dynamic.Resource {
         codeHash: described.codeHash,
         codeProblem: described.codeProblem,
         codeFinding,
+        ...optionInputs(opts),
         compileState: undefined,
         files: undefined,
         sizeBytes: undefined,

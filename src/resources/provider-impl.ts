@@ -2,12 +2,14 @@
 // process. Its only module state is the connection: the stack config handed to `configure`,
 // and the client made from it on first use. Nothing here is ever serialized into state.
 import type * as pulumi from "@pulumi/pulumi";
-import { checkConnection, createIgniteClient, resolveConnection, type ConfigSource, type IgniteClient, type ResolvedConnection } from "../client/index.js";
+import { checkConnection, createIgniteClient, resolveConnection, type CallOptions, type ConfigSource, type IgniteClient, type ResolvedConnection } from "../client/index.js";
 import * as messages from "../messages.js";
 import { isNotFound, rustTargetToProto, type Platform, type ProviderContext, type SaveDraftInit } from "./common.js";
 import { appProvider } from "./app.js";
 import { draftProvider } from "./draft.js";
+import { callApp } from "./call-app.js";
 import { publishedVersionProvider } from "./published-version.js";
+import { NO_DEADLINE, type Deadline } from "./resource-options.js";
 import type { ProviderImpl, ResourceKind } from "./shim.js";
 
 let config: ConfigSource = { get: () => undefined };
@@ -65,55 +67,68 @@ function preflight(organization: string | undefined, organizationOrigin: string)
   return answer;
 }
 
-function platformOf(c: () => IgniteClient): Platform {
+/**
+ * The platform's calls for one operation. With a deadline (the resource's `customTimeouts`),
+ * each call's own deadline is cut to the time left and a signal stops its retries when the
+ * time is up; compile waits and app calls get the same cap.
+ */
+function platformOf(c: () => IgniteClient, deadline: Deadline = NO_DEADLINE): Platform {
+  const o = (): CallOptions | undefined => {
+    if (!deadline.limited) return undefined;
+    return { timeoutMs: deadline.cap(c().timeoutMs), signal: deadline.signal() };
+  };
   return {
-    getApp: (org, name) => c().getAppOrUndefined(org, name),
+    getApp: (org, name) => c().getAppOrUndefined(org, name, o()),
     async createApp(req) {
-      const res = await c().createApp(req);
+      const res = await c().createApp(req, o());
       if (!res.app) throw new Error(messages.app.returnedNothing("CreateApp", `${req.organizationName}/${req.name}`, "app"));
       return res.app;
     },
     async updateAppConfig(req) {
       const { mask, ...fields } = req;
-      const res = await c().updateAppConfig({ ...fields, updateMask: { paths: mask } });
+      const res = await c().updateAppConfig({ ...fields, updateMask: { paths: mask } }, o());
       if (!res.app) throw new Error(messages.app.returnedNothing("UpdateAppConfig", `${req.organizationName}/${req.appName}`, "app"));
       return res.app;
     },
     async deleteApp(org, name) {
       try {
-        await c().deleteApp({ organizationName: org, appName: name });
+        await c().deleteApp({ organizationName: org, appName: name }, o());
       } catch (err) {
         if (!isNotFound(err)) throw err;
       }
     },
     async getDraft(org, name) {
       try {
-        return (await c().getDraft({ organizationName: org, appName: name })).draft;
+        return (await c().getDraft({ organizationName: org, appName: name }, o())).draft;
       } catch (err) {
         if (isNotFound(err)) return undefined;
         throw err;
       }
     },
     async saveDraft(req) {
-      const res = await c().saveDraft({
-        organizationName: req.organizationName,
-        appName: req.appName,
-        code: req.image ? imageCode(req.image) : { source: { case: "compile", value: { runtime: compileRuntime(req), input: input(req) } } },
-      });
+      const res = await c().saveDraft(
+        {
+          organizationName: req.organizationName,
+          appName: req.appName,
+          code: req.image ? imageCode(req.image) : { source: { case: "compile", value: { runtime: compileRuntime(req), input: input(req) } } },
+        },
+        o(),
+      );
       if (!res.draft) throw new Error(messages.app.returnedNothing("SaveDraft", `${req.organizationName}/${req.appName}`, "draft"));
       return res.draft;
     },
     async compileDraft(org, name, onLog) {
-      await c().compileDraft({ organizationName: org, appName: name });
-      return c().waitForCompile(org, name, { onLog });
+      await c().compileDraft({ organizationName: org, appName: name }, o());
+      const wait = deadline.limited ? { timeoutMs: deadline.cap(Infinity), signal: deadline.signal() } : {};
+      return c().waitForCompile(org, name, { onLog, ...wait });
     },
     async publishDraft(org, name) {
-      const res = await c().publishDraft({ organizationName: org, appName: name });
+      const res = await c().publishDraft({ organizationName: org, appName: name }, o());
       return { publishedVersion: res.publishedVersion, app: res.app };
     },
     async listVersions(org, name) {
       try {
-        const res = await c().listVersions({ organizationName: org, appName: name });
+        const res = await c().listVersions({ organizationName: org, appName: name }, o());
         return { versions: res.versions, activeVersion: res.activeVersion };
       } catch (err) {
         if (isNotFound(err)) return undefined;
@@ -121,10 +136,11 @@ function platformOf(c: () => IgniteClient): Platform {
       }
     },
     async rollbackVersion(org, name, version) {
-      const res = await c().rollbackVersion({ organizationName: org, appName: name, version });
+      const res = await c().rollbackVersion({ organizationName: org, appName: name, version }, o());
       if (!res.app) throw new Error(messages.app.returnedNothing("RollbackVersion", `${org}/${name}`, "app"));
       return res.app;
     },
+    callApp: (req) => callApp(c(), { ...req, timeoutMs: deadline.cap(req.timeoutMs), signal: deadline.signal() }),
   };
 }
 
@@ -153,11 +169,12 @@ function input(req: SaveDraftInit) {
   return { case: "sourceCode" as const, value: req.sourceCode ?? new Uint8Array() };
 }
 
-/** Made once: every call of every resource goes through it (the client itself is made on first use). */
+/** Made once: every call without a deadline goes through it (the client itself is made on first use). */
 const platform = platformOf(igniteClient);
 
 const context: ProviderContext = {
-  platform: () => platform,
+  // An operation with customTimeouts gets its own, whose calls stop at its deadline.
+  platform: (deadline) => (deadline?.limited ? platformOf(igniteClient, deadline) : platform),
   preflight,
   defaultOrganization: () => config.get("ignite:organization") || process.env.DODIL_ORG || undefined,
   // The engine shows the provider process's output as diagnostics of the resource being

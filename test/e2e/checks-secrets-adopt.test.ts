@@ -1,6 +1,8 @@
 // Secrets stay out of state and output; an existing app is adopted without being recreated,
 // since `pulumi import` cannot do it. (Bad inputs failing at preview: preview-failures.test.ts,
 // the table of preview-cases.ts.)
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createWorkspace, mutations, sdkVersion, type Workspace } from "./harness.js";
 
@@ -20,7 +22,7 @@ describe("secrets and adoption, end to end", () => {
   }, STEP);
   afterAll(async () => ws?.dispose());
 
-  it("secret env values, the token and the endpoint never appear in plaintext state; __provider is tiny", async () => {
+  it("secret env values, the token and the endpoint never appear in plaintext state, also with a health check calling the app; __provider is tiny", async () => {
     const dir = ws.project(
       "secrets",
       [
@@ -28,13 +30,19 @@ describe("secrets and adoption, end to end", () => {
         `import * as ignite from "pulumi-ignite";`,
         `const cfg = new pulumi.Config();`,
         `const app = new ignite.App("vault", { env: { PLAIN: "visible", API_KEY: cfg.requireSecret("apiKey") } });`,
+        `const draft = new ignite.Draft("vault", { app, code: "./app" });`,
+        // The health check calls the public URL with the provider's token (issue 10).
+        `new ignite.PublishedVersion("vault", { app, codeHash: draft.codeHash, healthCheck: { expectBodyContains: "ok" } });`,
         `export const env = app.env;`,
       ].join("\n"),
     );
+    fs.mkdirSync(path.join(dir, "app"));
+    fs.writeFileSync(path.join(dir, "app", "handler.py"), `def handler(payload, ctx):\n    return {"ok": True}\n`);
     await ws.initStack(dir);
     const apiKey = "sk-live-7d2f0c9a1b3e4f5a";
     await ws.ok(dir, ["config", "set", "--secret", "apiKey"], apiKey);
     const up = await ws.ok(dir, ["up", "--yes"]);
+    expect(up.all).toMatch(/acme-corp\/vault version 1 is healthy/);
     expect(up.all).not.toContain(apiKey);
     expect(up.all).not.toContain(ws.ignite.token);
     // The platform got the real value.
@@ -60,7 +68,19 @@ describe("secrets and adoption, end to end", () => {
   }, STEP);
 
   it("a service account's secret and its access tokens never appear in state or output, even with --show-secrets", async () => {
-    const dir = ws.project("service-account", `import * as ignite from "pulumi-ignite";\nexport const appId = new ignite.App("svc", {}).appId;\n`);
+    // The health check calls the app with the service account's access token (issue 10).
+    const dir = ws.project(
+      "service-account",
+      [
+        `import * as ignite from "pulumi-ignite";`,
+        `const app = new ignite.App("svc", {});`,
+        `const draft = new ignite.Draft("svc", { app, code: "./app" });`,
+        `new ignite.PublishedVersion("svc", { app, codeHash: draft.codeHash, healthCheck: {} });`,
+        `export const appId = app.appId;`,
+      ].join("\n"),
+    );
+    fs.mkdirSync(path.join(dir, "app"));
+    fs.writeFileSync(path.join(dir, "app", "handler.py"), `def handler(payload, ctx):\n    return {"ok": True}\n`);
     await ws.ok(dir, ["stack", "init", "test"]);
     await ws.ok(dir, ["config", "set", "ignite:endpoint", ws.ignite.grpcEndpoint]);
     await ws.ok(dir, ["config", "set", "ignite:organization", ws.ignite.org]);
@@ -70,7 +90,9 @@ describe("secrets and adoption, end to end", () => {
     try {
       const up = await ws.ok(dir, ["up", "--yes"]);
       expect(up.all).toContain("created");
+      expect(up.all).toMatch(/acme-corp\/svc version 1 is healthy/);
       expect(up.all).not.toContain(secret);
+      expect(up.all).not.toMatch(/eyJ[\w-]+\.eyJ/);
       const everything = (await ws.ok(dir, ["stack", "export", "--show-secrets"])).stdout;
       expect(everything).not.toContain(secret);
       expect(everything).not.toMatch(/eyJ[\w-]+\.eyJ/); // no JWT access token anywhere, provider record included

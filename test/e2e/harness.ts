@@ -17,7 +17,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { createIgniteClient, type IgniteClient } from "../../src/client/index.js";
-import { startEmulator, type Emulator } from "../../src/emulator/index.js";
+import { startEmulator, type Emulator, type EmulatorOptions } from "../../src/emulator/index.js";
 
 export const repo = path.resolve(__dirname, "..", "..");
 
@@ -124,10 +124,13 @@ export interface Workspace extends PulumiCommands {
   copy(from: string, to?: string): string;
   /** Writes a Pulumi project (Pulumi.yaml + index.ts) into the workspace. */
   project(name: string, program: string): string;
-  /** Creates stack "test" in `cwd` and points it at the local Ignite (token as a secret). */
-  initStack(cwd: string): Promise<void>;
-  calls(): Promise<Record<string, number>>;
-  resetCalls(): Promise<void>;
+  /** Creates stack `stack` (default "test") in `cwd` and points it at a local Ignite (default this workspace's; token as a secret). */
+  initStack(cwd: string, stack?: string, ignite?: Emulator): Promise<void>;
+  /** Starts another local Ignite in the workspace (stopped by dispose). */
+  startIgnite(options?: Partial<EmulatorOptions>): Promise<Emulator>;
+  /** The platform calls a local Ignite counted (default this workspace's). */
+  calls(ignite?: Emulator): Promise<Record<string, number>>;
+  resetCalls(ignite?: Emulator): Promise<void>;
   dispose(): Promise<void>;
 }
 
@@ -145,13 +148,15 @@ function installModules(modules: string): void {
   fs.cpSync(path.join(repo, "dist"), path.join(pkg, "dist"), { recursive: true });
 }
 
-export async function createWorkspace(): Promise<Workspace> {
+/** Options of the workspace's local Ignite (e.g. a short cold-start budget). */
+export async function createWorkspace(emulatorOptions: Partial<EmulatorOptions> = {}): Promise<Workspace> {
   buildOnce();
   const bin = pulumiBin();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ignite-e2e-"));
   installModules(path.join(dir, "node_modules"));
 
-  const ignite = await startEmulator({ port: 0, dataDir: path.join(dir, "ignite") });
+  const ignite = await startEmulator({ port: 0, dataDir: path.join(dir, "ignite"), ...emulatorOptions });
+  const others: Emulator[] = [];
   const client = createIgniteClient({ endpoint: ignite.grpcEndpoint, token: ignite.token });
   const env = pulumiEnv(bin, dir);
   const { pulumi, ok } = pulumiCommands(env);
@@ -173,23 +178,29 @@ export async function createWorkspace(): Promise<Workspace> {
       fs.writeFileSync(path.join(p, "index.ts"), program);
       return p;
     },
-    async initStack(cwd) {
-      await ok(cwd, ["stack", "init", "test"]);
-      await ok(cwd, ["config", "set", "ignite:endpoint", ignite.grpcEndpoint]);
-      await ok(cwd, ["config", "set", "ignite:organization", ignite.org]);
-      await ok(cwd, ["config", "set", "--secret", "ignite:token"], ignite.token);
+    async initStack(cwd, stack = "test", target = ignite) {
+      await ok(cwd, ["stack", "init", stack]);
+      await ok(cwd, ["config", "set", "ignite:endpoint", target.grpcEndpoint]);
+      await ok(cwd, ["config", "set", "ignite:organization", target.org]);
+      await ok(cwd, ["config", "set", "--secret", "ignite:token"], target.token);
+    },
+    async startIgnite(options = {}) {
+      const other = await startEmulator({ port: 0, dataDir: path.join(dir, `ignite-${others.length + 2}`), ...options });
+      others.push(other);
+      return other;
     },
     pulumi,
     ok,
-    async calls() {
-      const res = await fetch(`${ignite.httpUrl}/_ignite/calls`);
+    async calls(target = ignite) {
+      const res = await fetch(`${target.httpUrl}/_ignite/calls`);
       return ((await res.json()) as { calls: Record<string, number> }).calls;
     },
-    async resetCalls() {
-      await fetch(`${ignite.httpUrl}/_ignite/calls/reset`, { method: "POST" });
+    async resetCalls(target = ignite) {
+      await fetch(`${target.httpUrl}/_ignite/calls/reset`, { method: "POST" });
     },
     async dispose() {
       client.close();
+      for (const other of others) await other.stop();
       await ignite.stop();
       fs.rmSync(dir, { recursive: true, force: true });
     },

@@ -105,13 +105,13 @@ describe("the examples, end to end", () => {
   it("scaling edited out of band shows in preview and up sets it back", async () => {
     await ws.client.updateAppConfig({ organizationName: "acme-corp", appName: "greet", scaling: { maxReplicas: 4 }, updateMask: { paths: ["scaling"] } });
     const preview = await ws.pulumi(project, ["preview", "--expect-no-changes"]);
-    expect(preview.all).toMatch(/scaling changed outside Pulumi/);
+    expect(preview.all).toMatch(/app acme-corp\/greet: changed outside Pulumi: scaling\.maxReplicas 4 → 2, scaling\.scaledownPeriodSecs 300 → 60 \(live → this program\)/);
     await ws.ok(project, ["up", "--yes"]);
     expect((await app("greet")).scaling?.maxReplicas).toBe(2);
   }, STEP);
 
   it("pinning version: 1 rolls back", async () => {
-    edit("greet/greet.ts", "codeHash: draft.codeHash });", "codeHash: draft.codeHash, version: 1 });");
+    edit("greet/greet.ts", "codeHash: draft.codeHash,", "codeHash: draft.codeHash,\n    version: 1,");
     await ws.resetCalls();
     await ws.ok(project, ["up", "--yes"]);
     expect(mutations(await ws.calls())).toEqual({ RollbackVersion: 1 });

@@ -114,6 +114,10 @@ export const CASES: PreviewCase[] = [
   c("adopt-missing-app", `new ignite.App("nobody", { adopt: true })`, [/property adopt/, /does not exist, so it cannot be adopted/]),
   c("adopt-other-runtime", `new ignite.App("adoptee", { runtime: "rust", adopt: true })`, [/property runtime/, /exists with runtime "python"/], { before: (x) => x.createApp("adoptee") }),
   c("version-missing-new-app", `${pyDraft()}; new ignite.PublishedVersion("p", { app: "acme-corp/a", codeHash: "${HASH}", version: 99 })`, [/property version/, /`version` 99 cannot be pinned: app acme-corp\/a does not exist yet/], { files: { "app/handler.py": PY_HANDLER } }),
+  // ---- releases (issue 10): health checks, verified code -------------------------------------
+  c("version-expect-mismatch", `${pyDraft()}; new ignite.PublishedVersion("p", { app, codeHash: d.codeHash, expectCodeHash: "${HASH}" })`.replace('new ignite.Draft("d"', 'const d = new ignite.Draft("d"'), [/property expectCodeHash/, /is not the verified code/, /check out the commit the verifying stack deployed/], { files: { "app/handler.py": PY_HANDLER } }),
+  c("version-expect-names-files", `${pyDraft()}; new ignite.PublishedVersion("p", { app, codeHash: d.codeHash, expectCodeHash: "${HASH}", expectManifest: { "handler.py": "sha256:${"1".repeat(64)}", "gone.py": "sha256:${"2".repeat(64)}" } })`.replace('new ignite.Draft("d"', 'const d = new ignite.Draft("d"'), [/property expectCodeHash/, /the files under .* that differ: changed handler\.py; removed gone\.py/], { files: { "app/handler.py": PY_HANDLER } }),
+  c("version-foreign-code-hash", `new ignite.PublishedVersion("p", { app: "acme-corp/promoted", codeHash: "${HASH}" })`, [/property codeHash/, /is not the `codeHash` of a Draft in this program/, /`expectCodeHash`/], { before: (x) => x.createApp("promoted", { versions: 1 }) }),
   c("version-missing-existing-app", `new ignite.PublishedVersion("p", { app: "acme-corp/versioned", codeHash: "${HASH}", version: 99 })`, [/property version/, /`version` 99 does not exist for app acme-corp\/versioned \(published versions: 1, 2\)/], { before: (x) => x.createApp("versioned", { versions: 2 }) }),
 
   // ---- inputs (these failed at preview before issue 9 too) ----------------------------------
@@ -146,4 +150,9 @@ export const CASES: PreviewCase[] = [
   c("version-fraction", `new ignite.PublishedVersion("p", { app: "acme-corp/a", codeHash: "${HASH}", version: 1.5 })`, [/property version/]),
   c("version-code-hash", `new ignite.PublishedVersion("p", { app: "acme-corp/a", codeHash: "abc" })`, [/property codeHash/, /sha256:<64 hex digits>/]),
   c("version-app-id", `new ignite.PublishedVersion("p", { app: "acme-corp", codeHash: "${HASH}" })`, [/property app/]),
+  c("version-expect-malformed", `new ignite.PublishedVersion("p", { app: "acme-corp/a", codeHash: "${HASH}", expectCodeHash: "abc" })`, [/property expectCodeHash/, /sha256:<64 hex digits>/]),
+  c("version-health-check-path", `new ignite.PublishedVersion("p", { app: "acme-corp/a", codeHash: "${HASH}", healthCheck: { path: "healthz" } })`, [/property healthCheck\.path/, /must start with "\/"/]),
+  c("version-health-check-authorization", `new ignite.PublishedVersion("p", { app: "acme-corp/a", codeHash: "${HASH}", healthCheck: { headers: { Authorization: "Bearer x" } } })`, [/property healthCheck\.headers\.Authorization/, /provider's own credentials/]),
+  c("version-health-check-status", `new ignite.PublishedVersion("p", { app: "acme-corp/a", codeHash: "${HASH}", healthCheck: { expectStatus: 700 } })`, [/property healthCheck\.expectStatus/]),
+  c("app-health-path", `new ignite.App("a", { healthPath: "healthz" })`, [/property healthPath/, /must be a path starting with "\/"/]),
 ];

@@ -47,9 +47,9 @@ describe("the Draft provider against a local Ignite", () => {
   };
 
   /** What `new ignite.Draft(...)` sends, after the engine ran the provider's check on it. */
-  const planInputs = async (args: { app: string; code: string; rust?: { target: "native" | "wasm" } }): Promise<DraftInputs> => {
+  const planInputs = async (args: { app: string; code: string; rust?: { target: "native" | "wasm" }; __timeouts?: Record<string, number> }): Promise<DraftInputs> => {
     const described = await describeCode({ code: args.code });
-    const checked = await draft.check!({}, { app: args.app, rust: args.rust, ...described });
+    const checked = await draft.check!({}, { app: args.app, rust: args.rust, ...described, ...(args.__timeouts ? { __timeouts: args.__timeouts } : {}) });
     expect(checked.failures ?? []).toEqual([]);
     return checked.inputs as DraftInputs;
   };
@@ -228,4 +228,22 @@ describe("the Draft provider against a local Ignite", () => {
     expect(c.CompileDraft).toBe(1);
     expect(c.SaveDraft ?? 0).toBe(0);
   }, 300_000); // a real cargo build
+
+  // Issue 10 (4): customTimeouts reach the provider as an internal input and bound the compile wait.
+  it("customTimeouts.create bounds the wait for a compile: the create stops then, naming the option, and the compile goes on", async () => {
+    const app = await createApp("slow-crab", Runtime.RUST);
+    const code = path.join(dir, "slow-crab");
+    fs.cpSync(path.join(__dirname, "..", "fixtures", "rust-slow-build"), code, { recursive: true });
+    const inputs = await planInputs({ app, code, rust: { target: "native" }, __timeouts: { create: 2 } });
+    expect(inputs.__timeouts).toEqual({ create: 2 });
+    await resetCalls();
+    const started = Date.now();
+    const err = await failureOf(draft.create(inputs));
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(err.message).toMatch(new RegExp(`^ignite: creating ${app} took longer than its customTimeouts\\.create \\(2 s\\) allows, and was stopped: .*Raise customTimeouts\\.create`, "s"));
+    expect(await calls()).toMatchObject({ SaveDraft: 1, CompileDraft: 1 });
+    // What the platform accepted goes on: the compile is still running, and is not started again by the next up.
+    const live = (await client.getDraft({ organizationName: ignite.org, appName: "slow-crab" })).draft!;
+    expect(live.codeHash).toBe(inputs.codeHash);
+  }, 60_000);
 });

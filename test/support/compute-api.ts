@@ -16,7 +16,7 @@ import {
 } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import * as pb from "../../src/gen/dodil/ignite/v1/compute_pb.js";
-import type { Local } from "./emulator.js";
+import type { Local } from "./local-ignite.js";
 
 type Init<S extends DescMessage> = MessageInitShape<S>;
 type Out<S extends DescMessage> = Promise<MessageShape<S>>;

@@ -132,7 +132,15 @@ const EXAMPLES: Record<string, [string, RegExp]> = {
   "app.deletedBeforeUpdate": [m.app.deletedBeforeUpdate("acme-corp/greet"), /deleted outside Pulumi after the preview; run `pulumi up` again to create it again/],
   "app.noteGone": [m.app.noteGone("acme-corp/greet"), /will be created again/],
   "app.noteRuntime": [m.app.noteRuntime("acme-corp/greet", "python", "rust"), /replaced to get runtime "rust"/],
-  "app.noteDrift": [m.app.noteDrift("acme-corp/greet", ["description"]), /description changed outside Pulumi/],
+  "app.noteDrift": [
+    m.app.noteDrift("acme-corp/greet", ["scaling.maxReplicas 4 → 2", "env (API_KEY changed)"]),
+    /app acme-corp\/greet: changed outside Pulumi: scaling\.maxReplicas 4 → 2; env \(API_KEY changed\) \(live → this program\); `pulumi up` sets them back\. `pulumi preview --refresh --diff` shows each field .*`ignoreChanges`/,
+  ],
+  "app.badHealthPath": [m.app.badHealthPath("healthz"), /`healthPath` must be a path starting with "\/" \(e\.g\. "\/healthz"\), or "" for none; got "healthz"/],
+  "app.adoptionPlan": [
+    m.app.adoptionPlan("acme-corp/legacy", { latestVersion: 2, activeVersion: 2 }, ['description: "made by hand" → "managed now"']),
+    /^adopt existing app acme-corp\/legacy \(no CreateApp; 2 published versions, version 2 active\): UpdateAppConfig sets description: "made by hand" → "managed now"$/,
+  ],
   "app.returnedNothing": [m.app.returnedNothing("CreateApp", "acme-corp/greet", "app"), /CreateApp acme-corp\/greet returned no app/],
 
   "appRef.required": [m.appRef.required(), /`app: app`/],
@@ -177,13 +185,59 @@ const EXAMPLES: Record<string, [string, RegExp]> = {
   "version.notAVersion": [m.version.notAVersion(0), /got 0/],
   "version.pinMissing": [m.version.pinMissing("acme-corp/greet", 99, [1, 2], true), /`version` 99 does not exist for app acme-corp\/greet \(published versions: 1, 2\); pin one of them, or remove `version`/],
   "version.pinMissingAtUp": [m.version.pinMissingAtUp("acme-corp/greet", 99, []), /published versions: none yet/],
-  "version.draftHoldsOther": [m.version.draftHoldsOther("acme-corp/greet", "sha256:a", "sha256:b"), /If `codeHash` comes from anywhere else, no Draft saves that code into this app: pass `codeHash: draft\.codeHash`/],
+  "version.draftHoldsOther": [m.version.draftHoldsOther("acme-corp/greet", "sha256:a", "sha256:b"), /If `codeHash` comes from anywhere else, no Draft saves that code into this app: pass `codeHash: draft\.codeHash` .* set `expectCodeHash`/],
   "version.rolling": [m.version.rolling("acme-corp/greet", 2, 1), /from version 2 to version 1/],
   "version.published": [m.version.published("acme-corp/greet", 3), /version 3/],
   "version.disappeared": [m.version.disappeared("acme-corp/greet"), /deleted outside Pulumi while publishing/],
   "version.noteGone": [m.version.noteGone("acme-corp/greet"), /published again once it is created/],
   "version.noteMovedPinned": [m.version.noteMovedPinned("acme-corp/greet", 3, 1), /set back to version 1/],
-  "version.noteMoved": [m.version.noteMoved("acme-corp/greet", 3), /planned code will be published again/],
+  "version.noteMoved": [m.version.noteMoved("acme-corp/greet", 3, 2), /moved to version 3 outside Pulumi; version 2, which carries the planned code, will be made active again \(RollbackVersion, no new version\)/],
+
+  "release.reactivating": [m.release.reactivating("acme-corp/greet", 1, 2, `sha256:${"ab".repeat(32)}`), /making acme-corp\/greet version 2 active again \(it carries sha256:(ab)+…; version 1 was active\): RollbackVersion, not a new version/],
+
+  "health.notObject": [m.health.notObject(), /`healthCheck` must be an object/],
+  "health.unknownField": [m.health.unknownField("retries", ["path", "attempts"]), /unknown field `healthCheck\.retries`; the fields are path, attempts/],
+  "health.badPath": [m.health.badPath("healthz"), /`healthCheck\.path` must start with "\/"/],
+  "health.notString": [m.health.notString("body"), /`healthCheck\.body` must be a string/],
+  "health.headersNotMap": [m.health.headersNotMap(), /`healthCheck\.headers` must be a map/],
+  "health.badHeaderName": [m.health.badHeaderName("x y"), /"x y" is not a valid HTTP header name/],
+  "health.authorizationHeader": [m.health.authorizationHeader(), /cannot set `authorization`: .* provider's own credentials \(`ignite:token` \/ DODIL_TOKEN/],
+  "health.badStatus": [m.health.badStatus(700), /HTTP status \(100-599\) or a list of them; got 700/],
+  "health.badTimeout": [m.health.badTimeout(0), /`healthCheck\.timeoutSecs` must be a number of seconds greater than 0/],
+  "health.badAttempts": [m.health.badAttempts(0), /`healthCheck\.attempts` must be a whole number from 1 to 100; got 0/],
+  "health.wrongStatus": [m.health.wrongStatus(500), /^answered 500 \(expected a 2xx status\)$/],
+  "health.bodyMissing": [m.health.bodyMissing("ok"), /answered without "ok" in its body/],
+  "health.noTimeLeft": [m.health.noTimeLeft(), /no time was left/],
+  "health.noPublicUrl": [m.health.noPublicUrl(), /no public URL .* "invoke"/],
+  "health.broken": [m.health.broken("socket hang up"), /connection broke before an answer \(socket hang up\)/],
+  "health.noAnswerWithin": [m.health.noAnswerWithin(120_000), /^no answer within 120 s$/],
+  "health.unreachable": [m.health.unreachable("ENOTFOUND", "getaddrinfo ENOTFOUND x"), /cannot be reached from here \(ENOTFOUND/],
+  "health.checking": [m.health.checking("acme-corp/greet", 3, "GET", "/healthz", "https://greet-acme-corp.ignite.dodil.cloud", "auto"), /checking the health of acme-corp\/greet version 3: GET https:\/\/greet-acme-corp\.ignite\.dodil\.cloud\/healthz/],
+  "health.passed": [m.health.passed("acme-corp/greet", 3, "GET https://greet-acme-corp.ignite.dodil.cloud/healthz", 2), /version 3 is healthy \(GET .*, attempt 2\)/],
+  "health.failure": [
+    m.health.failure({ target: "GET https://greet-acme-corp.ignite.dodil.cloud/healthz", attempts: 3, problem: "answered 500 (expected a 2xx status)", status: 500, body: '{"error": "handler.py failed to import"}', timedOut: false }, { timeoutSecs: 120 }),
+    /^GET https:\/\/greet-acme-corp\.ignite\.dodil\.cloud\/healthz answered 500 \(expected a 2xx status\) after 3 attempts; body: "\{\\"error\\": \\"handler\.py failed to import\\"\}"$/,
+  ],
+  "health.failedRolledBack": [
+    m.health.failedRolledBack("acme-corp/greet", 3, "GET … answered 500", 2),
+    /version 3 failed its health check: GET … answered 500; rolled back to v2 \(the version active before\), which serves again\. .*Fix the code and run `pulumi up`: it is published as a new version .*makes version 3 active again \(RollbackVersion, no new version\)/,
+  ],
+  "health.failedStays": [m.health.failedStays("acme-corp/greet", 1, "GET … answered 500", false), /no earlier version to roll back to, so version 1 stays active\. Fix the code/],
+  "health.rollbackFailed": [m.health.rollbackFailed("acme-corp/greet", 3, "GET … answered 500", 2, "UNAVAILABLE"), /rolling back to v2 failed too \(UNAVAILABLE\), so version 3 is still active\. .*pin `version: 2`/],
+
+  "promotion.expectMalformed": [m.promotion.expectMalformed("abc"), /`expectCodeHash` must look like "sha256:<64 hex digits>"; got "abc"|`expectCodeHash` must look like "sha256:<64 hex digits>" \(the `codeHash` another stack exported\); got "abc"/],
+  "promotion.mismatch": [
+    m.promotion.mismatch("acme-corp/greet", "sha256:aaa", `sha256:${"b".repeat(64)}`, "changed handler.py; added debug.py", "app"),
+    /not the verified code: `codeHash` is sha256:aaa, `expectCodeHash` is sha256:b{64}; compared with the verified manifest, the files under app that differ: changed handler\.py; added debug\.py\. Deploy the verified files: check out the commit the verifying stack deployed .*Nothing was changed\./,
+  ],
+  "promotion.pinMismatch": [m.promotion.pinMismatch("acme-corp/greet", 2, "sha256:aaa", "sha256:bbb"), /`version` 2 of acme-corp\/greet carries sha256:aaa, not the verified code/],
+  "promotion.foreignCode": [m.promotion.foreignCode("acme-corp/greet", "sha256:aaa"), /not the `codeHash` of a Draft in this program.*pass `codeHash: draft\.codeHash`.*`expectCodeHash`/],
+
+  "options.badTimeout": [m.options.badTimeout("create", "5 minutes"), /`customTimeouts\.create` must be a duration like "30s", "5m" or "1h30m"; got "5 minutes"/],
+  "options.timedOut": [
+    m.options.timedOut("create", 5, "acme-corp/greet", "ignite: CompileDraft acme-corp/greet failed: no answer"),
+    /^ignite: creating acme-corp\/greet took longer than its customTimeouts\.create \(5 s\) allows, and was stopped: CompileDraft .*Raise customTimeouts\.create/,
+  ],
 };
 
 /** Dotted paths of every builder function the module exports. */
@@ -217,6 +271,10 @@ describe("messages", () => {
       "app.nameTaken",
       "app.createConflict",
       "version.pinMissing",
+      "promotion.mismatch",
+      "promotion.pinMismatch",
+      "promotion.foreignCode",
+      "health.failedStays",
       ...Object.keys(EXAMPLES).filter((k) => k.startsWith("connection.") || k.startsWith("settings.")),
     ];
     for (const k of permanent) expect(EXAMPLES[k]![0], k).not.toMatch(/run (`?pulumi (up|preview)`? )?again|wait and/i);

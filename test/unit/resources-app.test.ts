@@ -1,6 +1,6 @@
 // The App's check (validation + effective scaling) and diff, as tables.
 import { describe, expect, it } from "vitest";
-import { checkApp, diffApp, platformFailures, type AppInputs } from "../../src/resources/app.js";
+import { adoptionChanges, checkApp, diffApp, inputsOf, platformFailures, updateMask, desiredConfig, configDrift, type AppInputs } from "../../src/resources/app.js";
 import { UNKNOWN, type PlainApp } from "../../src/resources/common.js";
 
 const base = { name: "greet", organization: "acme-corp" };
@@ -24,6 +24,7 @@ describe("App check", () => {
       env: {},
       ports: [80],
       allowUnauthenticated: false,
+      healthPath: "",
       adopt: false,
     });
   });
@@ -67,6 +68,8 @@ describe("App check", () => {
     [{ ports: [0] }, "ports[0]"],
     [{ ports: [80, 80] }, "ports"],
     [{ allowUnauthenticated: "yes" }, "allowUnauthenticated"],
+    [{ healthPath: "healthz" }, "healthPath"],
+    [{ __timeouts: { create: "soon" } }, "customTimeouts.create"],
   ])("rejects %j, naming %s", (input, property) => {
     const r = checkApp({ ...base, ...input });
     expect(r.failures!.map((f) => f.property)).toContain(property);
@@ -116,7 +119,7 @@ describe("App diff", () => {
 
   it("notes config changed outside Pulumi", () => {
     const d = diffApp(desired, desired, { ...live, description: "edited" });
-    expect(d.notes.join()).toMatch(/description changed outside Pulumi/);
+    expect(d.notes.join()).toMatch(/app acme-corp\/greet: changed outside Pulumi: description "edited" → "" \(live → this program\); `pulumi up` sets it back/);
   });
 });
 
@@ -134,6 +137,7 @@ describe("App platformFailures (check, against the live app)", () => {
     env: {},
     ports: [80],
     allowUnauthenticated: false,
+    healthPath: "",
     activeVersion: 0,
     latestVersion: 0,
     publicUrls: [],
@@ -166,5 +170,69 @@ describe("App check refuses a create-first replacement (issue 9)", () => {
     const r = checkApp({ ...base, deleteBeforeReplace: false });
     expect(r.failures).toEqual([{ property: "deleteBeforeReplace", reason: expect.stringMatching(/cannot work for an App/) }]);
     expect(r.inputs).not.toHaveProperty("deleteBeforeReplace");
+  });
+});
+
+// Issue 10 (4): ignoreChanges is respected in the live diff too.
+describe("App diff and update with ignoreChanges", () => {
+  const desired = checked({ scaling: { maxReplicas: 2 }, description: "mine" });
+  const live: PlainApp = { ...desired, activeVersion: 1, latestVersion: 1, publicUrls: [] };
+  const drifted: PlainApp = { ...live, scaling: { ...live.scaling, maxReplicas: 4 } };
+  const ignoring = (...paths: string[]) => ({ ...desired, __ignoreChanges: paths });
+
+  it.each<[string, AppInputs, PlainApp, boolean]>([
+    ["scaling changed out of band, not ignored: set back", desired, drifted, true],
+    ["scaling changed out of band, ignoreChanges: [\"scaling\"]: left alone", ignoring("scaling"), drifted, false],
+    ["…ignoring only scaling.maxReplicas", ignoring("scaling.maxReplicas"), drifted, false],
+    ["…ignoring another scaling field", ignoring("scaling.reservedCapacity"), drifted, true],
+    ["description changed out of band while scaling is ignored", ignoring("scaling"), { ...drifted, description: "theirs" }, true],
+    ["env changed out of band, ignoreChanges: [\"env\"]", ignoring("env"), { ...live, env: { EXTRA: "1" } }, false],
+  ])("%s", (_label, news, l, changes) => {
+    expect(diffApp(desired, news, l).changes).toBe(changes);
+  });
+
+  it("an update keeps ignored fields as they are live: the mask leaves them out", () => {
+    const news = { ...ignoring("scaling"), description: "new" };
+    const d = desiredConfig(news, { ...drifted, description: "mine" });
+    expect(d.scaling.maxReplicas).toBe(4);
+    const fields = configDrift(d, { ...drifted, description: "mine" });
+    expect(updateMask(d, { ...drifted, description: "mine" }, fields)).toEqual(["description"]);
+  });
+
+  it("ignoring one scaling field names only the other scaling fields that differ", () => {
+    const news = { ...ignoring("scaling.maxReplicas"), scaling: { ...desired.scaling, reservedCapacity: 1 } };
+    const d = desiredConfig(news, drifted);
+    expect(updateMask(d, drifted, configDrift(d, drifted))).toEqual(["scaling.reserved_capacity"]);
+  });
+
+  it("healthPath is a config field, updated in place with mask health_path", () => {
+    const news = checked({ scaling: { maxReplicas: 2 }, description: "mine", healthPath: "/healthz" });
+    expect(diffApp(desired, news, live)).toMatchObject({ changes: true, replaces: [] });
+    expect(updateMask(news, live, configDrift(news, live))).toEqual(["health_path"]);
+  });
+
+  it("a drift note shows the live value and the program's", () => {
+    expect(diffApp(desired, desired, drifted).notes.join()).toMatch(/scaling\.maxReplicas 4 → 2/);
+  });
+});
+
+describe("App read: the inputs describing the live app", () => {
+  const desired = checked({ env: { A: "1" } });
+  it("each config field as it is live; an env variable this stack did not set is kept secret", () => {
+    const outs = { ...desired, scaling: { ...desired.scaling, maxReplicas: 4 }, env: { A: "2", ADDED: "s3cret" } };
+    const inputs = inputsOf(outs, { A: "1" });
+    expect(inputs.scaling).toMatchObject({ maxReplicas: 4 });
+    expect(inputs.env).toEqual({ A: "2", ADDED: { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", value: "s3cret" } });
+    expect(inputs).not.toHaveProperty("adopting");
+  });
+});
+
+describe("App adoption, as the preview shows it", () => {
+  it("lists what UpdateAppConfig will change, env by name only", () => {
+    const i = checked({ description: "managed now", env: { API_KEY: "new-secret" } });
+    const live: PlainApp = { ...i, description: "made by hand", env: { API_KEY: "old-secret", OLD: "x" }, activeVersion: 2, latestVersion: 2, publicUrls: [] };
+    const changes = adoptionChanges(i, live);
+    expect(changes).toEqual(['description: "made by hand" → "managed now"', "env (API_KEY changed, OLD removed)"]);
+    expect(changes.join()).not.toMatch(/secret/);
   });
 });

@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { checkDescribedCode, checkDraft, describeCode, diffDraft, type DraftInputs, type DraftOutputs } from "../../src/resources/draft.js";
+import { checkDescribedCode, checkDraft, describeCode, diffDraft, inputsOf, liveOutputs, type DraftInputs, type DraftOutputs } from "../../src/resources/draft.js";
 import { UNKNOWN, type PlainDraft } from "../../src/resources/common.js";
 
 const H1 = `sha256:${"1".repeat(64)}`;
@@ -80,6 +80,8 @@ describe("Draft diff", () => {
     ["rust not compiled", { ...olds, ...rustNews }, rustNews, { ...rustLive, compileState: "not-compiled" }, true, undefined],
     ["rust compiled other code", { ...olds, ...rustNews }, rustNews, { ...rustLive, compiledCodeHash: H2 }, true, undefined],
     ["rust target changed", { ...olds, ...rustNews }, { ...rustNews, rust: { target: "wasm", toolchain: "" } }, rustLive, true, undefined],
+    ["saved out of band, ignoreChanges: [\"codeHash\"]", olds, { ...news, __ignoreChanges: ["codeHash"] }, { ...live, codeHash: H2 }, false, undefined],
+    ["a file changed in the program despite ignoreChanges", olds, { ...news, codeHash: H2, __ignoreChanges: ["codeHash"] }, live, true, undefined],
   ])("%s", (_label, o, n, l, changes, replaces) => {
     const d = diffDraft(o, n, l);
     expect(d.changes).toBe(changes);
@@ -88,6 +90,12 @@ describe("Draft diff", () => {
 
   it("explains a draft saved outside Pulumi", () => {
     expect(diffDraft(olds, news, { ...live, codeHash: H2 }).notes.join()).toMatch(/changed outside Pulumi/);
+  });
+
+  it("read: the state and inputs carry the live draft's code hash (the manifest stays the program's)", () => {
+    const outs = liveOutputs(olds, { ...live, codeHash: H2 });
+    expect(outs).toMatchObject({ codeHash: H2, manifest: olds.manifest, runtime: "python" });
+    expect(inputsOf(outs)).toEqual({ ...news, codeHash: H2 });
   });
 });
 
