@@ -50,6 +50,7 @@ import {
   validateToolchain,
 } from "./validation.js";
 import { enumName } from "./enum-names.js";
+import { RUNTIMES, runtimeNamed } from "./runtimes/index.js";
 
 export type ControlPlaneService = Omit<ServiceImpl<typeof ComputeService>, DataPlaneMethods>;
 
@@ -62,21 +63,6 @@ export interface ControlPlaneDeps {
   /** Late-bound: the data plane is created after the control plane's store and auth. */
   dataPlane: () => DataPlane;
 }
-
-/** Where a single-file draft (`source_code`) is stored, per runtime. */
-const ENTRY_FILES: Record<string, string> = {
-  python: "handler.py",
-  rust: "src/lib.rs",
-  deno: "main.ts",
-  go: "main.go",
-};
-
-const RUNTIME_OF_CASE: Record<string, Runtime> = {
-  python: Runtime.PYTHON,
-  rust: Runtime.RUST,
-  deno: Runtime.DENO,
-  go: Runtime.GO,
-};
 
 /** UpdateAppConfig fields that update_mask may name. */
 const MASKABLE = ["description", "resource_tier", "scaling", "env", "ports", "allow_unauthenticated", "health_path"] as const;
@@ -238,6 +224,8 @@ export function createControlPlane(deps: ControlPlaneDeps): ControlPlaneService 
       if (!compile.runtime || runtimeCase === undefined) {
         throw new InvalidArgumentError("code.compile.runtime", "is required, e.g. {python: {}} or {rust: {target: RUST_TARGET_NATIVE}}");
       }
+      const plugin = runtimeNamed(runtimeCase);
+      if (!plugin) throw new InvalidArgumentError("code.compile.runtime", `${runtimeCase} is not a runtime the local Ignite runs (${RUNTIMES.map((r) => r.name).join(", ")})`);
       if (compile.runtime.runtime.case === "rust") {
         const target = compile.runtime.runtime.value.target;
         if (target !== RustTarget.NATIVE && target !== RustTarget.WASM) {
@@ -252,7 +240,7 @@ export function createControlPlane(deps: ControlPlaneDeps): ControlPlaneService 
       let files: TreeFile[];
       if (compile.input.case === "sourceCode") {
         saved = compile.input.value;
-        files = [{ path: ENTRY_FILES[runtimeCase]!, data: saved, executable: false }];
+        files = [{ path: plugin.entryFile, data: saved, executable: false }];
       } else if (compile.input.case === "archive") {
         saved = compile.input.value;
         files = await unpackArchive(saved, options, "code.compile.archive");
@@ -263,7 +251,7 @@ export function createControlPlane(deps: ControlPlaneDeps): ControlPlaneService 
       const runtime = create(CompileRuntimeSchema, compile.runtime);
       return locks.run(appId, async () => {
         const app = await mustGetApp(appId);
-        if (RUNTIME_OF_CASE[runtimeCase] !== app.runtime) {
+        if (plugin.runtime !== app.runtime) {
           throw new InvalidArgumentError(
             "code.compile.runtime",
             `the draft's runtime ${runtimeCase} does not match the app's runtime ${enumName(Runtime, app.runtime)}; save ${enumName(Runtime, app.runtime)} code or create the app with another runtime`,
@@ -273,7 +261,8 @@ export function createControlPlane(deps: ControlPlaneDeps): ControlPlaneService 
         const draft = create(DraftSchema, {
           appId,
           codeHash: "sha256:" + createHash("sha256").update(saved).digest("hex"),
-          compileState: runtimeCase === "rust" ? CompileState.NOT_COMPILED : CompileState.NOT_REQUIRED,
+          // Only a runtime with an explicit compile step (Rust) waits for CompileDraft.
+          compileState: plugin.compile ? CompileState.NOT_COMPILED : CompileState.NOT_REQUIRED,
           runtime,
           files: files.map((f) => f.path),
           sizeBytes: BigInt(files.reduce((n, f) => n + f.data.length, 0)),

@@ -9,6 +9,7 @@ import { enumName } from "../enum-names.js";
 import { AppNotFoundError } from "../errors.js";
 import { runtimeForVersion, RUNTIMES } from "../runtimes/index.js";
 import type { RuntimeHost, RuntimePlugin } from "../runtimes/types.js";
+import { versionContext } from "../runtimes/version-context.js";
 import type { Store } from "../store.js";
 import { podAgent } from "./agent.js";
 import { AppLogs } from "./app-logs.js";
@@ -142,22 +143,14 @@ export class PodPools {
         `the local Ignite does not run ${enumName(AppRuntime, meta.runtime)} apps yet (it runs ${RUNTIMES.map((r) => r.name).join(", ")}); app ${appId} cannot be invoked`,
       );
     }
-    const treeDir = await this.store.files.versionTree(appId, meta.activeVersion);
+    // What CompileDraft built is stored with the version: a rollback runs the old binary.
+    const context = await versionContext(this.store, appId, meta.activeVersion, version);
     return {
       meta,
       version: meta.activeVersion,
-      treeDir,
+      treeDir: context.treeDir,
       runtime,
-      context: {
-        appId,
-        version: meta.activeVersion,
-        treeDir,
-        compileRuntime: version?.runtime,
-        // What CompileDraft built, stored with the version: a rollback runs the old binary.
-        artifactPath: await this.store.files.versionArtifact(appId, meta.activeVersion),
-        ...(version?.image?.source.case ? { image: version.image } : {}),
-        ports: meta.ports.length > 0 ? [...meta.ports] : [80],
-      },
+      context: { ...context, ports: meta.ports.length > 0 ? [...meta.ports] : [80] },
     };
   }
 

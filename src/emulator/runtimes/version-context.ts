@@ -7,13 +7,13 @@ import type { Version } from "../../gen/dodil/ignite/v1/compute_pb.js";
 import type { Store } from "../store.js";
 import type { VersionContext } from "./types.js";
 
-export async function versionContext(store: Store, appId: string, version: Version): Promise<VersionContext> {
+export async function versionContext(store: Store, appId: string, number: number, version: Version | undefined): Promise<VersionContext> {
   return {
     appId,
-    version: version.version,
-    treeDir: await store.files.versionTree(appId, version.version),
-    compileRuntime: version.runtime,
-    artifactPath: await store.files.versionArtifact(appId, version.version),
-    ...(version.image?.source.case ? { image: version.image } : {}),
+    version: number,
+    treeDir: await store.files.versionTree(appId, number),
+    compileRuntime: version?.runtime,
+    artifactPath: await store.files.versionArtifact(appId, number),
+    ...(version?.image?.source.case ? { image: version.image } : {}),
   };
 }

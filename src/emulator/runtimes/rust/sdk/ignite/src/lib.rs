@@ -200,7 +200,7 @@ impl Context {
         &self.app.function_id
     }
 
-    /// The app's organization ("acme-corp").
+    /// The id of the app's organization: a UUID, as the platform gives it (IGNITE_ORGANIZATION_ID), not its name.
     pub fn organization_id(&self) -> &str {
         &self.app.organization_id
     }
