@@ -3,6 +3,7 @@
 // a new name, organization or runtime replaces the app. Code and versions belong to `Draft`
 // and `PublishedVersion`.
 import * as pulumi from "@pulumi/pulumi";
+import { defaultOrganization, type ConfigSource } from "../client/settings.js";
 import * as messages from "../messages.js";
 import {
   Failures,
@@ -666,12 +667,20 @@ export class App extends pulumi.dynamic.Resource {
   }
 }
 
+/** The program's stack config, by full "namespace:key" names, as the settings are read. */
+const programConfig: ConfigSource = {
+  get: (key) => {
+    const at = key.indexOf(":");
+    return new pulumi.Config(key.slice(0, at)).get(key.slice(at + 1));
+  },
+};
+
 /** `ignite:namePrefix`, else DODIL_NAME_PREFIX, else "" (read in the program). */
 export function namePrefix(): string {
   return new pulumi.Config("ignite").get("namePrefix") ?? process.env.DODIL_NAME_PREFIX ?? "";
 }
 
-/** The organization: the arg, else ignite:organization, else DODIL_ORG (read in the program, never in the provider closure). */
+/** The organization: the arg, else the default organization (read in the program, never in the provider closure). */
 function normalizeOrganization(org: pulumi.Input<string> | undefined): pulumi.Input<string> | undefined {
-  return org ?? new pulumi.Config("ignite").get("organization") ?? process.env.DODIL_ORG;
+  return org ?? defaultOrganization(programConfig);
 }
