@@ -5,6 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { defaultOrganization, type ConfigSource } from "../client/settings.js";
 import * as messages from "../messages.js";
+import { isEnvName } from "../names.js";
 import {
   Failures,
   readResult,
@@ -177,8 +178,6 @@ export type AppOutputs = Omit<AppInputs, "adopting">;
 /** The platform's cap on `maxReplicas` ("typically 5"). */
 export const MAX_REPLICAS_CAP = PLATFORM_MAX_REPLICAS_CAP;
 
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
 /** The effective scaling the platform will hold for `s`, recording problems in `f`. */
 export function effectiveScaling(s: unknown, f: Failures): PlainScaling | string {
   if (isUnknown(s)) return s as string;
@@ -259,7 +258,7 @@ export function checkApp(news: Record<string, unknown>, defaultOrganization?: st
     if (typeof env !== "object" || Array.isArray(env)) f.add("env", messages.app.envNotMap());
     else
       for (const [k, v] of Object.entries(env)) {
-        if (!ENV_NAME.test(k)) f.add(`env.${k}`, messages.app.envBadName(k));
+        if (!isEnvName(k)) f.add(`env.${k}`, messages.app.envBadName(k));
         if (!isUnknown(v) && typeof v !== "string") f.add(`env.${k}`, messages.app.envNotString(k, typeof v));
       }
   }

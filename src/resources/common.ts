@@ -2,6 +2,7 @@
 // parsing, validation helpers, and the conversions that keep protobuf messages out of state.
 import * as pulumi from "@pulumi/pulumi";
 import * as messages from "../messages.js";
+import { isDnsLabel } from "../names.js";
 import {
   CompileState,
   ResourceTier,
@@ -159,12 +160,13 @@ export function compileStateName(s: CompileState): string {
 
 // ---- ids and names -----------------------------------------------------------------------
 
-/** A single DNS label: what the platform accepts for app and organization names. */
-export const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
-
+/**
+ * What is wrong with `value` as an organization or app name (the resources take an app name
+ * as one DNS label, without the dots the platform also allows); `undefined` when nothing.
+ */
 export function dnsLabelProblem(value: unknown): string | undefined {
   if (typeof value !== "string" || value === "") return "is empty";
-  if (!DNS_LABEL.test(value)) {
+  if (!isDnsLabel(value)) {
     return `"${value}" is not a single DNS label (lowercase letters, digits and "-", 1-63 characters, starting and ending with a letter or digit)`;
   }
   return undefined;
