@@ -4,7 +4,7 @@
 import * as messages from "../messages.js";
 import { DEFAULT_TOKEN_URL } from "./auth.js";
 import { DEFAULT_ENDPOINT, DEFAULT_HTTP_ENDPOINT, resolveEndpoint } from "./endpoint.js";
-import type { ClientOptions, IgniteProtocol } from "./index.js";
+import type { ClientOptions, IgniteProtocol } from "./options.js";
 import { DEFAULT_TIMEOUT_SECS, SETTINGS, readSetting, type ConfigSource, type SettingKey, type SettingSource, type SettingSources } from "./settings.js";
 
 export type { ConfigSource } from "./settings.js";

@@ -26,16 +26,15 @@ import {
   plainApp,
   runtimeToProto,
   tierToProto,
-  type AppConfigInit,
   type CheckFailure,
   type PlainApp,
   type PlainAppConfig,
   type PlainScaling,
-  type ProviderContext,
   type RuntimeName,
   type ScaleMetricName,
   type TierName,
 } from "./common.js";
+import type { AppConfigInit, ProviderContext } from "./platform.js";
 import { Deadline, ignoredPaths, optionInputs, timeoutFailures, withIgnoredFromLive, type Operation, type OptionInputs } from "./resource-options.js";
 import { providerShim } from "./shim.js";
 import { MIN_SCALEDOWN_SECS, PLATFORM_MAX_REPLICAS_CAP, SCALING_DEFAULTS } from "../scaling-defaults.js";

@@ -27,10 +27,10 @@ import {
   plainDraft,
   runtimeName,
   type PlainDraft,
-  type ProviderContext,
   type RuntimeName,
   type RustTargetName,
 } from "./common.js";
+import type { ProviderContext } from "./platform.js";
 import { checkImageInputs, describeImage, imageSaveReasons, imageUpload, type ImageArgs, type ImageInputs } from "./draft-image.js";
 import { Deadline, ignoredPaths, optionInputs, timeoutFailures, touchesField, type Operation, type Timeouts } from "./resource-options.js";
 import { providerShim } from "./shim.js";

@@ -22,8 +22,8 @@ import {
   type AppArg,
   type CheckFailure,
   type PlainApp,
-  type ProviderContext,
 } from "./common.js";
+import type { ProviderContext } from "./platform.js";
 import { checkHealthCheck, runHealthCheck, type HealthCheck, type HealthCheckArgs } from "./health-check.js";
 import { Deadline, ignoredPaths, optionInputs, timeoutFailures, touchesField, type Operation, type OptionInputs, type Timeouts } from "./resource-options.js";
 import { providerShim } from "./shim.js";
