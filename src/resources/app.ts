@@ -34,7 +34,7 @@ import {
   type ScaleMetricName,
   type TierName,
 } from "./common.js";
-import type { AppConfigInit, ProviderContext } from "./platform.js";
+import { reportDiff, type AppConfigInit, type ProviderContext } from "./platform.js";
 import { Deadline, ignoredPaths, optionInputs, timeoutFailures, withIgnoredFromLive, type Operation, type OptionInputs } from "./resource-options.js";
 import { providerShim } from "./shim.js";
 import { MIN_SCALEDOWN_SECS, PLATFORM_MAX_REPLICAS_CAP, SCALING_DEFAULTS } from "../scaling-defaults.js";
@@ -493,9 +493,7 @@ export function appProvider(ctx: ProviderContext): pulumi.dynamic.ResourceProvid
 
     async diff(_id, olds, news) {
       const found = isUnknown(news.organization) || isUnknown(news.name) ? undefined : await ctx.platform().getApp(news.organization, news.name);
-      const result = diffApp(olds, news, found ? plainApp(found) : undefined);
-      for (const line of result.notes) ctx.log(line);
-      return result;
+      return reportDiff(ctx, diffApp(olds, news, found ? plainApp(found) : undefined));
     },
   };
 

@@ -1,5 +1,6 @@
 // The platform, as the providers use it: the calls they make (implemented by the Ignite
-// client in provider-impl.ts) and what a provider method receives besides its inputs. Its own
+// client in provider-impl.ts), what a provider method receives besides its inputs, and the
+// tail every provider's diff shares. Its own
 // file so common.ts, which health checks and resource options build on, needs neither.
 import type { AppMeta, Draft as DraftMessage, ResourceTier, Runtime, ScaleMetric, Version } from "../gen/dodil/ignite/v1/compute_pb.js";
 import type { RuntimeName, RustTargetName } from "./common.js";
@@ -93,4 +94,13 @@ export interface ProviderContext {
   defaultOrganization(): string | undefined;
   /** A line for the person running `pulumi up` (the engine shows provider output as diagnostics). */
   log(line: string): void;
+}
+
+/**
+ * The tail of every provider's `diff`: the table's notes (why: drift, a vanished app) go to
+ * the person running `pulumi`, as diagnostics of the resource, and its answer to the engine.
+ */
+export function reportDiff<D extends { notes: readonly string[] }>(ctx: Pick<ProviderContext, "log">, result: D): D {
+  for (const line of result.notes) ctx.log(line);
+  return result;
 }
