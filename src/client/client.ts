@@ -4,8 +4,8 @@ import type { DescMessage, MessageInitShape } from "@bufbuild/protobuf";
 import { Code, type Client } from "@connectrpc/connect";
 import {
   CompileState,
+  ComputeService,
   type AppMeta,
-  type ComputeService,
   type CompileLogLine,
   type CreateAppRequestSchema,
   type CreateAppResponse,
@@ -45,6 +45,7 @@ import { decodeJwtClaims, organizationsFromClaims, type TokenSource } from "./au
 import type { AttemptOptions, CallOptions, CallRunner, CallTarget } from "./call.js";
 import * as messages from "../messages.js";
 import { IgniteError } from "./errors.js";
+import type { IgniteMethod } from "./retry.js";
 
 /** A protobuf-es init object: plain fields, no $typeName needed. */
 type Init<S extends DescMessage> = MessageInitShape<S>;
@@ -59,10 +60,21 @@ export interface WaitForCompileOptions extends CallOptions {
 
 const TERMINAL_COMPILE_STATES = new Set([CompileState.SUCCEEDED, CompileState.FAILED, CompileState.NOT_REQUIRED]);
 
+/** The app a request is about, "<org>/<name>", for messages; undefined when it names none. */
 function appIdOf(req: { organizationName?: string; appName?: string; name?: string }): string | undefined {
   const name = req.appName ?? req.name;
   return req.organizationName && name ? `${req.organizationName}/${name}` : undefined;
 }
+
+type Raw = Client<typeof ComputeService>;
+/** An RPC by its method name on the generated client ("createApp"). */
+type Rpc = keyof Raw & string;
+type RequestOf<K extends Rpc> = Parameters<Raw[K]>[0];
+type ResponseOf<K extends Rpc> = Raw[K] extends (...args: never[]) => Promise<infer O> ? O : never;
+type FrameOf<K extends Rpc> = Raw[K] extends (...args: never[]) => AsyncIterable<infer O> ? O : never;
+
+/** The RPC's name in the contract ("CreateApp"), from the service descriptor: what retries and messages key on. */
+const methodOf = (rpc: Rpc): IgniteMethod => ComputeService.method[rpc].name as IgniteMethod;
 
 export interface IgniteClientParts {
   raw: Client<typeof ComputeService>;
@@ -81,90 +93,99 @@ export class IgniteClient {
     return this.parts.runner;
   }
 
-  private unary<T>(target: CallTarget, opts: CallOptions | undefined, fn: (o: AttemptOptions) => Promise<T>): Promise<T> {
-    return this.parts.runner.unary(target, opts?.timeoutMs ?? this.parts.timeoutMs, fn, opts?.signal, opts?.attempts);
+  /**
+   * A unary RPC through the runner (deadline, retries, error mapping). The contract's method
+   * name comes from the descriptor; the app named in messages, from the request unless given.
+   */
+  private unary<K extends Rpc>(rpc: K, req: RequestOf<K>, opts: CallOptions | undefined, appId = appIdOf(req as object)): Promise<ResponseOf<K>> {
+    const call = this.parts.raw[rpc] as unknown as (req: RequestOf<K>, o: AttemptOptions) => Promise<ResponseOf<K>>;
+    const target: CallTarget = { method: methodOf(rpc), appId };
+    return this.parts.runner.unary(target, opts?.timeoutMs ?? this.parts.timeoutMs, (o) => call(req, o), opts?.signal, opts?.attempts);
   }
 
-  private stream<T>(target: CallTarget, opts: CallOptions | undefined, fn: (o: AttemptOptions) => AsyncIterable<T>): AsyncGenerator<T> {
-    return this.parts.runner.stream(target, opts?.timeoutMs ?? this.parts.streamTimeoutMs, fn, opts?.signal, opts?.attempts);
+  /** A server stream through the runner, as `unary`; its default deadline is streamTimeoutMs. */
+  private stream<K extends Rpc>(rpc: K, req: RequestOf<K>, opts: CallOptions | undefined, appId = appIdOf(req as object)): AsyncGenerator<FrameOf<K>> {
+    const call = this.parts.raw[rpc] as unknown as (req: RequestOf<K>, o: AttemptOptions) => AsyncIterable<FrameOf<K>>;
+    const target: CallTarget = { method: methodOf(rpc), appId };
+    return this.parts.runner.stream(target, opts?.timeoutMs ?? this.parts.streamTimeoutMs, (o) => call(req, o), opts?.signal, opts?.attempts);
   }
 
   // ---- apps -------------------------------------------------------------------------
 
   createApp(req: Init<typeof CreateAppRequestSchema>, opts?: CallOptions): Promise<CreateAppResponse> {
-    return this.unary({ method: "CreateApp", appId: appIdOf(req) }, opts, (o) => this.parts.raw.createApp(req, o));
+    return this.unary("createApp", req, opts);
   }
 
   getApp(req: Init<typeof GetAppRequestSchema>, opts?: CallOptions): Promise<GetAppResponse> {
-    return this.unary({ method: "GetApp", appId: appIdOf(req) }, opts, (o) => this.parts.raw.getApp(req, o));
+    return this.unary("getApp", req, opts);
   }
 
   listApps(req: Init<typeof ListAppsRequestSchema>, opts?: CallOptions): Promise<ListAppsResponse> {
-    return this.unary({ method: "ListApps", appId: req.organizationName }, opts, (o) => this.parts.raw.listApps(req, o));
+    return this.unary("listApps", req, opts, req.organizationName);
   }
 
   updateAppConfig(req: Init<typeof UpdateAppConfigRequestSchema>, opts?: CallOptions): Promise<UpdateAppConfigResponse> {
-    return this.unary({ method: "UpdateAppConfig", appId: appIdOf(req) }, opts, (o) => this.parts.raw.updateAppConfig(req, o));
+    return this.unary("updateAppConfig", req, opts);
   }
 
   deleteApp(req: Init<typeof DeleteAppRequestSchema>, opts?: CallOptions): Promise<DeleteAppResponse> {
-    return this.unary({ method: "DeleteApp", appId: appIdOf(req) }, opts, (o) => this.parts.raw.deleteApp(req, o));
+    return this.unary("deleteApp", req, opts);
   }
 
   // ---- the draft --------------------------------------------------------------------
 
   saveDraft(req: Init<typeof SaveDraftRequestSchema>, opts?: CallOptions): Promise<SaveDraftResponse> {
-    return this.unary({ method: "SaveDraft", appId: appIdOf(req) }, opts, (o) => this.parts.raw.saveDraft(req, o));
+    return this.unary("saveDraft", req, opts);
   }
 
   getDraft(req: Init<typeof GetDraftRequestSchema>, opts?: CallOptions): Promise<GetDraftResponse> {
-    return this.unary({ method: "GetDraft", appId: appIdOf(req) }, opts, (o) => this.parts.raw.getDraft(req, o));
+    return this.unary("getDraft", req, opts);
   }
 
   compileDraft(req: Init<typeof CompileDraftRequestSchema>, opts?: CallOptions): Promise<CompileDraftResponse> {
-    return this.unary({ method: "CompileDraft", appId: appIdOf(req) }, opts, (o) => this.parts.raw.compileDraft(req, o));
+    return this.unary("compileDraft", req, opts);
   }
 
   /** Compile log lines; with `follow`, until the compile ends. Default deadline: streamTimeoutMs. */
   streamCompileLogs(req: Init<typeof StreamCompileLogsRequestSchema>, opts?: CallOptions): AsyncGenerator<CompileLogLine> {
-    return this.stream({ method: "StreamCompileLogs", appId: appIdOf(req) }, opts, (o) => this.parts.raw.streamCompileLogs(req, o));
+    return this.stream("streamCompileLogs", req, opts);
   }
 
   publishDraft(req: Init<typeof PublishDraftRequestSchema>, opts?: CallOptions): Promise<PublishDraftResponse> {
-    return this.unary({ method: "PublishDraft", appId: appIdOf(req) }, opts, (o) => this.parts.raw.publishDraft(req, o));
+    return this.unary("publishDraft", req, opts);
   }
 
   // ---- versions ---------------------------------------------------------------------
 
   listVersions(req: Init<typeof ListVersionsRequestSchema>, opts?: CallOptions): Promise<ListVersionsResponse> {
-    return this.unary({ method: "ListVersions", appId: appIdOf(req) }, opts, (o) => this.parts.raw.listVersions(req, o));
+    return this.unary("listVersions", req, opts);
   }
 
   rollbackVersion(req: Init<typeof RollbackVersionRequestSchema>, opts?: CallOptions): Promise<RollbackVersionResponse> {
-    return this.unary({ method: "RollbackVersion", appId: appIdOf(req) }, opts, (o) => this.parts.raw.rollbackVersion(req, o));
+    return this.unary("rollbackVersion", req, opts);
   }
 
   // ---- invocation -------------------------------------------------------------------
 
   /** Invoke frames: head, chunks, trailer. Never retried (the handler would run twice). */
   invoke(req: Init<typeof InvokeRequestSchema>, opts?: CallOptions): AsyncGenerator<InvokeResponse> {
-    return this.stream({ method: "Invoke", appId: appIdOf(req) }, opts, (o) => this.parts.raw.invoke(req, o));
+    return this.stream("invoke", req, opts);
   }
 
   invokeAsync(req: Init<typeof InvokeRequestSchema>, opts?: CallOptions): Promise<InvokeAsyncResponse> {
-    return this.unary({ method: "InvokeAsync", appId: appIdOf(req) }, opts, (o) => this.parts.raw.invokeAsync(req, o));
+    return this.unary("invokeAsync", req, opts);
   }
 
   getExecution(req: Init<typeof GetExecutionRequestSchema>, opts?: CallOptions): Promise<GetExecutionResponse> {
-    return this.unary({ method: "GetExecution", appId: `execution ${req.executionId ?? ""}` }, opts, (o) => this.parts.raw.getExecution(req, o));
+    return this.unary("getExecution", req, opts, `execution ${req.executionId ?? ""}`);
   }
 
   watchExecution(req: Init<typeof WatchExecutionRequestSchema>, opts?: CallOptions): AsyncGenerator<WatchExecutionResponse> {
-    return this.stream({ method: "WatchExecution", appId: `execution ${req.executionId ?? ""}` }, opts, (o) => this.parts.raw.watchExecution(req, o));
+    return this.stream("watchExecution", req, opts, `execution ${req.executionId ?? ""}`);
   }
 
   getExecutionStats(req: Init<typeof GetExecutionStatsRequestSchema>, opts?: CallOptions): Promise<GetExecutionStatsResponse> {
-    return this.unary({ method: "GetExecutionStats", appId: appIdOf(req) }, opts, (o) => this.parts.raw.getExecutionStats(req, o));
+    return this.unary("getExecutionStats", req, opts);
   }
 
   // ---- conveniences -----------------------------------------------------------------

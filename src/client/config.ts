@@ -4,16 +4,10 @@
 import * as messages from "../messages.js";
 import { DEFAULT_TOKEN_URL } from "./auth.js";
 import { DEFAULT_ENDPOINT, DEFAULT_HTTP_ENDPOINT, resolveEndpoint } from "./endpoint.js";
-import type { ClientOptions, IgniteProtocol } from "./index.js";
-import { DEFAULT_TIMEOUT_SECS, SETTINGS, type SettingKey, type SettingSource, type SettingSources } from "./settings.js";
+import type { ClientOptions, IgniteProtocol } from "./options.js";
+import { DEFAULT_TIMEOUT_SECS, SETTINGS, readSetting, type ConfigSource, type SettingKey, type SettingSource, type SettingSources } from "./settings.js";
 
-/**
- * Anything with `get("ignite:token")`: the dynamic provider's `configure({ config })`
- * argument (full "namespace:key" names) or a plain wrapper over a record.
- */
-export interface ConfigSource {
-  get(key: string): string | undefined;
-}
+export type { ConfigSource } from "./settings.js";
 
 /** Config key → environment variables consulted when the key is unset, in order. */
 export const CONFIG_ENV: Readonly<Record<SettingKey, readonly string[]>> = Object.fromEntries(
@@ -57,20 +51,9 @@ export function parseTimeoutSecs(key: SettingKey, value: string, source?: Settin
 export function resolveConnection(config: ConfigSource, env: NodeJS.ProcessEnv = process.env): ResolvedConnection {
   const sources: SettingSources = {};
   const read = (key: SettingKey): string | undefined => {
-    const fromConfig = config.get(key);
-    if (fromConfig !== undefined && fromConfig !== "") {
-      sources[key] = { key, from: "config" };
-      return fromConfig;
-    }
-    for (const name of CONFIG_ENV[key]) {
-      const v = env[name];
-      if (v !== undefined && v !== "") {
-        sources[key] = { key, from: "env", env: name };
-        return v;
-      }
-    }
-    sources[key] = { key, from: "default" };
-    return undefined;
+    const { value, source } = readSetting(key, config, env);
+    sources[key] = source;
+    return value;
   };
 
   // The protocol is always explicit: an "api." endpoint does not switch to http by itself.

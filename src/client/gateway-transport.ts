@@ -38,7 +38,7 @@ import { Code, ConnectError, createContextValues, type ContextValues, type Inter
 import { runStreamingCall, runUnaryCall } from "@connectrpc/connect/protocol";
 import { http as httpRule } from "../gen/google/api/annotations_pb.js";
 import type { HttpRule } from "../gen/google/api/http_pb.js";
-import { routeFromRule as parseRule, type HttpRoute } from "../http-rules.js";
+import { routeFromRule, type HttpRoute } from "../http-rules.js";
 
 /** The HTTP form of one method (the shared parser of the google.api.http rules). */
 export type GatewayRoute = HttpRoute;
@@ -51,9 +51,12 @@ export interface GatewayRequest {
   body?: string;
 }
 
-/** The route of a google.api.http rule; throws for a rule without a standard verb. */
-export function routeFromRule(rule: Pick<HttpRule, "pattern" | "body">, what: string): GatewayRoute {
-  const route = parseRule(rule);
+/**
+ * The route of a google.api.http rule the gateway can call: routeFromRule's answer, or an
+ * Unimplemented error naming `what` for a rule without a standard verb.
+ */
+export function requireRoute(rule: Pick<HttpRule, "pattern" | "body">, what: string): GatewayRoute {
+  const route = routeFromRule(rule);
   if (!route) throw new ConnectError(`${what} has no google.api.http rule the HTTP gateway can call`, Code.Unimplemented);
   return route;
 }
@@ -64,7 +67,7 @@ const routeCache = new WeakMap<DescMethod, GatewayRoute>();
 export function routeOf(method: DescMethod): GatewayRoute {
   let route = routeCache.get(method);
   if (!route) {
-    route = routeFromRule(getOption(method, httpRule), `${method.parent.typeName}.${method.name}`);
+    route = requireRoute(getOption(method, httpRule), `${method.parent.typeName}.${method.name}`);
     routeCache.set(method, route);
   }
   return route;

@@ -10,6 +10,7 @@
 import { promisify } from "node:util";
 import * as zlib from "node:zlib";
 import * as tar from "tar-stream";
+import { MiB } from "../platform-limits.js";
 import { InvalidArgumentError, ResourceExhaustedError } from "./errors.js";
 import type { TreeFile } from "./store.js";
 
@@ -52,7 +53,7 @@ export async function unpackArchive(archive: Uint8Array, limits: ArchiveLimits, 
       for await (const chunk of entry) {
         total += (chunk as Buffer).length;
         if (total > limits.maxUnpackedBytes) {
-          throw new ResourceExhaustedError(`${field}: unpacked archive exceeds the limit of ${formatBytes(limits.maxUnpackedBytes)}`);
+          throw new ResourceExhaustedError(`${field}: unpacked archive exceeds the limit of ${formatExactBytes(limits.maxUnpackedBytes)}`);
         }
         chunks.push(chunk as Buffer);
       }
@@ -82,7 +83,7 @@ async function gunzipBounded(archive: Uint8Array, limits: ArchiveLimits, field: 
     return await gunzip(archive, { maxOutputLength });
   } catch (err) {
     if ((err as { code?: string }).code === "ERR_BUFFER_TOO_LARGE") {
-      throw new ResourceExhaustedError(`${field}: unpacked archive exceeds the limit of ${formatBytes(limits.maxUnpackedBytes)}`);
+      throw new ResourceExhaustedError(`${field}: unpacked archive exceeds the limit of ${formatExactBytes(limits.maxUnpackedBytes)}`);
     }
     throw new InvalidArgumentError(field, `not a valid gzip-compressed tar archive (${(err as Error).message})`, { cause: err });
   }
@@ -107,8 +108,11 @@ export function safePath(name: string, field: string): string {
   return segments.join("/");
 }
 
-export function formatBytes(n: number): string {
-  const MiB = 1024 * 1024;
+/**
+ * A limit as the local Ignite states it: in MiB or KiB only when exact, else in bytes, so a
+ * configured limit is printed as set (platform-limits.ts's formatBytes rounds, for sizes).
+ */
+export function formatExactBytes(n: number): string {
   if (n >= MiB && n % MiB === 0) return `${n / MiB} MiB`;
   if (n >= 1024 && n % 1024 === 0) return `${n / 1024} KiB`;
   return `${n} bytes`;

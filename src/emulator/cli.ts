@@ -5,7 +5,8 @@
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { startEmulator } from "./index.js";
-import { MiB, type ServiceAccount, type TokenGrant } from "./options.js";
+import { MiB } from "../platform-limits.js";
+import type { ServiceAccount, TokenGrant } from "./options.js";
 import { MAX_DRAFT_FILES, MAX_REQUEST_BYTES } from "../platform-limits.js";
 
 const HELP = `Usage: ignite-local [options]

@@ -25,7 +25,7 @@ import {
   type Execution,
   type Version,
 } from "../gen/dodil/ignite/v1/compute_pb.js";
-import { exists, fsyncDir, isNotFound, readJson, writeFileAtomic, writeJsonAtomic, writeTree } from "./fs-util.js";
+import { exists, fsyncDir, isMissingFile, readJson, writeFileAtomic, writeJsonAtomic, writeTree } from "./fs-util.js";
 import type { Store, StoreFiles, StoredDraft, StoredExecution, TreeFile } from "./store.js";
 
 const EXECUTION_ID = /^[A-Za-z0-9_.-]{1,128}$/;
@@ -74,7 +74,7 @@ export class FileStore implements Store {
     try {
       names = await fs.readdir(path.join(this.appsDir, org));
     } catch (err) {
-      if (isNotFound(err)) return [];
+      if (isMissingFile(err)) return [];
       throw err;
     }
     const apps: AppMeta[] = [];
@@ -176,7 +176,7 @@ export class FileStore implements Store {
     try {
       entries = await fs.readdir(path.join(this.appDir(appId), "versions"));
     } catch (err) {
-      if (isNotFound(err)) return [];
+      if (isMissingFile(err)) return [];
       throw err;
     }
     const versions: Version[] = [];

@@ -52,13 +52,14 @@ export async function readJson(file: string): Promise<unknown> {
   try {
     text = await fs.readFile(file, "utf8");
   } catch (err) {
-    if (isNotFound(err)) return undefined;
+    if (isMissingFile(err)) return undefined;
     throw err;
   }
   return JSON.parse(text) as unknown;
 }
 
-export function isNotFound(err: unknown): boolean {
+/** A file-system error for a path that does not exist (ENOENT); not the platform's NOT_FOUND. */
+export function isMissingFile(err: unknown): boolean {
   return typeof err === "object" && err !== null && (err as { code?: unknown }).code === "ENOENT";
 }
 
@@ -67,7 +68,7 @@ export async function exists(p: string): Promise<boolean> {
     await fs.stat(p);
     return true;
   } catch (err) {
-    if (isNotFound(err)) return false;
+    if (isMissingFile(err)) return false;
     throw err;
   }
 }

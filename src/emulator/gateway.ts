@@ -18,7 +18,7 @@ import { createHandlerContext } from "@connectrpc/connect";
 import { ComputeService } from "../gen/dodil/ignite/v1/compute_pb.js";
 import { httpRouteOf } from "../http-rules.js";
 import { MalformedInputError, ResourceExhaustedError, errorBody, toConnectError } from "./errors.js";
-import { formatBytes } from "./archive.js";
+import { formatExactBytes } from "./archive.js";
 import type { ComputeServiceImpl } from "./instrument.js";
 import type { HttpRequest, HttpResponse } from "./http-types.js";
 import { readBody, sendError, sendJson } from "./http-util.js";
@@ -79,7 +79,7 @@ export function createGateway(impl: ComputeServiceImpl, maxRequestBytes: number)
         if (route.body === "*") {
           const size = toBinary(route.method.input, message).length;
           if (size > maxRequestBytes) {
-            throw new ResourceExhaustedError(`request message of ${size} bytes exceeds the limit of ${formatBytes(maxRequestBytes)}`);
+            throw new ResourceExhaustedError(`request message of ${size} bytes exceeds the limit of ${formatExactBytes(maxRequestBytes)}`);
           }
         }
         const ctx = createHandlerContext({
@@ -140,7 +140,7 @@ function buildRoutes(): Route[] {
 async function requestJson(req: HttpRequest, url: URL, route: Route, values: string[], limit: number): Promise<JsonObject> {
   let obj: JsonObject = {};
   if (route.body === "*") {
-    const text = (await readBody(req, jsonBodyLimit(limit), `${formatBytes(limit)} per request message (as JSON, ${formatBytes(jsonBodyLimit(limit))})`)).toString("utf8");
+    const text = (await readBody(req, jsonBodyLimit(limit), `${formatExactBytes(limit)} per request message (as JSON, ${formatExactBytes(jsonBodyLimit(limit))})`)).toString("utf8");
     if (text.trim() !== "") {
       let parsed: JsonValue;
       try {

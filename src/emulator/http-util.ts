@@ -1,6 +1,6 @@
 /** Small HTTP helpers shared by the gateway, the OIDC endpoint and the admin endpoints. */
 import { httpErrorOf, ResourceExhaustedError } from "./errors.js";
-import { formatBytes } from "./archive.js";
+import { formatExactBytes } from "./archive.js";
 import type { HttpRequest, HttpResponse } from "./http-types.js";
 
 export function sendJson(res: HttpResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -26,7 +26,7 @@ export function sendError(res: HttpResponse, err: unknown, headers: Record<strin
 }
 
 /** Reads the whole body, failing with RESOURCE_EXHAUSTED past `limit` bytes (`limitText` says what the limit is, when it is not just bytes). */
-export async function readBody(req: HttpRequest, limit: number, limitText = formatBytes(limit)): Promise<Buffer> {
+export async function readBody(req: HttpRequest, limit: number, limitText = formatExactBytes(limit)): Promise<Buffer> {
 
   const declared = Number(req.headers["content-length"] ?? "0");
   if (declared > limit) throw new ResourceExhaustedError(`request body of ${declared} bytes exceeds the limit of ${limitText}`);

@@ -5,7 +5,7 @@
 import * as path from "node:path";
 import type { RuntimeOptions } from "./runtime/options.js";
 import { PLATFORM_MAX_REPLICAS_CAP } from "../scaling-defaults.js";
-import { MAX_DRAFT_FILES, MAX_REQUEST_BYTES } from "../platform-limits.js";
+import { MAX_DRAFT_FILES, MAX_REQUEST_BYTES, MiB } from "../platform-limits.js";
 
 export interface TokenGrant {
   /** The organization the token is bound to. */
@@ -101,7 +101,6 @@ export interface ResolvedOptions {
   store: "file" | "memory";
 }
 
-export const MiB = 1024 * 1024;
 
 export function resolveOptions(options: EmulatorOptions): ResolvedOptions {
   if (!options.dataDir) throw new Error("startEmulator: dataDir is required");

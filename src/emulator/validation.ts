@@ -8,14 +8,14 @@ import { ScaleMetric, ScalingConfigSchema, type ScalingConfig } from "../gen/dod
 import { InvalidArgumentError } from "./errors.js";
 import type { ResolvedOptions } from "./options.js";
 import { MIN_SCALEDOWN_SECS, SCALING_DEFAULTS } from "../scaling-defaults.js";
+import { isAppName, isDnsLabel, isEnvName } from "../names.js";
 
-const LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const LABEL_RULE = "must be a DNS label: 1-63 lowercase letters, digits or '-', not starting or ending with '-'";
 
 export const DEFAULT_PORTS = [80];
 
 export function validateOrgName(org: string, field = "organization_name"): void {
-  if (!LABEL.test(org)) throw new InvalidArgumentError(field, `${JSON.stringify(org)} ${LABEL_RULE}`);
+  if (!isDnsLabel(org)) throw new InvalidArgumentError(field, `${JSON.stringify(org)} ${LABEL_RULE}`);
 }
 
 /**
@@ -23,8 +23,7 @@ export function validateOrgName(org: string, field = "organization_name"): void 
  * '.' as "-dot-" (so the URL is still one label).
  */
 export function validateAppName(name: string, field = "name"): void {
-  const ok = name.length > 0 && name.length <= 253 && name.split(".").every((label) => LABEL.test(label));
-  if (!ok) {
+  if (!isAppName(name)) {
     throw new InvalidArgumentError(
       field,
       `${JSON.stringify(name)} ${LABEL_RULE} (several such labels may be joined by '.')`,
@@ -78,7 +77,7 @@ export function validatePorts(ports: readonly number[], field = "ports"): number
 
 export function validateEnv(env: Record<string, string>, field = "env"): void {
   for (const key of Object.keys(env)) {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) {
+    if (!isEnvName(key)) {
       throw new InvalidArgumentError(`${field}.${key}`, "environment variable names are letters, digits and '_', not starting with a digit");
     }
   }

@@ -3,7 +3,9 @@
 // a new name, organization or runtime replaces the app. Code and versions belong to `Draft`
 // and `PublishedVersion`.
 import * as pulumi from "@pulumi/pulumi";
+import { defaultOrganization, type ConfigSource } from "../client/settings.js";
 import * as messages from "../messages.js";
+import { isEnvName } from "../names.js";
 import {
   Failures,
   readResult,
@@ -24,16 +26,15 @@ import {
   plainApp,
   runtimeToProto,
   tierToProto,
-  type AppConfigInit,
   type CheckFailure,
   type PlainApp,
   type PlainAppConfig,
   type PlainScaling,
-  type ProviderContext,
   type RuntimeName,
   type ScaleMetricName,
   type TierName,
 } from "./common.js";
+import { reportDiff, type AppConfigInit, type ProviderContext } from "./platform.js";
 import { Deadline, ignoredPaths, optionInputs, timeoutFailures, withIgnoredFromLive, type Operation, type OptionInputs } from "./resource-options.js";
 import { providerShim } from "./shim.js";
 import { MIN_SCALEDOWN_SECS, PLATFORM_MAX_REPLICAS_CAP, SCALING_DEFAULTS } from "../scaling-defaults.js";
@@ -176,8 +177,6 @@ export type AppOutputs = Omit<AppInputs, "adopting">;
 /** The platform's cap on `maxReplicas` ("typically 5"). */
 export const MAX_REPLICAS_CAP = PLATFORM_MAX_REPLICAS_CAP;
 
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
 /** The effective scaling the platform will hold for `s`, recording problems in `f`. */
 export function effectiveScaling(s: unknown, f: Failures): PlainScaling | string {
   if (isUnknown(s)) return s as string;
@@ -258,7 +257,7 @@ export function checkApp(news: Record<string, unknown>, defaultOrganization?: st
     if (typeof env !== "object" || Array.isArray(env)) f.add("env", messages.app.envNotMap());
     else
       for (const [k, v] of Object.entries(env)) {
-        if (!ENV_NAME.test(k)) f.add(`env.${k}`, messages.app.envBadName(k));
+        if (!isEnvName(k)) f.add(`env.${k}`, messages.app.envBadName(k));
         if (!isUnknown(v) && typeof v !== "string") f.add(`env.${k}`, messages.app.envNotString(k, typeof v));
       }
   }
@@ -494,9 +493,7 @@ export function appProvider(ctx: ProviderContext): pulumi.dynamic.ResourceProvid
 
     async diff(_id, olds, news) {
       const found = isUnknown(news.organization) || isUnknown(news.name) ? undefined : await ctx.platform().getApp(news.organization, news.name);
-      const result = diffApp(olds, news, found ? plainApp(found) : undefined);
-      for (const line of result.notes) ctx.log(line);
-      return result;
+      return reportDiff(ctx, diffApp(olds, news, found ? plainApp(found) : undefined));
     },
   };
 
@@ -666,12 +663,20 @@ export class App extends pulumi.dynamic.Resource {
   }
 }
 
+/** The program's stack config, by full "namespace:key" names, as the settings are read. */
+const programConfig: ConfigSource = {
+  get: (key) => {
+    const at = key.indexOf(":");
+    return new pulumi.Config(key.slice(0, at)).get(key.slice(at + 1));
+  },
+};
+
 /** `ignite:namePrefix`, else DODIL_NAME_PREFIX, else "" (read in the program). */
 export function namePrefix(): string {
   return new pulumi.Config("ignite").get("namePrefix") ?? process.env.DODIL_NAME_PREFIX ?? "";
 }
 
-/** The organization: the arg, else ignite:organization, else DODIL_ORG (read in the program, never in the provider closure). */
+/** The organization: the arg, else the default organization (read in the program, never in the provider closure). */
 function normalizeOrganization(org: pulumi.Input<string> | undefined): pulumi.Input<string> | undefined {
-  return org ?? new pulumi.Config("ignite").get("organization") ?? process.env.DODIL_ORG;
+  return org ?? defaultOrganization(programConfig);
 }

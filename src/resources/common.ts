@@ -1,7 +1,9 @@
-// Pieces the three resources share: the platform calls they make, enum spellings, app-id
-// parsing, validation helpers, and the conversions that keep protobuf messages out of state.
+// Pieces the three resources share: enum spellings, app-id parsing, validation helpers, and
+// the conversions that keep protobuf messages out of state. (The platform calls they make
+// are in platform.ts.)
 import * as pulumi from "@pulumi/pulumi";
 import * as messages from "../messages.js";
+import { isDnsLabel } from "../names.js";
 import {
   CompileState,
   ResourceTier,
@@ -13,99 +15,6 @@ import {
   type Draft as DraftMessage,
   type Version,
 } from "../gen/dodil/ignite/v1/compute_pb.js";
-import type { AppAnswer, AppCall } from "./health-check.js";
-import type { Deadline } from "./resource-options.js";
-
-// ---- the platform, as the providers use it --------------------------------------------
-
-/**
- * The calls the providers make. Implemented by the Ignite client (src/client); kept as an
- * interface so the providers state exactly what they depend on.
- */
-export interface Platform {
-  /** GetApp; `undefined` when the app does not exist. */
-  getApp(org: string, name: string): Promise<AppMeta | undefined>;
-  createApp(req: CreateAppInit): Promise<AppMeta>;
-  updateAppConfig(req: UpdateAppInit): Promise<AppMeta>;
-  /** DeleteApp; resolves when the app is gone (NOT_FOUND included). */
-  deleteApp(org: string, name: string): Promise<void>;
-  /** GetDraft; `undefined` when the app does not exist. */
-  getDraft(org: string, name: string): Promise<DraftMessage | undefined>;
-  saveDraft(req: SaveDraftInit): Promise<DraftMessage>;
-  /** CompileDraft, then follows the compile to its end; throws with the log tail on failure. */
-  compileDraft(org: string, name: string, onLog: (line: string) => void): Promise<DraftMessage>;
-  publishDraft(org: string, name: string): Promise<{ publishedVersion: number; app?: AppMeta }>;
-  /** ListVersions; `undefined` when the app does not exist. */
-  listVersions(org: string, name: string): Promise<{ versions: Version[]; activeVersion: number } | undefined>;
-  rollbackVersion(org: string, name: string, version: number): Promise<AppMeta>;
-  /**
-   * Calls the app the way a client would (health checks): its public URL with the provider's
-   * credentials, or the Invoke RPC (`via`, and "auto" when the URL cannot be reached). Throws
-   * NoAnswerError when nothing answered.
-   */
-  callApp(req: AppCall): Promise<AppAnswer>;
-}
-
-export interface ScalingInit {
-  reservedCapacity: number;
-  maxReplicas: number;
-  scaleMetric: ScaleMetric;
-  scaleThreshold: number;
-  scaledownPeriodSecs: number;
-}
-
-export interface AppConfigInit {
-  description: string;
-  resourceTier: ResourceTier;
-  scaling: ScalingInit;
-  env: Record<string, string>;
-  ports: number[];
-  allowUnauthenticated: boolean;
-  healthPath: string;
-}
-
-export interface CreateAppInit extends AppConfigInit {
-  organizationName: string;
-  name: string;
-  runtime: Runtime;
-}
-
-/** UpdateAppConfig: `mask` names the proto fields to change. */
-export interface UpdateAppInit extends AppConfigInit {
-  organizationName: string;
-  appName: string;
-  mask: string[];
-}
-
-export interface SaveDraftInit {
-  organizationName: string;
-  appName: string;
-  runtime: RuntimeName;
-  rust?: { target: RustTargetName; toolchain: string };
-  /** Exactly one: a single file's bytes, a directory's tar, or an image source. */
-  sourceCode?: Uint8Array;
-  archive?: Uint8Array;
-  image?: { dockerfilePath: string; contextArchive: Uint8Array } | { imageRef: string };
-}
-
-/** What a provider method receives besides its inputs. */
-export interface ProviderContext {
-  /**
-   * The platform's calls. Given an operation's deadline (its `customTimeouts`), every call
-   * and wait gets at most the time left.
-   */
-  platform(deadline?: Deadline): Platform;
-  /**
-   * The connection check, for `check`: undefined when the settings are usable and a read-only
-   * call for `organization` succeeds (once per process and organization); else the message.
-   * Without an organization only the settings are checked.
-   */
-  preflight(organization: string | undefined, organizationOrigin: string): Promise<string | undefined>;
-  /** Organization from ignite:organization / DODIL_ORG, if any. */
-  defaultOrganization(): string | undefined;
-  /** A line for the person running `pulumi up` (the engine shows provider output as diagnostics). */
-  log(line: string): void;
-}
 
 // ---- enum spellings ----------------------------------------------------------------------
 
@@ -159,12 +68,13 @@ export function compileStateName(s: CompileState): string {
 
 // ---- ids and names -----------------------------------------------------------------------
 
-/** A single DNS label: what the platform accepts for app and organization names. */
-export const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
-
+/**
+ * What is wrong with `value` as an organization or app name (the resources take an app name
+ * as one DNS label, without the dots the platform also allows); `undefined` when nothing.
+ */
 export function dnsLabelProblem(value: unknown): string | undefined {
   if (typeof value !== "string" || value === "") return "is empty";
-  if (!DNS_LABEL.test(value)) {
+  if (!isDnsLabel(value)) {
     return `"${value}" is not a single DNS label (lowercase letters, digits and "-", 1-63 characters, starting and ending with a letter or digit)`;
   }
   return undefined;

@@ -27,10 +27,10 @@ import {
   plainDraft,
   runtimeName,
   type PlainDraft,
-  type ProviderContext,
   type RuntimeName,
   type RustTargetName,
 } from "./common.js";
+import { reportDiff, type ProviderContext } from "./platform.js";
 import { checkImageInputs, describeImage, imageSaveReasons, imageUpload, type ImageArgs, type ImageInputs } from "./draft-image.js";
 import { Deadline, ignoredPaths, optionInputs, timeoutFailures, touchesField, type Operation, type Timeouts } from "./resource-options.js";
 import { providerShim } from "./shim.js";
@@ -427,9 +427,7 @@ export function draftProvider(ctx: ProviderContext): pulumi.dynamic.ResourceProv
         const found = await ctx.platform().getDraft(ref.org, ref.name);
         live = found ? plainDraft(found) : undefined;
       }
-      const result = diffDraft(olds, news, live);
-      for (const line of result.notes) ctx.log(line);
-      return result;
+      return reportDiff(ctx, diffDraft(olds, news, live));
     },
   };
 }

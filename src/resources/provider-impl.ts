@@ -3,8 +3,10 @@
 // and the client made from it on first use. Nothing here is ever serialized into state.
 import type * as pulumi from "@pulumi/pulumi";
 import { checkConnection, createIgniteClient, resolveConnection, type CallOptions, type ConfigSource, type IgniteClient, type ResolvedConnection } from "../client/index.js";
+import { defaultOrganization } from "../client/settings.js";
 import * as messages from "../messages.js";
-import { isNotFound, rustTargetToProto, type Platform, type ProviderContext, type SaveDraftInit } from "./common.js";
+import { isNotFound, rustTargetToProto } from "./common.js";
+import type { Platform, ProviderContext, SaveDraftInit } from "./platform.js";
 import { appProvider } from "./app.js";
 import { draftProvider } from "./draft.js";
 import { callApp } from "./call-app.js";
@@ -176,7 +178,7 @@ const context: ProviderContext = {
   // An operation with customTimeouts gets its own, whose calls stop at its deadline.
   platform: (deadline) => (deadline?.limited ? platformOf(igniteClient, deadline) : platform),
   preflight,
-  defaultOrganization: () => config.get("ignite:organization") || process.env.DODIL_ORG || undefined,
+  defaultOrganization: () => defaultOrganization(config),
   // The engine shows the provider process's output as diagnostics of the resource being
   // worked on; pulumi.log does not reach it from here.
   log: (line) => process.stderr.write(`${line}\n`),

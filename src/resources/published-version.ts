@@ -22,8 +22,8 @@ import {
   type AppArg,
   type CheckFailure,
   type PlainApp,
-  type ProviderContext,
 } from "./common.js";
+import { reportDiff, type ProviderContext } from "./platform.js";
 import { checkHealthCheck, runHealthCheck, type HealthCheck, type HealthCheckArgs } from "./health-check.js";
 import { Deadline, ignoredPaths, optionInputs, timeoutFailures, touchesField, type Operation, type OptionInputs, type Timeouts } from "./resource-options.js";
 import { providerShim } from "./shim.js";
@@ -331,9 +331,7 @@ export function publishedVersionProvider(ctx: ProviderContext): pulumi.dynamic.R
     async diff(_id, olds, news) {
       const ref = parseAppId(news.app);
       const found = ref ? await ctx.platform().listVersions(ref.org, ref.name) : undefined;
-      const result = diffPublishedVersion(olds, news, found ? liveVersions(found) : undefined);
-      for (const line of result.notes) ctx.log(line);
-      return result;
+      return reportDiff(ctx, diffPublishedVersion(olds, news, found ? liveVersions(found) : undefined));
     },
   };
 }

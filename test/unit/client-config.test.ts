@@ -1,6 +1,7 @@
 // Connection settings: ignite:* config keys win over env fallbacks; defaults; clear errors.
 import { describe, expect, it } from "vitest";
 import { resolveConnection } from "../../src/client/config.js";
+import { defaultOrganization } from "../../src/client/settings.js";
 
 const cfg = (values: Record<string, string>) => ({ get: (k: string) => values[k] });
 
@@ -114,5 +115,21 @@ describe("resolveConnection", () => {
     // Same lookup rule as @pulumi/pulumi's dynamic-provider Config.get.
     const providerConfig = { get: (key: string) => raw[key.includes(":") ? key : `proj:${key}`] };
     expect(resolveConnection(providerConfig, {})).toMatchObject({ token: "t", organization: "acme-corp" });
+  });
+});
+
+// Issue 14: the program, the provider's check and the connection settings read the default
+// organization through one rule; the resolver and resolveConnection must agree on every case.
+describe("defaultOrganization", () => {
+  const cases: Array<[string, Record<string, string>, NodeJS.ProcessEnv, string | undefined]> = [
+    ["config wins over DODIL_ORG", { "ignite:organization": "acme-corp" }, { DODIL_ORG: "other" }, "acme-corp"],
+    ["DODIL_ORG fills the gap", {}, { DODIL_ORG: "other" }, "other"],
+    ["an empty config value counts as unset", { "ignite:organization": "" }, { DODIL_ORG: "other" }, "other"],
+    ["an empty DODIL_ORG counts as unset", {}, { DODIL_ORG: "" }, undefined],
+    ["neither gives none", {}, {}, undefined],
+  ];
+  it.each(cases)("%s, as resolveConnection does", (_name, values, env, expected) => {
+    expect(defaultOrganization(cfg(values), env)).toBe(expected);
+    expect(resolveConnection(cfg({ ...values, "ignite:token": "t" }), env).organization).toBe(expected);
   });
 });

@@ -4,7 +4,7 @@
 import { create, getOption, type DescMessage, type MessageInitShape } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
-import { buildGatewayRequest, errorFromGateway, parseRpcCode, routeFromRule, routeOf, type GatewayRequest } from "../../src/client/gateway-transport.js";
+import { buildGatewayRequest, errorFromGateway, parseRpcCode, requireRoute, routeOf, type GatewayRequest } from "../../src/client/gateway-transport.js";
 import { createGateway } from "../../src/emulator/gateway.js";
 import type { ComputeServiceImpl } from "../../src/emulator/instrument.js";
 import { AppMetaSchema, ComputeService, HttpMethod, Runtime, ScaleMetric } from "../../src/gen/dodil/ignite/v1/compute_pb.js";
@@ -39,7 +39,7 @@ describe("routes from the descriptor", () => {
   });
 
   it("refuses a method without a standard rule", () => {
-    expect(() => routeFromRule(create(HttpRuleSchema, {}), "x.Y")).toThrow(/x\.Y has no google\.api\.http rule/);
+    expect(() => requireRoute(create(HttpRuleSchema, {}), "x.Y")).toThrow(/x\.Y has no google\.api\.http rule/);
   });
 });
 
@@ -105,7 +105,7 @@ describe("request building", () => {
   });
 
   it("repeated fields become repeated query params", () => {
-    const route = routeFromRule(create(HttpRuleSchema, { pattern: { case: "get", value: "/x/{organization_name}" } }), "test");
+    const route = requireRoute(create(HttpRuleSchema, { pattern: { case: "get", value: "/x/{organization_name}" } }), "test");
     expect(buildGatewayRequest(AppMetaSchema, route, { organizationName: org, ports: [80, 8080], publicUrls: ["a", "b"] })).toEqual({
       verb: "GET",
       path: "/x/acme-corp?ports=80&ports=8080&publicUrls=a&publicUrls=b",
@@ -114,7 +114,7 @@ describe("request building", () => {
   });
 
   it("refuses a message field in the query instead of dropping it", () => {
-    const route = routeFromRule(create(HttpRuleSchema, { pattern: { case: "get", value: "/x/{organization_name}" } }), "test");
+    const route = requireRoute(create(HttpRuleSchema, { pattern: { case: "get", value: "/x/{organization_name}" } }), "test");
     expect(() => buildGatewayRequest(AppMetaSchema, route, { organizationName: org, scaling: { maxReplicas: 2 } })).toThrow(/scaling: a message or map field/);
   });
 

@@ -7,7 +7,7 @@ import * as path from "node:path";
 import { Runtime as AppRuntime } from "../../gen/dodil/ignite/v1/compute_pb.js";
 import { enumName } from "../enum-names.js";
 import { AppNotFoundError } from "../errors.js";
-import { runtimeForVersion, RUNTIMES } from "../runtimes/index.js";
+import { runtimeForVersion, RUNTIME_PLUGINS } from "../runtimes/index.js";
 import type { RuntimeHost, RuntimePlugin } from "../runtimes/types.js";
 import { versionContext } from "../runtimes/version-context.js";
 import type { Store } from "../store.js";
@@ -47,7 +47,7 @@ export class PodPools {
     // start does not pay for any of it.
     this.standby = new StandbyAgents(() => podAgent({ podAgent: options.podAgent, log }), log);
     podAgent({ podAgent: options.podAgent, log }).then(() => this.standby.warm(), (err: unknown) => log(`runtime: ${String(err)}`));
-    for (const plugin of RUNTIMES) {
+    for (const plugin of RUNTIME_PLUGINS) {
       plugin.warmUp?.(this.host(plugin)).catch((err: unknown) => log(`runtime: ${plugin.name}: ${String(err)}`));
     }
     this.warmReserved().catch((err: unknown) => log(`runtime: starting reserved pods: ${String(err)}`));
@@ -140,7 +140,7 @@ export class PodPools {
     const runtime = runtimeForVersion(meta.runtime, version);
     if (!runtime) {
       throw new NotRunnableError(
-        `the local Ignite does not run ${enumName(AppRuntime, meta.runtime)} apps yet (it runs ${RUNTIMES.map((r) => r.name).join(", ")}); app ${appId} cannot be invoked`,
+        `the local Ignite does not run ${enumName(AppRuntime, meta.runtime)} apps yet (it runs ${RUNTIME_PLUGINS.map((r) => r.name).join(", ")}); app ${appId} cannot be invoked`,
       );
     }
     // What CompileDraft built is stored with the version: a rollback runs the old binary.

@@ -1,6 +1,6 @@
 /**
  * The runtimes the local Ignite runs (types.ts). Adding one is a folder beside these and a
- * line in RUNTIMES.
+ * line in RUNTIME_PLUGINS.
  */
 import { Runtime } from "../../gen/dodil/ignite/v1/compute_pb.js";
 import { deno } from "./deno/index.js";
@@ -11,17 +11,17 @@ import { rustRuntime } from "./rust/index.js";
 import type { RuntimePlugin } from "./types.js";
 import type { Version } from "../../gen/dodil/ignite/v1/compute_pb.js";
 
-export const RUNTIMES: readonly RuntimePlugin[] = [python, rustRuntime, deno, goRuntime];
+export const RUNTIME_PLUGINS: readonly RuntimePlugin[] = [python, rustRuntime, deno, goRuntime];
 
 /** The runtime of an app (an unspecified runtime is Python, as CreateApp defaults it). */
 export function runtimeFor(runtime: Runtime): RuntimePlugin | undefined {
   const wanted = runtime === Runtime.UNSPECIFIED ? Runtime.PYTHON : runtime;
-  return RUNTIMES.find((r) => r.runtime === wanted);
+  return RUNTIME_PLUGINS.find((r) => r.runtime === wanted);
 }
 
 /** The runtime of a CompileRuntime oneof case ("python", "rust", ...). */
 export function runtimeNamed(name: string | undefined): RuntimePlugin | undefined {
-  return RUNTIMES.find((r) => r.name === name);
+  return RUNTIME_PLUGINS.find((r) => r.name === name);
 }
 
 /**

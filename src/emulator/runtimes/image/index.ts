@@ -64,7 +64,7 @@ export async function findEngine(env: NodeJS.ProcessEnv = process.env): Promise<
 let cached: { key: string | undefined; until: number; result: { engine: string } | { missing: string } } | undefined;
 
 /** "image_ref nginx@sha256:…", "dockerfile_path Dockerfile", "git_url https://…". */
-export function describeImage(image: ImageSource): string {
+export function imageSourcePhrase(image: ImageSource): string {
   switch (image.source.case) {
     case "imageRef":
       return `the image ${image.source.value}`;
@@ -101,7 +101,7 @@ function realPython(python: string): Promise<string> {
 const ready = new Map<string, Promise<string>>();
 
 async function prepareImage(engine: string, version: VersionContext, image: ImageSource, appLog: (chunk: string) => void): Promise<string> {
-  const what = `${version.appId} v${version.version} runs ${describeImage(image)}`;
+  const what = `${version.appId} v${version.version} runs ${imageSourcePhrase(image)}`;
   const exists = async (name: string): Promise<boolean> => (await run(engine, ["image", "inspect", name], 30_000)).code === 0;
   if (image.source.case === "imageRef") {
     const ref = image.source.value;
@@ -134,7 +134,7 @@ export const imageRuntime: RuntimePlugin = {
     const found = await findEngine();
     if ("missing" in found) {
       throw new FailedPreconditionError(
-        `${version.appId} v${version.version} runs ${describeImage(image)}: the local Ignite runs image apps in a container engine (podman, or docker with a running daemon, or IGNITE_CONTAINER_ENGINE), and none is usable here (${found.missing}); ` +
+        `${version.appId} v${version.version} runs ${imageSourcePhrase(image)}: the local Ignite runs image apps in a container engine (podman, or docker with a running daemon, or IGNITE_CONTAINER_ENGINE), and none is usable here (${found.missing}); ` +
           "install podman (or start Docker) and make the image available, or deploy code (code.compile) instead",
       );
     }

@@ -8,7 +8,7 @@
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import { checkRustCrate, type CodeReader } from "../../../code/checks.js";
-import { isNotFound } from "../../fs-util.js";
+import { isMissingFile } from "../../fs-util.js";
 
 export type ShapeOutcome =
   | { ok: true; /** The [package] name (the crate the wrapper depends on). */ packageName: string; version?: string }
@@ -35,7 +35,7 @@ function treeReader(treeDir: string): CodeReader {
       try {
         return await fs.readFile(path.join(treeDir, ...rel.split("/")), "utf8");
       } catch (err) {
-        if (isNotFound(err)) return undefined;
+        if (isMissingFile(err)) return undefined;
         throw err;
       }
     },
