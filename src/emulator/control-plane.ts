@@ -50,7 +50,7 @@ import {
   validateToolchain,
 } from "./validation.js";
 import { enumName } from "./enum-names.js";
-import { RUNTIMES, runtimeNamed } from "./runtimes/index.js";
+import { RUNTIME_PLUGINS, runtimeNamed } from "./runtimes/index.js";
 
 export type ControlPlaneService = Omit<ServiceImpl<typeof ComputeService>, DataPlaneMethods>;
 
@@ -225,7 +225,7 @@ export function createControlPlane(deps: ControlPlaneDeps): ControlPlaneService 
         throw new InvalidArgumentError("code.compile.runtime", "is required, e.g. {python: {}} or {rust: {target: RUST_TARGET_NATIVE}}");
       }
       const plugin = runtimeNamed(runtimeCase);
-      if (!plugin) throw new InvalidArgumentError("code.compile.runtime", `${runtimeCase} is not a runtime the local Ignite runs (${RUNTIMES.map((r) => r.name).join(", ")})`);
+      if (!plugin) throw new InvalidArgumentError("code.compile.runtime", `${runtimeCase} is not a runtime the local Ignite runs (${RUNTIME_PLUGINS.map((r) => r.name).join(", ")})`);
       if (compile.runtime.runtime.case === "rust") {
         const target = compile.runtime.runtime.value.target;
         if (target !== RustTarget.NATIVE && target !== RustTarget.WASM) {
