@@ -513,11 +513,14 @@ export class Draft extends pulumi.dynamic.Resource {
     const described = pulumi
       .all([args.code, args.include, args.exclude, args.image])
       .apply(async ([code, include, exclude, image]): Promise<DescribedSource> => {
-        if (image !== undefined && image !== null) return { ...(await describeImage({ image, include, exclude })), code: code ?? "" };
-        const d = await describeCode({ code: code as string, include, exclude });
-        // So a PublishedVersion given this codeHash can name files (see PublishedVersion).
+        const d: DescribedSource =
+          image !== undefined && image !== null
+            ? { ...(await describeImage({ image, include, exclude })), code: code ?? "" }
+            : { ...(await describeCode({ code: code as string, include, exclude })), image: undefined };
+        // So a PublishedVersion given this codeHash knows a Draft of this program computed it,
+        // and can name files (see PublishedVersion); for an image too.
         if (d.codeHash) declareCode(d.codeHash, { code: d.code, manifest: d.manifest });
-        return { ...d, image: undefined };
+        return d;
       });
     // The runtime's shape check needs the runtime, which may be known later than the code; an
     // image has no code of the runtime to check.
