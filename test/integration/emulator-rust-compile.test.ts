@@ -142,7 +142,7 @@ describe("CompileDraft of a Rust draft runs cargo", () => {
     for (const v of [1, 2]) {
       // What a pod of version v is told, and the worker the Rust plug-in starts for it.
       const version = (await store.getVersion(`${h.org()}/tiny`, v))!;
-      const ctx = await versionContext(store, `${h.org()}/tiny`, version);
+      const ctx = await versionContext(store, `${h.org()}/tiny`, v, version);
       expect(ctx.artifactPath).toBe(await store.files.versionArtifact(`${h.org()}/tiny`, v));
       expect(fs.readFileSync(ctx.artifactPath!).subarray(0, 4).toString("latin1")).toBe("\x7fELF");
       const { argv } = await rustRuntime.worker(ctx, testHost(h.t.dataDir), () => {});
