@@ -39,7 +39,7 @@ describe("FAILED_PRECONDITION is HTTP 400 everywhere", () => {
 describe("the invocation envelope", () => {
   it("a header HTTP cannot carry is INVALID_ARGUMENT naming http.headers, not INTERNAL", async () => {
     await local.deploy("enveloped", { "handler.py": "def handler(p, c):\n    return 'ok'\n" });
-    for (const headers of [{ "bad header": "x" }, { "x-ok": "line\nbreak" }]) {
+    for (const headers of [{ "bad header": "x" }, { "x-ok": "line\nbreak" }] as Record<string, string>[]) {
       const stream = async () => {
         for await (const _ of local.client.invoke({ organizationName: ORG, appName: "enveloped", http: { headers } })) void _;
       };

@@ -121,7 +121,7 @@ export async function deployRust(
   const c = local.client;
   const org = init.organizationName ?? local.emu.org;
   const exists = (await c.listApps({ organizationName: org })).apps.some((a) => a.name === app);
-  if (!exists) await c.createApp(create(CreateAppRequestSchema, { ...init, runtime: Runtime.RUST, organizationName: org, name: app }));
+  if (!exists) await c.createApp(create(CreateAppRequestSchema, { ...init, runtime: Runtime.RUST, organizationName: org, name: app } as MessageInitShape<typeof CreateAppRequestSchema>));
   const archive = await tarGz(files);
   await c.saveDraft({
     organizationName: org,
@@ -221,7 +221,7 @@ export async function deployRuntime(
   const org = init.organizationName ?? local.emu.org;
   const exists = (await c.listApps({ organizationName: org })).apps.some((a) => a.name === app);
   if (!exists) {
-    await c.createApp(create(CreateAppRequestSchema, { ...init, runtime: runtime === "go" ? Runtime.GO : Runtime.DENO, organizationName: org, name: app }));
+    await c.createApp(create(CreateAppRequestSchema, { ...init, runtime: runtime === "go" ? Runtime.GO : Runtime.DENO, organizationName: org, name: app } as MessageInitShape<typeof CreateAppRequestSchema>));
   }
   await c.saveDraft({
     organizationName: org,

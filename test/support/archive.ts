@@ -28,10 +28,9 @@ export async function tarGz(entries: TarEntry[] | Record<string, string | Uint8A
   for (const e of list) {
     const data = e.data === undefined ? Buffer.alloc(0) : Buffer.from(e.data);
     const type = e.type ?? "file";
-    pack.entry(
-      { name: e.name, type, linkname: e.linkname, mode: e.mode ?? (type === "directory" ? 0o755 : 0o644), uid: 0, gid: 0, uname: "", gname: "", mtime: new Date(0), size: type === "file" ? data.length : 0 },
-      type === "file" ? data : undefined,
-    );
+    const header = { name: e.name, type, linkname: e.linkname, mode: e.mode ?? (type === "directory" ? 0o755 : 0o644), uid: 0, gid: 0, uname: "", gname: "", mtime: new Date(0), size: type === "file" ? data.length : 0 };
+    if (type === "file") pack.entry(header, data);
+    else pack.entry(header);
   }
   pack.finalize();
   await done;

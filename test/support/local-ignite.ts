@@ -59,7 +59,7 @@ export async function startLocal(runtime: RuntimeOptions = {}, options: Partial<
   const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "ignite-test-"));
   const emulatorOptions: EmulatorOptions = { port: 0, ...options, dataDir, runtime: { ...options.runtime, ...runtime } };
   const transportFor = (token: string | undefined) =>
-    createGrpcTransport({ baseUrl: local.emu.grpcEndpoint, httpVersion: "2", interceptors: [bearer(token)] });
+    createGrpcTransport({ baseUrl: local.emu.grpcEndpoint, interceptors: [bearer(token)] });
   const clientFor = (token: string) => createClient(ComputeService, transportFor(token));
   const local: Local = {
     emu: await startEmulator(emulatorOptions),
@@ -90,7 +90,7 @@ export async function startLocal(runtime: RuntimeOptions = {}, options: Partial<
     async deploy(name, files, init = {}, token = local.emu.token) {
       const c = clientFor(token);
       const org = init.organizationName ?? local.emu.org;
-      await c.createApp(create(CreateAppRequestSchema, { runtime: 1, ...init, organizationName: org, name }));
+      await c.createApp(create(CreateAppRequestSchema, { runtime: 1, ...init, organizationName: org, name } as MessageInitShape<typeof CreateAppRequestSchema>));
       const single = Object.keys(files).length === 1 && files["handler.py"] !== undefined;
       await c.saveDraft({ organizationName: org, appName: name, code: single ? pythonSource(files["handler.py"]!) : await pythonArchive(files) });
       return (await c.publishDraft({ organizationName: org, appName: name })).app!;

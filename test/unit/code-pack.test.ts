@@ -40,7 +40,7 @@ async function readTar(archive: Buffer) {
   const done = new Promise<void>((resolve, reject) => {
     extract.on("entry", (h, stream, next) => {
       const chunks: Buffer[] = [];
-      stream.on("data", (c: Buffer) => chunks.push(c));
+      stream.on("data", (c: unknown) => chunks.push(c as Buffer));
       stream.on("end", () => {
         entries.push({ name: h.name, mode: h.mode, uid: h.uid, gid: h.gid, uname: h.uname, gname: h.gname, mtime: h.mtime.getTime(), type: h.type, body: Buffer.concat(chunks).toString() });
         next();
