@@ -123,6 +123,16 @@ ${table(["N apps", "ours", "floor", "ours / floor", ...extraHead, "target", ""],
 
 ${table(["N", "ours per app", "floor per app", "ours / floor", ...(has("props") ? ["floor with our properties, per app", "ours / that"] : []), ...(has("before") ? ["before, per app", "before / floor"] : []), "target", ""], slopeRows)}
 
+Where the difference goes (CPU profiles of one preview at N = 50, \`bench/profile.js\`, taken
+2026-11-30): in the program, about 1.5 s of ours' 6.3 s busy time is \`new Error().stack\` —
+\`@pulumi/pulumi\`'s \`debuggablePromise\` and resource constructor capture a stack for every
+output promise, and ts-node's source-map-support maps each one — against 0.4 s in the floor's
+program, whose resources have a handful of properties; the floor with our properties pays the
+same 1.2–1.5 s. Loading pulumi-ignite in the program costs about 0.1 s (no client transport is
+loaded there). The provider process is a small share (1.7 s busy, most of it loading gRPC and
+protobuf). Before issue 11 the same preview cost 2.01× the floor at N = 50 and 3.17× at
+N = 200, and each added app ~115 ms.
+
 ### \`pulumi up\` creating N new apps (one run per size)
 
 ${table(["N apps", "ours", "ours per added app", "floor", "floor per added app", "ours / floor", ...(noCkpt ? ["ours, checkpoints off", "per added app", "floor, checkpoints off", "per added app", "ours / floor"] : []), ...(has("props") ? ["floor with our properties", "per added app"] : []), ...(has("before") ? ["before", "per added app"] : [])], upRows)}
