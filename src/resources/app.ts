@@ -591,6 +591,30 @@ function driftDetail(k: ConfigField, live: PlainApp, desired: AppInputs): string
 
 // ---- the resource ----------------------------------------------------------------------------
 
+/** Every key of AppArgs, in one list: the App registers each (set or not), the Service passes each on. */
+export const APP_ARG_KEYS = [
+  "name",
+  "organization",
+  "runtime",
+  "description",
+  "resourceTier",
+  "scaling",
+  "env",
+  "ports",
+  "allowUnauthenticated",
+  "healthPath",
+  "adopt",
+] as const satisfies readonly (keyof AppArgs)[];
+
+// A key added to AppArgs and not to the list fails the build here.
+const appArgKeysComplete: [Exclude<keyof AppArgs, (typeof APP_ARG_KEYS)[number]>] extends [never] ? true : never = true;
+void appArgKeysComplete;
+
+/** The AppArgs keys of `args` (a Service's args, say), each present even when undefined. */
+export function appArgsOf(args: AppArgs): AppArgs {
+  return Object.fromEntries(APP_ARG_KEYS.map((k) => [k, args[k]])) as AppArgs;
+}
+
 /**
  * An Ignite app: metadata and config, no code.
  *
@@ -636,17 +660,9 @@ export class App extends pulumi.dynamic.Resource {
       {
         // Every output is named here, set or not: Pulumi makes an output property only for
         // the keys it is given, so an arg left out would read as undefined in the program.
+        ...appArgsOf(args),
         name: appName,
         organization,
-        runtime: args.runtime,
-        description: args.description,
-        resourceTier: args.resourceTier,
-        scaling: args.scaling,
-        env: args.env,
-        ports: args.ports,
-        allowUnauthenticated: args.allowUnauthenticated,
-        healthPath: args.healthPath,
-        adopt: args.adopt,
         // Computed here, not by the provider, so dependents see it during preview.
         appId: organization === undefined ? undefined : pulumi.interpolate`${organization}/${appName}`,
         // Only to fail the preview: an App cannot be replaced create-first (see below).

@@ -3,7 +3,7 @@
 // children are exactly those three resources, so `pulumi preview --diff` shows each of them as
 // precisely as when they are declared one by one.
 import * as pulumi from "@pulumi/pulumi";
-import { App, type AppArgs } from "./app.js";
+import { App, appArgsOf, type AppArgs } from "./app.js";
 import type { PlainScaling, RuntimeName } from "./common.js";
 import { Draft, type DraftArgs } from "./draft.js";
 import type { HealthCheckArgs } from "./health-check.js";
@@ -118,19 +118,7 @@ function transformed<T>(parent: Service, name: string, args: T, transform: Trans
 
 function createApp(parent: Service, name: string, args: ServiceArgs): App {
   const runtime = args.runtime ?? (args.rust !== undefined ? "rust" : undefined);
-  const appArgs: AppArgs = {
-    name: args.name,
-    organization: args.organization,
-    runtime,
-    description: args.description,
-    resourceTier: args.resourceTier,
-    scaling: args.scaling,
-    env: args.env,
-    ports: args.ports,
-    allowUnauthenticated: args.allowUnauthenticated,
-    healthPath: args.healthPath,
-    adopt: args.adopt,
-  };
+  const appArgs: AppArgs = { ...appArgsOf(args), runtime };
   return new App(name, ...transformed(parent, name, definedOnly(appArgs), args.transform?.app));
 }
 
