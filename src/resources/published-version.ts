@@ -27,6 +27,7 @@ import { reportDiff, type ProviderContext } from "./platform.js";
 import { checkHealthCheck, runHealthCheck, type HealthCheck, type HealthCheckArgs } from "./health-check.js";
 import { Deadline, ignoredPaths, optionInputs, timeoutFailures, touchesField, type Operation, type OptionInputs, type Timeouts } from "./resource-options.js";
 import { providerShim } from "./shim.js";
+import { openRegistrationWindow } from "./registration.js";
 
 // ---- types ---------------------------------------------------------------------------------
 
@@ -436,26 +437,34 @@ export class PublishedVersion extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: PublishedVersionArgs, opts?: pulumi.CustomResourceOptions) {
     const app = appIdOf(args.app);
-    super(
-      providerShim("publishedVersion"),
-      name,
-      {
-        app,
-        codeHash: args.codeHash,
-        version: args.version,
-        healthCheck: args.healthCheck,
-        expectCodeHash: args.expectCodeHash,
-        ...programChecks(app, args),
-        ...optionInputs(opts),
-        draftCodeHash: undefined,
-        activeVersion: undefined,
-        publicUrls: undefined,
-        pinned: undefined,
-      },
-      opts,
-      "ignite",
-      "PublishedVersion",
-    );
+    // Registers without a stack trace per promise (registration.ts).
+    const stacks = openRegistrationWindow();
+    try {
+      super(
+        providerShim("publishedVersion"),
+        name,
+        {
+          app,
+          codeHash: args.codeHash,
+          version: args.version,
+          healthCheck: args.healthCheck,
+          expectCodeHash: args.expectCodeHash,
+          ...programChecks(app, args),
+          ...optionInputs(opts),
+          draftCodeHash: undefined,
+          activeVersion: undefined,
+          publicUrls: undefined,
+          pinned: undefined,
+        },
+        opts,
+        "ignite",
+        "PublishedVersion",
+      );
+    } catch (err) {
+      throw stacks.thrown(err, new.target);
+    } finally {
+      stacks.close();
+    }
   }
 }
 
