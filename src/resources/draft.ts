@@ -511,6 +511,10 @@ export class Draft extends pulumi.dynamic.Resource {
     // `runtime` output: during a preview that creates the App it holds only what the program
     // set, not the default.
     const appRuntime = pulumi.output(app).apply((id) => declaredAppRuntime(id));
+    // The Python check waits for the App's id (its runtime); the interpreter it asks starts now,
+    // so its start (~250 ms through a pyenv shim) is not on that path. Not for a Draft that says
+    // it holds no Python (an image, Rust, another runtime); one start per program either way.
+    if (args.image === undefined && args.rust === undefined && (args.runtime === undefined || args.runtime === "python")) void findPython();
     const described = pulumi
       .all([args.code, args.include, args.exclude, args.image])
       .apply(async ([code, include, exclude, image]): Promise<DescribedSource> => {

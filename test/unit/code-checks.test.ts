@@ -61,20 +61,48 @@ describe("checkPythonCode with Python's parser", async () => {
 });
 
 describe("pythonFacts for many Drafts at once (issue 11)", () => {
-  it("parses the sources asked for together in one Python process, and a file it cannot parse alone falls back", async () => {
-    // A PATH whose python3 logs each start, then runs the real one.
-    const real = execFileSync("python3", ["-c", "import sys; print(sys.executable)"], { encoding: "utf8" }).trim();
-    const bin = fs.mkdtempSync(path.join(os.tmpdir(), "python-batch-"));
+  const real = execFileSync("python3", ["-c", "import sys; print(sys.executable)"], { encoding: "utf8" }).trim();
+  /** A PATH whose python3 is `script` (sh), given the real interpreter as $REAL and a log file as $LOG. */
+  function fakePath(script: string): { bin: string; starts: () => number } {
+    const bin = fs.mkdtempSync(path.join(os.tmpdir(), "python-worker-"));
     const log = path.join(bin, "starts.log");
-    fs.writeFileSync(path.join(bin, "python3"), `#!/bin/sh\necho start >> ${JSON.stringify(log)}\nexec ${JSON.stringify(real)} "$@"\n`, { mode: 0o755 });
+    fs.writeFileSync(path.join(bin, "python3"), `#!/bin/sh\nREAL=${JSON.stringify(real)}\nLOG=${JSON.stringify(log)}\necho start >> "$LOG"\n${script}\n`, { mode: 0o755 });
+    return { bin, starts: () => (fs.existsSync(log) ? fs.readFileSync(log, "utf8").trim().split("\n").length : 0) };
+  }
+
+  it("parses every source with one Python process, however the questions arrive, and a file it cannot parse alone falls back", async () => {
+    const { bin, starts } = fakePath(`exec "$REAL" "$@"`);
     const sources = Array.from({ length: 30 }, (_, i) => `def handler(payload, ctx):\n    return ${i}\n`);
     // Deep enough to exhaust the parser (MemoryError): that one file, not the batch, goes without an answer.
     const deep = `x = ${"-".repeat(100_000)}1\n`;
     const facts = await Promise.all([...sources, deep].map((s) => pythonFacts(s, { searchPath: bin })));
     expect(facts.slice(0, 30).every((f) => f?.hasHandler === true && f.python !== undefined)).toBe(true);
     expect(facts[30]).toBeUndefined();
-    // One start to find the interpreter, one for the whole batch.
-    expect(fs.readFileSync(log, "utf8").trim().split("\n")).toHaveLength(2);
+    // Later questions, one per turn of the event loop, go to the same interpreter.
+    for (let i = 0; i < 3; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      expect((await pythonFacts(`def handle(p, c):\n    return ${i}\n`, { searchPath: bin }))?.functions).toEqual(["handle"]);
+    }
+    expect(await findPython(bin)).toBe("python3");
+    expect(starts()).toBe(1);
+    fs.rmSync(bin, { recursive: true, force: true });
+  });
+
+  it("an interpreter that does not answer in time gives no answer, and the next question starts another", async () => {
+    // Says it is ready, then never reads.
+    const { bin, starts } = fakePath(`exec "$REAL" -c 'import sys, time; sys.stdout.write("{}\\n"); sys.stdout.flush(); time.sleep(60)'`);
+    expect(await pythonFacts("def handler(p, c):\n    pass\n", { searchPath: bin, timeoutMs: 300 })).toBeUndefined();
+    expect(await pythonFacts("def handler(p, c):\n    return 2\n", { searchPath: bin, timeoutMs: 300 })).toBeUndefined();
+    expect(starts()).toBe(2);
+    fs.rmSync(bin, { recursive: true, force: true });
+  });
+
+  it("skips a python3 older than 3.8 for the next candidate", async () => {
+    const { bin, starts } = fakePath(`echo "too old"`);
+    fs.symlinkSync(real, path.join(bin, "python"));
+    expect(await findPython(bin)).toBe("python");
+    expect((await pythonFacts("def handler(p, c):\n    pass\n", { searchPath: bin }))?.hasHandler).toBe(true);
+    expect(starts()).toBe(1);
     fs.rmSync(bin, { recursive: true, force: true });
   });
 });
