@@ -239,6 +239,7 @@ async function previewBench({ ns = [10, 50, 200], rounds = 5, profileDir, before
     for (const n of ns) {
       const up = {};
       const preview = {};
+      const igniteCpu = {};
       for (const v of variants) {
         v.cwd = path.join(ws.dir, v.name, `${v.name}-${n}`);
         writeProject(v.cwd, `${v.name}-${n}`, v.program(n, v.prefix), n);
@@ -250,6 +251,7 @@ async function previewBench({ ns = [10, 50, 200], rounds = 5, profileDir, before
         }
         up[v.name] = (await ws.pulumi(v.cwd, ["up", "--yes", "--skip-preview"], { env: upEnv })).ms;
         preview[v.name] = [];
+        igniteCpu[v.name] = [];
       }
       // The file backend writes the whole state after every step, so \`up\` of many resources
       // grows faster than linearly whatever the provider; a second stack of ours and of the
@@ -268,15 +270,15 @@ async function previewBench({ ns = [10, 50, 200], rounds = 5, profileDir, before
       for (let r = 0; r < rounds; r++) {
         // Rotate the order, so no variant always follows another.
         const order = variants.map((_, i) => variants[(i + r) % variants.length]);
-        // The local Ignite runs in this process: its CPU time is what the platform's side costs.
-        const igniteCpu = {};
+        // The local Ignite runs in this process: its CPU time is what the platform's side
+        // costs, on the same two cores as the engine, the program and the provider.
         for (const v of order) {
           const cpu = process.cpuUsage();
           preview[v.name].push((await ws.pulumi(v.cwd, ["preview", "--expect-no-changes"])).ms);
           const used = process.cpuUsage(cpu);
-          igniteCpu[v.name] = (used.user + used.system) / 1000;
+          igniteCpu[v.name].push((used.user + used.system) / 1000);
         }
-        log(`N=${n} round ${r + 1}/${rounds}: ${variants.map((v) => `${v.name} ${(preview[v.name].at(-1) / 1000).toFixed(2)} s (local Ignite CPU ${igniteCpu[v.name].toFixed(0)} ms)`).join(", ")}`);
+        log(`N=${n} round ${r + 1}/${rounds}: ${variants.map((v) => `${v.name} ${(preview[v.name].at(-1) / 1000).toFixed(2)} s (local Ignite CPU ${igniteCpu[v.name].at(-1).toFixed(0)} ms)`).join(", ")}`);
       }
       if (profileDir) {
         const preload = path.join(__dirname, "cpu-profile.js");
@@ -287,7 +289,7 @@ async function previewBench({ ns = [10, 50, 200], rounds = 5, profileDir, before
         }
         log(`N=${n}: CPU profiles in ${profileDir}/<variant>-${n}`);
       }
-      results.ns.push({ n, up, preview });
+      results.ns.push({ n, up, preview, igniteCpu });
     }
   } finally {
     await ws.dispose();

@@ -48,10 +48,19 @@ function previewSection(p) {
   const extraHead = [...(has("props") ? ["floor with our properties", "ours / that"] : []), ...(has("before") ? ["before issue 11", "before / floor"] : [])];
   const table = (head, rows) => `| ${head.join(" | ")} |\n|${head.map(() => "---").join("|")}|\n${rows.map((r) => `| ${r.join(" | ")} |`).join("\n")}`;
 
+  const hasIgniteCpu = p.ns.every((x) => x.igniteCpu?.ours?.length);
   const previewRows = p.ns.map((x) => {
     const r = m(x, "ours") / m(x, "floor");
     if (x.n === 50 && r > 1.1) missed.push(`no-op preview at N = 50: ${ratio(r)} the floor (target ≤ 1.10×)`);
-    return [x.n, spread(x.preview.ours), spread(x.preview.floor), `**${ratio(r)}**`, ...cols(x, m, (y, v) => spread(y.preview[v])), ...(x.n === 50 ? ["≤ 1.10×", met(r <= 1.1)] : ["—", "—"])];
+    return [
+      x.n,
+      spread(x.preview.ours),
+      spread(x.preview.floor),
+      `**${ratio(r)}**`,
+      ...cols(x, m, (y, v) => spread(y.preview[v])),
+      ...(hasIgniteCpu ? [`${median(x.igniteCpu.ours).toFixed(0)} ms`] : []),
+      ...(x.n === 50 ? ["≤ 1.10×", met(r <= 1.1)] : ["—", "—"]),
+    ];
   });
   const pairs = [];
   for (let i = 0; i + 1 < p.ns.length; i++) pairs.push([p.ns[i].n, p.ns[i + 1].n]);
@@ -117,21 +126,39 @@ that finds something to do fail the run.
 
 ### No-op \`pulumi preview\`
 
-${table(["N apps", "ours", "floor", "ours / floor", ...extraHead, "target", ""], previewRows)}
+${table(["N apps", "ours", "floor", "ours / floor", ...extraHead, ...(hasIgniteCpu ? ["the local Ignite's CPU during ours"] : []), "target", ""], previewRows)}
 
 ### Cost of each added app (the slope between two sizes, from the medians)
 
 ${table(["N", "ours per app", "floor per app", "ours / floor", ...(has("props") ? ["floor with our properties, per app", "ours / that"] : []), ...(has("before") ? ["before, per app", "before / floor"] : []), "target", ""], slopeRows)}
 
-Where the difference goes (CPU profiles of one preview at N = 50, \`bench/profile.js\`, taken
-2026-11-30): in the program, about 1.5 s of ours' 6.3 s busy time is \`new Error().stack\` —
-\`@pulumi/pulumi\`'s \`debuggablePromise\` and resource constructor capture a stack for every
-output promise, and ts-node's source-map-support maps each one — against 0.4 s in the floor's
-program, whose resources have a handful of properties; the floor with our properties pays the
-same 1.2–1.5 s. Loading pulumi-ignite in the program costs about 0.1 s (no client transport is
-loaded there). The provider process is a small share (1.7 s busy, most of it loading gRPC and
-protobuf). Before issue 11 the same preview cost 2.01× the floor at N = 50 and 3.17× at
-N = 200, and each added app ~115 ms.
+Where the difference goes (CPU profiles of one preview at N = 50, \`bench/profile.js\`, and the
+engine's own log, \`pulumi preview -v=9 --logflow\`, taken 2026-12-01):
+
+- **The program** is no longer where ours loses: 6.2 s busy against the floor's 5.9 s, though it
+  also hashes and checks the code. The SDK formats a stack trace, mapped through ts-node's
+  source maps, for every promise it makes while a resource registers (four per property);
+  ours register without them (\`src/resources/registration.ts\`), so the floor, with a handful
+  of properties, now pays more for this (1.3 s) than ours (0.5 s). Before, ours paid 1.5 s and
+  the floor with our properties still pays it.
+- **The provider process**: 2.2 s busy against 1.2 s. Loading the client (about 0.15 s), then
+  per app three reads of the live platform (GetApp, GetDraft, ListVersions) through Connect
+  over HTTP/2, about 0.7 ms of the provider's CPU each, and Pulumi's decoding of our larger
+  inputs and outputs.
+- **The local Ignite** answers those reads on the same two cores: the column above, about
+  2.5 ms of CPU per call.
+- **The engine checks and diffs a preview's resources one at a time**, so every provider call
+  is on the path: per app, ours' six calls (check and diff of three resources, three of them
+  with a platform read) take about 30 ms against the floor's 10 ms. The two cores are busy most
+  of the preview (at N = 50 ours' processes and the local Ignite use 9.4 s of CPU in 6.2 s,
+  1.5 cores on average; the floor 1.4), so doing the reads in parallel does not help here:
+  reading an app's draft and versions at its App's diff, and \`PULUMI_PARALLEL_DIFF=true\`,
+  both measured no faster. Against a remote platform, where each read is mostly waiting on
+  the network, that overlap is the next step.
+
+Before issue 11 the same preview cost 2.01× the floor at N = 50 and 3.17× at N = 200, and each
+added app ~115 ms; after its first changes (one provider object per kind, streaming hashing),
+1.43× and 1.92×, ~61 ms per app.
 
 ### \`pulumi up\` creating N new apps (one run per size)
 
