@@ -174,7 +174,10 @@ describe("image versions with a container engine (a stand-in for podman)", () =>
     process.env.FAKE_ENGINE_STATE = state;
   });
   const useEngine = () => (process.env.IGNITE_CONTAINER_ENGINE = FAKE_ENGINE);
-  const containers = () => fs.readdirSync(path.join(state!, "containers")).filter((f) => f.endsWith(".json")).length;
+  const containers = () => {
+    const dir = path.join(state!, "containers");
+    return fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith(".json")).length : 0;
+  };
   let echoApp = "";
 
   it("runs an image_ref the engine has: the container gets the request, the execution id and the app's env, on the app's port", async () => {
@@ -225,6 +228,38 @@ describe("image versions with a container engine (a stand-in for podman)", () =>
     const res = await call(published.publicUrls[0]!);
     expect(res.status).toBe(400);
     expect(JSON.parse(res.text).message).toContain("and building it with fake-engine.py failed: Error: building at STEP 1/1: the Dockerfile asked to fail; see the app logs");
+  });
+
+  it("removes the container of a pod stopped while the engine was still starting it", async () => {
+    useEngine();
+    const runs = () => (fs.existsSync(path.join(state!, "runs.log")) ? fs.readFileSync(path.join(state!, "runs.log"), "utf8").trim().split("\n").length : 0);
+    fs.mkdirSync(path.join(state!, "images"), { recursive: true });
+    fs.writeFileSync(path.join(state!, "images", "ghcr.io_acme_echo_1"), "");
+    // A local Ignite of its own, stopped in the middle of a cold start, as the suite's end does.
+    const other = await startLocal();
+    try {
+      const name = "slow-start";
+      await other.client.createApp({ organizationName: other.emu.org, name });
+      await other.client.saveDraft({ organizationName: other.emu.org, appName: name, code: { source: { case: "image", value: { source: { case: "imageRef", value: "ghcr.io/acme/echo:1" }, contextArchive: new Uint8Array() } } } });
+      const app = (await other.client.publishDraft({ organizationName: other.emu.org, appName: name })).app!;
+      const before = containers();
+      const started = runs();
+      process.env.FAKE_ENGINE_RUN_DELAY = "1.5";
+      try {
+        // The cold start's `run` takes 1.5 s; the local Ignite stops, and kills the pod, during it.
+        const request = httpCall(other.emu.port, { host: hostOf(app.publicUrls[0]!), headers: { authorization: `Bearer ${other.emu.token}` }, body: "{}" }).catch(() => undefined);
+        await eventually(() => runs() > started || undefined, "the engine to start the container");
+        await other.stop();
+        await request;
+      } finally {
+        delete process.env.FAKE_ENGINE_RUN_DELAY;
+      }
+      // The container appears when `run` ends, after its pod is gone; the guard removes it then.
+      await new Promise((r) => setTimeout(r, 1_600));
+      await eventually(() => containers() === before || undefined, "the late container to be removed");
+    } finally {
+      await other.stop();
+    }
   });
 
   it("removes a pod's container when the pod stops", async () => {

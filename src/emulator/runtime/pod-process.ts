@@ -90,12 +90,14 @@ export class PodProcess {
 
   /**
    * Starts a pod on a standby agent and resolves once it listens; rejects if it exits or
-   * misses the deadline. The agent starts the worker with exactly the environment built here:
+   * misses the deadline. `spawned` gets the pod as soon as its process exists. The agent starts the worker with exactly the environment built here:
    * the local Ignite's own, the app's `env`, the runtime's additions, minus what the runtime
    * keeps out, plus the ids the worker reads.
    */
-  static async start(spec: PodSpec, budgetMs: number, standby: StandbyAgents): Promise<PodProcess> {
+  static async start(spec: PodSpec, budgetMs: number, standby: StandbyAgents, spawned?: (pod: PodProcess) => void): Promise<PodProcess> {
     const pod = new PodProcess(spec, await standby.take());
+    // Known to its pool from now on, so stopping the pool kills a pod still starting too.
+    spawned?.(pod);
     const env: Record<string, string | undefined> = { ...process.env, ...spec.env, ...spec.worker.env };
     for (const name of spec.worker.unsetEnv ?? []) delete env[name];
     env.IGNITE_FUNCTION_ID = spec.functionId;

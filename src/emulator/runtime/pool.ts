@@ -74,6 +74,8 @@ export class AppPool {
   private pods: PodProcess[] = [];
   /** Every live process, including retired pods still draining: stop() kills them all. */
   private readonly processes = new Set<PodProcess>();
+  /** Pods whose process exists but which are not ready yet: stop() kills them too. */
+  private readonly notReady = new Set<PodProcess>();
   private starting = 0;
   /** Requests waiting for a pod to start. */
   private waiting = 0;
@@ -246,7 +248,7 @@ export class AppPool {
   async stop(): Promise<void> {
     this.stopped = true;
     this.pods = [];
-    await Promise.all([...this.processes].map((p) => p.stop()));
+    await Promise.all([...this.processes, ...this.notReady].map((p) => p.stop()));
   }
 
   private pickReady(): PodProcess | undefined {
@@ -296,7 +298,13 @@ export class AppPool {
         },
         this.ctx.options.coldStartBudgetMs,
         this.ctx.standby,
+        (spawned) => {
+          this.notReady.add(spawned);
+          spawned.onExit(() => this.notReady.delete(spawned));
+          if (this.stopped) spawned.kill();
+        },
       );
+      this.notReady.delete(pod);
       this.processes.add(pod);
       pod.onExit(() => this.processes.delete(pod));
       if (target.meta.healthPath) {

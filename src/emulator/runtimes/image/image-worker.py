@@ -11,8 +11,8 @@ when the container streams (no Content-Length). The container's output goes to t
 The app's env, IGNITE_FUNCTION_ID and IGNITE_ORGANIZATION_ID go into the container (`-e NAME`,
 values through the engine's environment, never on its command line); the local Ignite's own
 environment (IGNITE_IMAGE_BASE_ENV) does not. The container is removed when the worker ends,
-however it ends: a guard process in its own session waits for the worker's pipe to close, then
-runs `<engine> rm -f`.
+however it ends: a guard process in its own session waits for the worker's pipe to close (and
+for a `<engine> run` the worker left running), then runs `<engine> rm -f`.
 """
 import http.client
 import json
@@ -31,7 +31,21 @@ STATUS_TYPE = struct.Struct("<HH")
 MAX_PAYLOAD = 64 << 20
 # Set by the process tree on the way here, never the app's.
 NOT_PASSED = {"PWD", "OLDPWD", "SHLVL", "_"}
-GUARD = "import subprocess, sys\nsys.stdin.buffer.read()\nsubprocess.run([sys.argv[1], 'rm', '-f', sys.argv[2]], capture_output=True)\n"
+# Waits for the worker's pipe to close; then, if the worker was stopped while `<engine> run`
+# was still creating the container (that process outlives it), waits for `run` to end (at
+# most a minute), and removes the container.
+GUARD = """import os, subprocess, sys, time
+pids = [int(p) for p in sys.stdin.buffer.read().split()]
+deadline = time.monotonic() + 60
+for pid in pids:
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except OSError:
+            break
+        time.sleep(0.05)
+subprocess.run([sys.argv[1], 'rm', '-f', sys.argv[2]], capture_output=True)
+"""
 
 
 def log(line):
@@ -141,9 +155,12 @@ def main():
         cmd += ["-e", key]
     cmd.append(image)
     log("starting %s: %s" % (image, " ".join(cmd[:cmd.index(image)]) + " " + image))
-    started = subprocess.run(cmd, capture_output=True, text=True)
-    if started.returncode != 0:
-        log("the container did not start: " + (started.stderr or started.stdout).strip())
+    run = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    guard.stdin.write(b"%d\n" % run.pid)  # so the guard waits for it if this worker is stopped now
+    guard.stdin.flush()
+    run_out, run_err = run.communicate()
+    if run.returncode != 0:
+        log("the container did not start: " + (run_err or run_out).strip())
         sys.exit(1)
     subprocess.Popen([engine, "logs", "-f", name], stdout=2, stderr=2, stdin=subprocess.DEVNULL)
     host_port = container_port(engine, name, port)
