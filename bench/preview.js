@@ -192,7 +192,8 @@ async function workspace(packages) {
     fs.writeFileSync(path.join(dir, variant, "package.json"), JSON.stringify({ name: `bench-${variant}`, private: true }));
   }
   fs.mkdirSync(path.join(dir, "state"));
-  const ignite = await startEmulator({ port: 0, dataDir: path.join(dir, "ignite"), log: () => {} });
+  // BENCH_RPC_LATENCY_MS: a platform that far away (each unary call waits that long).
+  const ignite = await startEmulator({ port: 0, dataDir: path.join(dir, "ignite"), log: () => {}, rpcLatencyMs: Number(process.env.BENCH_RPC_LATENCY_MS ?? 0) });
   const env = {
     ...process.env,
     PATH: `${bin}${path.delimiter}${process.env.PATH}`,

@@ -125,7 +125,7 @@ export async function startEmulator(input: EmulatorOptions): Promise<Emulator> {
     });
     claim = (socket, first, handBack) => dataPlane.claimSocket(socket, first, handBack);
     const controlPlane = createControlPlane({ store, auth, options, locks, compiler, dataPlane: () => dataPlane });
-    const impl = instrument({ ...controlPlane, ...dataPlane.service }, counter);
+    const impl = instrument({ ...controlPlane, ...dataPlane.service }, counter, options.rpcLatencyMs);
     const connect = connectNodeAdapter({
       routes: (router) => router.service(ComputeService, impl).service(ServerReflection, createReflection()),
       readMaxBytes: options.maxRequestBytes,

@@ -30,7 +30,11 @@ export class CallCounter {
 type AnyUnary = (req: unknown, ctx: HandlerContext) => Promise<unknown>;
 type AnyStream = (req: unknown, ctx: HandlerContext) => AsyncIterable<unknown>;
 
-export function instrument(impl: ComputeServiceImpl, counter: CallCounter): ComputeServiceImpl {
+/**
+ * Counts every call and maps errors; with `latencyMs`, holds each unary call that long first,
+ * so the local Ignite answers like a platform that far away (benchmarks of latency-bound paths).
+ */
+export function instrument(impl: ComputeServiceImpl, counter: CallCounter, latencyMs = 0): ComputeServiceImpl {
   const wrapped: Record<string, AnyUnary | AnyStream> = {};
   for (const method of ComputeService.methods as readonly DescMethod[]) {
     const fn = (impl as unknown as Record<string, AnyUnary | AnyStream>)[method.localName];
@@ -49,6 +53,7 @@ export function instrument(impl: ComputeServiceImpl, counter: CallCounter): Comp
       const unary = fn as AnyUnary;
       wrapped[method.localName] = async (req: unknown, ctx: HandlerContext) => {
         counter.count(method.name);
+        if (latencyMs > 0) await new Promise((r) => setTimeout(r, latencyMs));
         try {
           return await unary(req, ctx);
         } catch (err) {

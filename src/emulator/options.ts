@@ -26,6 +26,8 @@ export interface ServiceAccount {
 export interface EmulatorOptions {
   /** Directory that holds all state; created if missing. Required. */
   dataDir: string;
+  /** Milliseconds every unary ComputeService call waits before it is served: a platform that far away. @default 0 */
+  rpcLatencyMs?: number;
   /** TCP port for every protocol (gRPC, Connect, HTTP gateway, admin, public URLs). @default 0 (any free port) */
   port?: number;
   /** Interface to listen on. @default "127.0.0.1" */
@@ -77,6 +79,7 @@ export interface EmulatorOptions {
 }
 
 export interface ResolvedOptions {
+  rpcLatencyMs: number;
   dataDir: string;
   port: number;
   host: string;
@@ -110,6 +113,7 @@ export function resolveOptions(options: EmulatorOptions): ResolvedOptions {
   const tls = options.tlsCert && options.tlsKey ? { cert: options.tlsCert, key: options.tlsKey } : undefined;
   return {
     dataDir: path.resolve(options.dataDir),
+    rpcLatencyMs: options.rpcLatencyMs ?? 0,
     port: options.port ?? 0,
     host: options.host ?? "127.0.0.1",
     org: options.org ?? "acme-corp",
