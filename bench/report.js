@@ -151,10 +151,13 @@ engine's own log, \`pulumi preview -v=9 --logflow\`, taken 2026-12-01):
   is on the path: per app, ours' six calls (check and diff of three resources, three of them
   with a platform read) take about 30 ms against the floor's 10 ms. The two cores are busy most
   of the preview (at N = 50 ours' processes and the local Ignite use 9.4 s of CPU in 6.2 s,
-  1.5 cores on average; the floor 1.4), so doing the reads in parallel does not help here:
-  reading an app's draft and versions at its App's diff, and \`PULUMI_PARALLEL_DIFF=true\`,
-  both measured no faster. Against a remote platform, where each read is mostly waiting on
-  the network, that overlap is the next step.
+  1.5 cores on average; the floor 1.4), so doing the reads in parallel barely helps here
+  (\`PULUMI_PARALLEL_DIFF=true\` measured no faster). Against a remote platform, where a read
+  is mostly waiting on the network, it does: the provider reads an app's Draft and
+  PublishedVersion state at its App's check (resources.md, "Reads taken ahead"). With the
+  local Ignite holding every call 20 ms (\`BENCH_RPC_LATENCY_MS=20 node bench/preview.js 10 50
+  --rounds 2 --before <main without it>\`, 2026-12-01): N = 50 ours 6.24 s against 8.72 s
+  without reading ahead (floor 4.61 s); N = 10 4.30 s against 4.61 s.
 
 Before issue 11 the same preview cost 2.01× the floor at N = 50 and 3.17× at N = 200, and each
 added app ~115 ms; after its first changes (one provider object per kind, streaming hashing),

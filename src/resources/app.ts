@@ -463,7 +463,12 @@ export function appProvider(ctx: ProviderContext): pulumi.dynamic.ResourceProvid
       const problem = await ctx.preflight(org, origin);
       if (problem) return { inputs: result.inputs, failures: [...(result.failures ?? []), { property: "", reason: problem }] };
       if ((result.failures ?? []).length > 0 || org === undefined || isUnknown(i.name) || isUnknown(i.adopt) || isUnknown(i.runtime)) return result;
-      if ((olds as Partial<AppInputs>).appId === i.appId) return result;
+      if ((olds as Partial<AppInputs>).appId === i.appId) {
+        // The diff comes next, and the app's Draft and PublishedVersion after it: their
+        // platform reads start now, in parallel, instead of one per turn (read-ahead.ts).
+        ctx.platform().readAhead(i.organization, i.name, ["app", "draft", "versions"]);
+        return result;
+      }
       const found = await ctx.platform().getApp(i.organization, i.name);
       const live = found ? plainApp(found) : undefined;
       const failures = platformFailures(olds as Partial<AppInputs>, i, live);
@@ -493,7 +498,10 @@ export function appProvider(ctx: ProviderContext): pulumi.dynamic.ResourceProvid
     delete: (_id, props) => timed(props as AppInputs, "delete", (deadline) => ctx.platform(deadline).deleteApp(props.organization, props.name)),
 
     async diff(_id, olds, news) {
-      const found = isUnknown(news.organization) || isUnknown(news.name) ? undefined : await ctx.platform().getApp(news.organization, news.name);
+      const known = !isUnknown(news.organization) && !isUnknown(news.name);
+      // Started by check already, unless the engine skipped it (read-ahead.ts).
+      if (known) ctx.platform().readAhead(news.organization, news.name, ["draft", "versions"]);
+      const found = known ? await ctx.platform().getApp(news.organization, news.name) : undefined;
       return reportDiff(ctx, diffApp(olds, news, found ? plainApp(found) : undefined));
     },
   };

@@ -5,6 +5,7 @@
 import type { AppMeta, Draft as DraftMessage, ResourceTier, Runtime, ScaleMetric, Version } from "../gen/dodil/ignite/v1/compute_pb.js";
 import type { RuntimeName, RustTargetName } from "./common.js";
 import type { AppAnswer, AppCall } from "./health-check.js";
+import type { ReadKind } from "./read-ahead.js";
 import type { Deadline } from "./resource-options.js";
 
 /**
@@ -27,6 +28,12 @@ export interface Platform {
   /** ListVersions; `undefined` when the app does not exist. */
   listVersions(org: string, name: string): Promise<{ versions: Version[]; activeVersion: number } | undefined>;
   rollbackVersion(org: string, name: string, version: number): Promise<AppMeta>;
+  /**
+   * Starts these reads of the app (GetApp, GetDraft, ListVersions) now, for the diffs that will
+   * ask for them next (read-ahead.ts): each answer is used once, within MAX_AGE_MS, and never
+   * after a change this process makes to the app.
+   */
+  readAhead(org: string, name: string, kinds: readonly ReadKind[]): void;
   /**
    * Calls the app the way a client would (health checks): its public URL with the provider's
    * credentials, or the Invoke RPC (`via`, and "auto" when the URL cannot be reached). Throws

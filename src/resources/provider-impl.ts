@@ -11,12 +11,15 @@ import { appProvider } from "./app.js";
 import { draftProvider } from "./draft.js";
 import { callApp } from "./call-app.js";
 import { publishedVersionProvider } from "./published-version.js";
+import { ReadAhead, type ReadKind } from "./read-ahead.js";
 import { NO_DEADLINE, type Deadline } from "./resource-options.js";
 import type { ProviderImpl, ResourceKind } from "./shim.js";
 
 let config: ConfigSource = { get: () => undefined };
 let resolved: { conn: ResolvedConnection } | { error: Error } | undefined;
 let client: IgniteClient | undefined;
+/** Reads taken ahead for apps' resources, shared by every platform object of the process (read-ahead.ts). */
+const ahead = new ReadAhead();
 /** The connection check's answer per organization: at most one ListApps each, per process. */
 const checked = new Map<string, Promise<string | undefined>>();
 
@@ -79,27 +82,10 @@ function platformOf(c: () => IgniteClient, deadline: Deadline = NO_DEADLINE): Pl
     if (!deadline.limited) return undefined;
     return { timeoutMs: deadline.cap(c().timeoutMs), signal: deadline.signal() };
   };
-  return {
-    getApp: (org, name) => c().getAppOrUndefined(org, name, o()),
-    async createApp(req) {
-      const res = await c().createApp(req, o());
-      if (!res.app) throw new Error(messages.app.returnedNothing("CreateApp", `${req.organizationName}/${req.name}`, "app"));
-      return res.app;
-    },
-    async updateAppConfig(req) {
-      const { mask, ...fields } = req;
-      const res = await c().updateAppConfig({ ...fields, updateMask: { paths: mask } }, o());
-      if (!res.app) throw new Error(messages.app.returnedNothing("UpdateAppConfig", `${req.organizationName}/${req.appName}`, "app"));
-      return res.app;
-    },
-    async deleteApp(org, name) {
-      try {
-        await c().deleteApp({ organizationName: org, appName: name }, o());
-      } catch (err) {
-        if (!isNotFound(err)) throw err;
-      }
-    },
-    async getDraft(org, name) {
+  /** The reads, as the platform answers them now. */
+  const live = {
+    app: (org: string, name: string) => c().getAppOrUndefined(org, name, o()),
+    async draft(org: string, name: string) {
       try {
         return (await c().getDraft({ organizationName: org, appName: name }, o())).draft;
       } catch (err) {
@@ -107,28 +93,7 @@ function platformOf(c: () => IgniteClient, deadline: Deadline = NO_DEADLINE): Pl
         throw err;
       }
     },
-    async saveDraft(req) {
-      const res = await c().saveDraft(
-        {
-          organizationName: req.organizationName,
-          appName: req.appName,
-          code: req.image ? imageCode(req.image) : { source: { case: "compile", value: { runtime: compileRuntime(req), input: input(req) } } },
-        },
-        o(),
-      );
-      if (!res.draft) throw new Error(messages.app.returnedNothing("SaveDraft", `${req.organizationName}/${req.appName}`, "draft"));
-      return res.draft;
-    },
-    async compileDraft(org, name, onLog) {
-      await c().compileDraft({ organizationName: org, appName: name }, o());
-      const wait = deadline.limited ? { timeoutMs: deadline.cap(Infinity), signal: deadline.signal() } : {};
-      return c().waitForCompile(org, name, { onLog, ...wait });
-    },
-    async publishDraft(org, name) {
-      const res = await c().publishDraft({ organizationName: org, appName: name }, o());
-      return { publishedVersion: res.publishedVersion, app: res.app };
-    },
-    async listVersions(org, name) {
+    async versions(org: string, name: string) {
       try {
         const res = await c().listVersions({ organizationName: org, appName: name }, o());
         return { versions: res.versions, activeVersion: res.activeVersion };
@@ -137,11 +102,74 @@ function platformOf(c: () => IgniteClient, deadline: Deadline = NO_DEADLINE): Pl
         throw err;
       }
     },
-    async rollbackVersion(org, name, version) {
-      const res = await c().rollbackVersion({ organizationName: org, appName: name, version }, o());
-      if (!res.app) throw new Error(messages.app.returnedNothing("RollbackVersion", `${org}/${name}`, "app"));
-      return res.app;
+  } satisfies Record<ReadKind, (org: string, name: string) => Promise<unknown>>;
+  /** A change to `appId`: nothing read of it before the change is used after it (read-ahead.ts). */
+  const changing = async <T>(appId: string, change: () => Promise<T>): Promise<T> => {
+    ahead.forget(appId);
+    try {
+      return await change();
+    } finally {
+      ahead.forget(appId);
+    }
+  };
+  return {
+    getApp: (org, name) => ahead.take("app", `${org}/${name}`, () => live.app(org, name)),
+    getDraft: (org, name) => ahead.take("draft", `${org}/${name}`, () => live.draft(org, name)),
+    listVersions: (org, name) => ahead.take("versions", `${org}/${name}`, () => live.versions(org, name)),
+    readAhead(org, name, kinds) {
+      for (const kind of kinds) ahead.start(kind, `${org}/${name}`, () => live[kind](org, name));
     },
+    createApp: (req) =>
+      changing(`${req.organizationName}/${req.name}`, async () => {
+        const res = await c().createApp(req, o());
+        if (!res.app) throw new Error(messages.app.returnedNothing("CreateApp", `${req.organizationName}/${req.name}`, "app"));
+        return res.app;
+      }),
+    updateAppConfig: (req) =>
+      changing(`${req.organizationName}/${req.appName}`, async () => {
+        const { mask, ...fields } = req;
+        const res = await c().updateAppConfig({ ...fields, updateMask: { paths: mask } }, o());
+        if (!res.app) throw new Error(messages.app.returnedNothing("UpdateAppConfig", `${req.organizationName}/${req.appName}`, "app"));
+        return res.app;
+      }),
+    deleteApp: (org, name) =>
+      changing(`${org}/${name}`, async () => {
+        try {
+          await c().deleteApp({ organizationName: org, appName: name }, o());
+        } catch (err) {
+          if (!isNotFound(err)) throw err;
+        }
+      }),
+    saveDraft: (req) =>
+      changing(`${req.organizationName}/${req.appName}`, async () => {
+        const res = await c().saveDraft(
+          {
+            organizationName: req.organizationName,
+            appName: req.appName,
+            code: req.image ? imageCode(req.image) : { source: { case: "compile", value: { runtime: compileRuntime(req), input: input(req) } } },
+          },
+          o(),
+        );
+        if (!res.draft) throw new Error(messages.app.returnedNothing("SaveDraft", `${req.organizationName}/${req.appName}`, "draft"));
+        return res.draft;
+      }),
+    compileDraft: (org, name, onLog) =>
+      changing(`${org}/${name}`, async () => {
+        await c().compileDraft({ organizationName: org, appName: name }, o());
+        const wait = deadline.limited ? { timeoutMs: deadline.cap(Infinity), signal: deadline.signal() } : {};
+        return c().waitForCompile(org, name, { onLog, ...wait });
+      }),
+    publishDraft: (org, name) =>
+      changing(`${org}/${name}`, async () => {
+        const res = await c().publishDraft({ organizationName: org, appName: name }, o());
+        return { publishedVersion: res.publishedVersion, app: res.app };
+      }),
+    rollbackVersion: (org, name, version) =>
+      changing(`${org}/${name}`, async () => {
+        const res = await c().rollbackVersion({ organizationName: org, appName: name, version }, o());
+        if (!res.app) throw new Error(messages.app.returnedNothing("RollbackVersion", `${org}/${name}`, "app"));
+        return res.app;
+      }),
     callApp: (req) => callApp(c(), { ...req, timeoutMs: deadline.cap(req.timeoutMs), signal: deadline.signal() }),
   };
 }

@@ -11,7 +11,7 @@ import { Config as HostConfig } from "@pulumi/pulumi/cmd/dynamic-provider/config
 import { createIgniteClient, type IgniteClient } from "../../src/client/index.js";
 import { collectCodeSet, packCodeSet } from "../../src/code/index.js";
 import type { Emulator } from "../../src/emulator/index.js";
-import { startLocal, type Local } from "../support/local-ignite";
+import { eventually, startLocal, type Local } from "../support/local-ignite";
 import { Runtime, RustTarget } from "../../src/gen/dodil/ignite/v1/compute_pb.js";
 import { describeCode, type DraftInputs, type DraftOutputs } from "../../src/resources/draft.js";
 import * as impl from "../../src/resources/provider-impl.js";
@@ -246,4 +246,36 @@ describe("the Draft provider against a local Ignite", () => {
     const live = (await client.getDraft({ organizationName: ignite.org, appName: "slow-crab" })).draft!;
     expect(live.codeHash).toBe(inputs.codeHash);
   }, 60_000);
+  it("an App's check reads its Draft's and PublishedVersion's state ahead: their diffs use it once, and not after a change (read-ahead.ts)", async () => {
+    const app = await createApp("ahead");
+    const code = codeDir("ahead", { "handler.py": HANDLER });
+    const inputs = await planInputs({ app, code });
+    const { id, outs } = await draft.create(inputs);
+    await client.publishDraft({ organizationName: ignite.org, appName: "ahead" });
+    const appInputs = { organization: ignite.org, name: "ahead", appId: app, runtime: "python" };
+    const version = { app, codeHash: inputs.codeHash, version: 1, activeVersion: 1, pinned: false, draftCodeHash: inputs.codeHash };
+    const pv = impl.providers.publishedVersion;
+
+    await resetCalls();
+    const checked = await impl.providers.app.check!(appInputs, appInputs);
+    expect(checked.failures ?? []).toEqual([]);
+    // The three reads are under way before any diff asks.
+    await eventually(async () => ((c) => c.GetApp === 1 && c.GetDraft === 1 && c.ListVersions === 1 || undefined)(await calls()), "the reads ahead");
+    await impl.providers.app.diff!(app, checked.inputs, checked.inputs);
+    expect((await draft.diff!(id, outs as DraftOutputs, inputs)).changes).toBe(false);
+    expect((await pv.diff!(`${app}/published`, version, { app, codeHash: inputs.codeHash })).changes).toBe(false);
+    expect(await calls()).toMatchObject({ GetApp: 1, GetDraft: 1, ListVersions: 1 });
+    // Used once: the next diff reads live.
+    await draft.diff!(id, outs as DraftOutputs, inputs);
+    expect((await calls()).GetDraft).toBe(2);
+
+    // A change this process makes drops what was read ahead for the app.
+    await impl.providers.app.check!(appInputs, appInputs);
+    await eventually(async () => ((await calls()).ListVersions === 2) || undefined, "the reads ahead");
+    const changed = await planInputs({ app, code: codeDir("ahead-2", { "handler.py": HANDLER.replace("hello", "hello again") }) });
+    await draft.update!(id, outs as DraftOutputs, changed);
+    expect((await calls()).SaveDraft).toBe(1);
+    await pv.diff!(`${app}/published`, version, { app, codeHash: changed.codeHash });
+    expect((await calls()).ListVersions).toBe(3);
+  });
 });
