@@ -36,8 +36,7 @@ import {
 } from "./common.js";
 import { reportDiff, type AppConfigInit, type ProviderContext } from "./platform.js";
 import { Deadline, ignoredPaths, optionInputs, timeoutFailures, withIgnoredFromLive, type Operation, type OptionInputs } from "./resource-options.js";
-import { providerShim } from "./shim.js";
-import { openRegistrationWindow } from "./registration.js";
+import { IgniteResource } from "./registration.js";
 import { MIN_SCALEDOWN_SECS, PLATFORM_MAX_REPLICAS_CAP, SCALING_DEFAULTS } from "../scaling-defaults.js";
 
 // ---- types ---------------------------------------------------------------------------------
@@ -637,7 +636,7 @@ export function appArgsOf(args: AppArgs): AppArgs {
  *
  * Pair it with a `Draft` (the code) and a `PublishedVersion` (what runs).
  */
-export class App extends pulumi.dynamic.Resource {
+export class App extends IgniteResource {
   /** "<organization>/<name>", e.g. "acme-corp/greet". */
   declare readonly appId: pulumi.Output<string>;
   declare readonly name: pulumi.Output<string>;
@@ -663,36 +662,27 @@ export class App extends pulumi.dynamic.Resource {
     if (organization !== undefined) {
       pulumi.all([organization, appName, args.runtime ?? "python"]).apply(([org, n, runtime]) => declareAppRuntime(`${org}/${n}`, runtime));
     }
-    // Registers without a stack trace per promise (registration.ts).
-    const stacks = openRegistrationWindow();
-    try {
-      super(
-        providerShim("app"),
-        name,
-        {
-          // Every output is named here, set or not: Pulumi makes an output property only for
-          // the keys it is given, so an arg left out would read as undefined in the program.
-          ...appArgsOf(args),
-          name: appName,
-          organization,
-          // Computed here, not by the provider, so dependents see it during preview.
-          appId: organization === undefined ? undefined : pulumi.interpolate`${organization}/${appName}`,
-          // Only to fail the preview: an App cannot be replaced create-first (see below).
-          ...(opts?.deleteBeforeReplace === false ? { deleteBeforeReplace: false } : {}),
-          ...optionInputs(opts),
-        },
-        // An app's id is its organization and name, so two cannot exist at once: every
-        // replacement deletes the old app first, also the ones the engine forces (`pulumi up
-        // --replace`, `replaceOnChanges`), which do not ask the provider's diff.
-        pulumi.mergeOptions(opts, { additionalSecretOutputs: ["env"], deleteBeforeReplace: true }),
-        "ignite",
-        "App",
-      );
-    } catch (err) {
-      throw stacks.thrown(err, new.target);
-    } finally {
-      stacks.close();
-    }
+    super(
+      "app",
+      "App",
+      name,
+      {
+        // Every output is named here, set or not: Pulumi makes an output property only for
+        // the keys it is given, so an arg left out would read as undefined in the program.
+        ...appArgsOf(args),
+        name: appName,
+        organization,
+        // Computed here, not by the provider, so dependents see it during preview.
+        appId: organization === undefined ? undefined : pulumi.interpolate`${organization}/${appName}`,
+        // Only to fail the preview: an App cannot be replaced create-first (see below).
+        ...(opts?.deleteBeforeReplace === false ? { deleteBeforeReplace: false } : {}),
+        ...optionInputs(opts),
+      },
+      // An app's id is its organization and name, so two cannot exist at once: every
+      // replacement deletes the old app first, also the ones the engine forces (`pulumi up
+      // --replace`, `replaceOnChanges`), which do not ask the provider's diff.
+      pulumi.mergeOptions(opts, { additionalSecretOutputs: ["env"], deleteBeforeReplace: true }),
+    );
   }
 }
 

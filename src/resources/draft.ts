@@ -33,8 +33,7 @@ import {
 import { reportDiff, type ProviderContext } from "./platform.js";
 import { checkImageInputs, describeImage, imageSaveReasons, imageUpload, type ImageArgs, type ImageInputs } from "./draft-image.js";
 import { Deadline, ignoredPaths, optionInputs, timeoutFailures, touchesField, type Operation, type Timeouts } from "./resource-options.js";
-import { providerShim } from "./shim.js";
-import { openRegistrationWindow } from "./registration.js";
+import { IgniteResource } from "./registration.js";
 
 // ---- types ---------------------------------------------------------------------------------
 
@@ -485,7 +484,7 @@ type DescribedSource = Pick<DraftInputs, "code" | "manifest" | "codeHash" | "sou
  * `PublishedVersion`. Removing a Draft leaves the
  * draft slot as it is (it is deleted with its App).
  */
-export class Draft extends pulumi.dynamic.Resource {
+export class Draft extends IgniteResource {
   declare readonly app: pulumi.Output<string>;
   /** The code path, relative to the project directory, with "/" separators. */
   declare readonly code: pulumi.Output<string>;
@@ -534,39 +533,30 @@ export class Draft extends pulumi.dynamic.Resource {
       .apply(([code, d, runtime, rust, ar, image]) =>
         image !== undefined && image !== null ? undefined : checkDescribedCode(code as string, d, draftRuntime(runtime, rust, ar)),
       );
-    // Registers without a stack trace per promise (registration.ts).
-    const stacks = openRegistrationWindow();
-    try {
-      super(
-        providerShim("draft"),
-        name,
-        {
-          app,
-          appRuntime,
-          runtime: args.runtime,
-          rust: args.rust,
-          include: args.include,
-          exclude: args.exclude,
-          code: described.code,
-          image: described.image,
-          sourceKind: described.sourceKind,
-          manifest: described.manifest,
-          codeHash: described.codeHash,
-          codeProblem: described.codeProblem,
-          codeFinding,
-          ...optionInputs(opts),
-          compileState: undefined,
-          files: undefined,
-          sizeBytes: undefined,
-        },
-        opts,
-        "ignite",
-        "Draft",
-      );
-    } catch (err) {
-      throw stacks.thrown(err, new.target);
-    } finally {
-      stacks.close();
-    }
+    super(
+      "draft",
+      "Draft",
+      name,
+      {
+        app,
+        appRuntime,
+        runtime: args.runtime,
+        rust: args.rust,
+        include: args.include,
+        exclude: args.exclude,
+        code: described.code,
+        image: described.image,
+        sourceKind: described.sourceKind,
+        manifest: described.manifest,
+        codeHash: described.codeHash,
+        codeProblem: described.codeProblem,
+        codeFinding,
+        ...optionInputs(opts),
+        compileState: undefined,
+        files: undefined,
+        sizeBytes: undefined,
+      },
+      opts,
+    );
   }
 }

@@ -26,8 +26,7 @@ import {
 import { reportDiff, type ProviderContext } from "./platform.js";
 import { checkHealthCheck, runHealthCheck, type HealthCheck, type HealthCheckArgs } from "./health-check.js";
 import { Deadline, ignoredPaths, optionInputs, timeoutFailures, touchesField, type Operation, type OptionInputs, type Timeouts } from "./resource-options.js";
-import { providerShim } from "./shim.js";
-import { openRegistrationWindow } from "./registration.js";
+import { IgniteResource } from "./registration.js";
 
 // ---- types ---------------------------------------------------------------------------------
 
@@ -422,7 +421,7 @@ export function diffPublishedVersion(
  * Removing it (or `pulumi destroy` of it alone) leaves the published versions in place:
  * versions are immutable, and they go away with their App.
  */
-export class PublishedVersion extends pulumi.dynamic.Resource {
+export class PublishedVersion extends IgniteResource {
   declare readonly app: pulumi.Output<string>;
   /** The code hash of the active version: the code that actually runs (not the Draft's while `version` pins another). */
   declare readonly codeHash: pulumi.Output<string>;
@@ -437,34 +436,25 @@ export class PublishedVersion extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: PublishedVersionArgs, opts?: pulumi.CustomResourceOptions) {
     const app = appIdOf(args.app);
-    // Registers without a stack trace per promise (registration.ts).
-    const stacks = openRegistrationWindow();
-    try {
-      super(
-        providerShim("publishedVersion"),
-        name,
-        {
-          app,
-          codeHash: args.codeHash,
-          version: args.version,
-          healthCheck: args.healthCheck,
-          expectCodeHash: args.expectCodeHash,
-          ...programChecks(app, args),
-          ...optionInputs(opts),
-          draftCodeHash: undefined,
-          activeVersion: undefined,
-          publicUrls: undefined,
-          pinned: undefined,
-        },
-        opts,
-        "ignite",
-        "PublishedVersion",
-      );
-    } catch (err) {
-      throw stacks.thrown(err, new.target);
-    } finally {
-      stacks.close();
-    }
+    super(
+      "publishedVersion",
+      "PublishedVersion",
+      name,
+      {
+        app,
+        codeHash: args.codeHash,
+        version: args.version,
+        healthCheck: args.healthCheck,
+        expectCodeHash: args.expectCodeHash,
+        ...programChecks(app, args),
+        ...optionInputs(opts),
+        draftCodeHash: undefined,
+        activeVersion: undefined,
+        publicUrls: undefined,
+        pinned: undefined,
+      },
+      opts,
+    );
   }
 }
 

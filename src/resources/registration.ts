@@ -13,7 +13,10 @@
 //   the stack of the `new App(...)` that failed, the program line a user needs;
 // - everything, when PULUMI_DEBUG_PROMISE_LEAKS is set (the SDK's switch for leak hunting).
 //
-// The window is synchronous, so no other code runs inside it.
+// The window is synchronous, so no other code runs inside it. IgniteResource is the one place
+// that opens it: the base of App, Draft and PublishedVersion.
+import * as pulumi from "@pulumi/pulumi";
+import { providerShim, type ResourceKind } from "./shim.js";
 
 export interface RegistrationWindow {
   /** Puts the stack trace limit back; safe to call twice. */
@@ -44,4 +47,18 @@ export function openRegistrationWindow(): RegistrationWindow {
 
 function hasFrames(err: Error): boolean {
   return typeof err.stack === "string" && /\n\s+at /.test(err.stack);
+}
+
+/** App, Draft and PublishedVersion: a dynamic resource of module "ignite" whose provider is its kind's shim, registered inside the window. */
+export abstract class IgniteResource extends pulumi.dynamic.Resource {
+  constructor(kind: ResourceKind, type: string, name: string, props: pulumi.Inputs, opts?: pulumi.CustomResourceOptions) {
+    const stacks = openRegistrationWindow();
+    try {
+      super(providerShim(kind), name, props, opts, "ignite", type);
+    } catch (err) {
+      throw stacks.thrown(err, new.target);
+    } finally {
+      stacks.close();
+    }
+  }
 }
