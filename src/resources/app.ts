@@ -418,6 +418,12 @@ export function platformFailures(olds: Partial<AppInputs>, i: AppInputs, live: P
   return [];
 }
 
+/**
+ * The reads an existing app's resources make in a preview, started at its App's check: the
+ * app (the App's diff, then the PublishedVersion's) and its draft (the Draft's diff).
+ */
+const READS_AHEAD = { app: 2, draft: 1 } as const;
+
 export function appProvider(ctx: ProviderContext): pulumi.dynamic.ResourceProvider<AppInputs, AppOutputs> {
   /** One UpdateAppConfig for the fields that differ, leaving ignored paths as they are live. */
   async function applyConfig(i: AppInputs, live: PlainApp, deadline: Deadline): Promise<PlainApp> {
@@ -465,7 +471,7 @@ export function appProvider(ctx: ProviderContext): pulumi.dynamic.ResourceProvid
       if ((olds as Partial<AppInputs>).appId === i.appId) {
         // The diff comes next, and the app's Draft and PublishedVersion after it: their
         // platform reads start now, in parallel, instead of one per turn (read-ahead.ts).
-        ctx.platform().readAhead(i.organization, i.name, ["app", "draft", "versions"]);
+        ctx.platform().readAhead(i.organization, i.name, READS_AHEAD);
         return result;
       }
       const found = await ctx.platform().getApp(i.organization, i.name);
@@ -499,7 +505,7 @@ export function appProvider(ctx: ProviderContext): pulumi.dynamic.ResourceProvid
     async diff(_id, olds, news) {
       const known = !isUnknown(news.organization) && !isUnknown(news.name);
       // Started by check already, unless the engine skipped it (read-ahead.ts).
-      if (known) ctx.platform().readAhead(news.organization, news.name, ["draft", "versions"]);
+      if (known) ctx.platform().readAhead(news.organization, news.name, READS_AHEAD);
       const found = known ? await ctx.platform().getApp(news.organization, news.name) : undefined;
       return reportDiff(ctx, diffApp(olds, news, found ? plainApp(found) : undefined));
     },

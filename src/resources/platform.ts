@@ -30,10 +30,10 @@ export interface Platform {
   rollbackVersion(org: string, name: string, version: number): Promise<AppMeta>;
   /**
    * Starts these reads of the app (GetApp, GetDraft, ListVersions) now, for the diffs that will
-   * ask for them next (read-ahead.ts): each answer is used once, within MAX_AGE_MS, and never
-   * after a change this process makes to the app.
+   * ask for them next (read-ahead.ts): each answer is used as many times as `reads` says,
+   * within MAX_AGE_MS, and never after a change this process makes to the app.
    */
-  readAhead(org: string, name: string, kinds: readonly ReadKind[]): void;
+  readAhead(org: string, name: string, reads: Partial<Record<ReadKind, number>>): void;
   /**
    * Calls the app the way a client would (health checks): its public URL with the provider's
    * credentials, or the Invoke RPC (`via`, and "auto" when the URL cannot be reached). Throws

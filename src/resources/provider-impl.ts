@@ -116,8 +116,8 @@ function platformOf(c: () => IgniteClient, deadline: Deadline = NO_DEADLINE): Pl
     getApp: (org, name) => ahead.take("app", `${org}/${name}`, () => live.app(org, name)),
     getDraft: (org, name) => ahead.take("draft", `${org}/${name}`, () => live.draft(org, name)),
     listVersions: (org, name) => ahead.take("versions", `${org}/${name}`, () => live.versions(org, name)),
-    readAhead(org, name, kinds) {
-      for (const kind of kinds) ahead.start(kind, `${org}/${name}`, () => live[kind](org, name));
+    readAhead(org, name, reads) {
+      for (const [kind, uses] of Object.entries(reads) as [ReadKind, number][]) ahead.start(kind, `${org}/${name}`, () => live[kind](org, name), uses);
     },
     createApp: (req) =>
       changing(`${req.organizationName}/${req.name}`, async () => {

@@ -106,6 +106,12 @@ export interface PublishedVersionOutputs extends OptionInputs {
   publicUrls: string[];
   /** Whether `version` was pinned. */
   pinned: boolean;
+  /**
+   * The app's `create_time_ms` when this state was written: which app the versions above
+   * belong to (an app deleted and created again numbers its versions from 1 anew). Absent in
+   * state written before it was kept, and when the platform does not say.
+   */
+  appCreateTimeMs?: number;
   healthCheck?: HealthCheck;
   expectCodeHash?: string;
 }
@@ -242,7 +248,7 @@ export function publishedVersionProvider(ctx: ProviderContext): pulumi.dynamic.R
     const now = plainApp(app);
     const changed = plan.action !== "none";
     if (i.healthCheck && (changed || creating)) await gate(i, now, deadline, changed ? before : undefined);
-    return outputs(i, { activeVersion: now.activeVersion, activeHash, publicUrls: now.publicUrls });
+    return outputs(i, { activeVersion: now.activeVersion, activeHash, publicUrls: now.publicUrls, appCreateTimeMs: createTimeOf(app) });
   }
 
   /**
@@ -317,7 +323,7 @@ export function publishedVersionProvider(ctx: ProviderContext): pulumi.dynamic.R
       const now = plainApp(app);
       const found = await platform.listVersions(ref.org, ref.name);
       const activeHash = found ? activeCodeHash(liveVersions(found)) : old.codeHash;
-      const outs = { ...old, codeHash: activeHash, version: now.activeVersion, activeVersion: now.activeVersion, publicUrls: now.publicUrls };
+      const outs = { ...old, codeHash: activeHash, version: now.activeVersion, activeVersion: now.activeVersion, publicUrls: now.publicUrls, appCreateTimeMs: createTimeOf(app) };
       return readResult(id, outs, inputsOf(outs));
     },
 
@@ -330,14 +336,47 @@ export function publishedVersionProvider(ctx: ProviderContext): pulumi.dynamic.R
 
     async diff(_id, olds, news) {
       const ref = parseAppId(news.app);
-      const found = ref ? await ctx.platform().listVersions(ref.org, ref.name) : undefined;
-      return reportDiff(ctx, diffPublishedVersion(olds, news, found ? liveVersions(found) : undefined));
+      return reportDiff(ctx, diffPublishedVersion(olds, news, ref ? await versionsForDiff(ref, olds, news) : undefined));
     },
   };
+
+  /**
+   * The live versions the diff needs. The app's metadata (read ahead with the App's) is enough
+   * when it shows the same app with the same active version as this state: versions are
+   * immutable, so that version still carries the code this state recorded — and the diff only
+   * needs that when the release plan is to do nothing. Otherwise, ListVersions.
+   */
+  async function versionsForDiff(ref: { org: string; name: string }, olds: PublishedVersionOutputs, news: PublishedVersionInputs): Promise<LiveVersions | undefined> {
+    const platform = ctx.platform();
+    const app = await platform.getApp(ref.org, ref.name);
+    if (!app) return undefined;
+    const recorded = recordedVersions(olds, app);
+    if (recorded && !isUnknown(news.codeHash) && !isUnknown(news.version) && planRelease(news, recorded).action === "none") return recorded;
+    const found = await platform.listVersions(ref.org, ref.name);
+    return found ? liveVersions(found) : undefined;
+  }
+}
+
+/** `create_time_ms` as a number; undefined when the platform leaves it unset. */
+function createTimeOf(app: AppMeta): number | undefined {
+  const t = Number(app.createTimeMs);
+  return Number.isSafeInteger(t) && t > 0 ? t : undefined;
+}
+
+/**
+ * What the state says about the live versions, when the live app proves it still holds: the
+ * same app (its create time, recorded in the state) with the same active version. Only that
+ * version is known (with the code hash the state recorded for it); undefined otherwise.
+ */
+export function recordedVersions(olds: PublishedVersionOutputs, app: AppMeta): LiveVersions | undefined {
+  const created = createTimeOf(app);
+  if (created === undefined || olds.appCreateTimeMs !== created) return undefined;
+  if (app.activeVersion < 1 || app.activeVersion !== olds.activeVersion || typeof olds.codeHash !== "string" || !isCodeHash(olds.codeHash)) return undefined;
+  return { activeVersion: app.activeVersion, versions: [{ version: app.activeVersion, codeHash: olds.codeHash }] };
 }
 
 /** The state: the inputs, with the code and version that are active. Program-only inputs are dropped. */
-function outputs(i: PublishedVersionInputs, live: { activeVersion: number; activeHash: string; publicUrls: string[] }): PublishedVersionOutputs {
+function outputs(i: PublishedVersionInputs, live: { activeVersion: number; activeHash: string; publicUrls: string[]; appCreateTimeMs: number | undefined }): PublishedVersionOutputs {
   const { __expectation: _e, __undeclaredCode: _u, version: _v, codeHash, ...kept } = i;
   return jsonSafe({
     ...kept,
@@ -347,6 +386,7 @@ function outputs(i: PublishedVersionInputs, live: { activeVersion: number; activ
     activeVersion: live.activeVersion,
     publicUrls: live.publicUrls,
     pinned: i.version !== undefined,
+    ...(live.appCreateTimeMs !== undefined ? { appCreateTimeMs: live.appCreateTimeMs } : {}),
   });
 }
 

@@ -246,36 +246,73 @@ describe("the Draft provider against a local Ignite", () => {
     const live = (await client.getDraft({ organizationName: ignite.org, appName: "slow-crab" })).draft!;
     expect(live.codeHash).toBe(inputs.codeHash);
   }, 60_000);
-  it("an App's check reads its Draft's and PublishedVersion's state ahead: their diffs use it once, and not after a change (read-ahead.ts)", async () => {
+  it("an App's check reads ahead what its resources' diffs need: one GetApp for the App's and the PublishedVersion's diffs, GetDraft for the Draft's; each used as often as started, and not after a change (read-ahead.ts)", async () => {
     const app = await createApp("ahead");
     const code = codeDir("ahead", { "handler.py": HANDLER });
     const inputs = await planInputs({ app, code });
     const { id, outs } = await draft.create(inputs);
     await client.publishDraft({ organizationName: ignite.org, appName: "ahead" });
+    const created = Number((await client.getApp({ organizationName: ignite.org, appName: "ahead" })).app!.createTimeMs);
     const appInputs = { organization: ignite.org, name: "ahead", appId: app, runtime: "python" };
-    const version = { app, codeHash: inputs.codeHash, version: 1, activeVersion: 1, pinned: false, draftCodeHash: inputs.codeHash };
+    // The state a PublishedVersion wrote when it published version 1 of this app.
+    const version = { app, codeHash: inputs.codeHash, version: 1, activeVersion: 1, pinned: false, draftCodeHash: inputs.codeHash, appCreateTimeMs: created };
     const pv = impl.providers.publishedVersion;
 
     await resetCalls();
     const checked = await impl.providers.app.check!(appInputs, appInputs);
     expect(checked.failures ?? []).toEqual([]);
-    // The three reads are under way before any diff asks.
-    await eventually(async () => ((c) => c.GetApp === 1 && c.GetDraft === 1 && c.ListVersions === 1 || undefined)(await calls()), "the reads ahead");
+    // The reads are under way before any diff asks.
+    await eventually(async () => ((c) => (c.GetApp === 1 && c.GetDraft === 1) || undefined)(await calls()), "the reads ahead");
     await impl.providers.app.diff!(app, checked.inputs, checked.inputs);
     expect((await draft.diff!(id, outs as DraftOutputs, inputs)).changes).toBe(false);
     expect((await pv.diff!(`${app}/published`, version, { app, codeHash: inputs.codeHash })).changes).toBe(false);
-    expect(await calls()).toMatchObject({ GetApp: 1, GetDraft: 1, ListVersions: 1 });
-    // Used once: the next diff reads live.
+    // The app's metadata shows the same app at the same version: no ListVersions.
+    expect(await calls()).toMatchObject({ GetApp: 1, GetDraft: 1 });
+    expect((await calls()).ListVersions ?? 0).toBe(0);
+    // Used as often as started: the next diffs read live.
     await draft.diff!(id, outs as DraftOutputs, inputs);
     expect((await calls()).GetDraft).toBe(2);
+    await pv.diff!(`${app}/published`, version, { app, codeHash: inputs.codeHash });
+    expect((await calls()).GetApp).toBe(2);
 
     // A change this process makes drops what was read ahead for the app.
     await impl.providers.app.check!(appInputs, appInputs);
-    await eventually(async () => ((await calls()).ListVersions === 2) || undefined, "the reads ahead");
+    await eventually(async () => ((await calls()).GetApp === 3) || undefined, "the reads ahead");
     const changed = await planInputs({ app, code: codeDir("ahead-2", { "handler.py": HANDLER.replace("hello", "hello again") }) });
     await draft.update!(id, outs as DraftOutputs, changed);
     expect((await calls()).SaveDraft).toBe(1);
-    await pv.diff!(`${app}/published`, version, { app, codeHash: changed.codeHash });
-    expect((await calls()).ListVersions).toBe(3);
+    // The active version does not carry the new code: the plan needs every version.
+    expect((await pv.diff!(`${app}/published`, version, { app, codeHash: changed.codeHash })).changes).toBe(true);
+    expect(await calls()).toMatchObject({ GetApp: 4, ListVersions: 1 });
+  });
+
+  it("a PublishedVersion's diff lists the versions when the app's metadata cannot vouch for the state: another app of the same name, another active version, or state without the app's create time", async () => {
+    const app = await createApp("vouch");
+    const inputs = await planInputs({ app, code: codeDir("vouch", { "handler.py": HANDLER }) });
+    await draft.create(inputs);
+    await client.publishDraft({ organizationName: ignite.org, appName: "vouch" });
+    const created = Number((await client.getApp({ organizationName: ignite.org, appName: "vouch" })).app!.createTimeMs);
+    const state = { app, codeHash: inputs.codeHash, version: 1, activeVersion: 1, pinned: false, draftCodeHash: inputs.codeHash, appCreateTimeMs: created };
+    const pv = impl.providers.publishedVersion;
+    const listed = async (olds: Record<string, unknown>, expectChanges: boolean) => {
+      await resetCalls();
+      expect((await pv.diff!(`${app}/published`, olds as never, { app, codeHash: inputs.codeHash })).changes).toBe(expectChanges);
+      return (await calls()).ListVersions ?? 0;
+    };
+    expect(await listed(state, false)).toBe(0);
+    const { appCreateTimeMs: _, ...older } = state;
+    expect(await listed(older, false)).toBe(1);
+    // Version 2 made active elsewhere with the same code: listed, and still no change to make.
+    expect(await listed({ ...state, activeVersion: 2, version: 2 }, false)).toBe(1);
+
+    // The app deleted and created again, its version 1 carrying other code: the same version
+    // number and the same active version, but not the app this state describes.
+    await client.deleteApp({ organizationName: ignite.org, appName: "vouch" });
+    await new Promise((r) => setTimeout(r, 5));
+    await createApp("vouch");
+    const other = await planInputs({ app, code: codeDir("vouch-2", { "handler.py": HANDLER.replace("hello", "other") }) });
+    await draft.create(other);
+    await client.publishDraft({ organizationName: ignite.org, appName: "vouch" });
+    expect(await listed(state, true)).toBe(1);
   });
 });

@@ -1,5 +1,6 @@
 // Reads taken ahead for an app's resources (src/resources/read-ahead.ts, issue 11): each answer
-// used once, only while fresh, never after a change to the app, never when it failed.
+// used as often as it was started for, only while fresh, never after a change to the app,
+// never when it failed.
 import { describe, expect, it } from "vitest";
 import { ReadAhead } from "../../src/resources/read-ahead.js";
 
@@ -19,6 +20,17 @@ describe("ReadAhead", () => {
     await ahead.take("draft", "acme/greet", platform.read);
     expect(platform.calls).toBe(2);
     expect(ahead.size).toBe(0);
+  });
+
+  it("answers as many takes as the read was started for, then reads live", async () => {
+    const ahead = new ReadAhead();
+    const platform = counter("v1");
+    ahead.start("app", "acme/greet", platform.read, 2);
+    const live = counter("v2");
+    expect(await ahead.take("app", "acme/greet", live.read)).toBe("v1");
+    expect(await ahead.take("app", "acme/greet", live.read)).toBe("v1");
+    expect(await ahead.take("app", "acme/greet", live.read)).toBe("v2");
+    expect([platform.calls, live.calls, ahead.size]).toEqual([1, 1, 0]);
   });
 
   it("does not start a read twice while one is held, and keys reads by kind and app", async () => {

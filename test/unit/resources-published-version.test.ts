@@ -7,6 +7,7 @@ import {
   pinFailures,
   planRelease,
   diffPublishedVersion,
+  recordedVersions,
   type LiveVersions,
   type PublishedVersionOutputs,
 } from "../../src/resources/published-version.js";
@@ -138,6 +139,25 @@ describe("PublishedVersion diff", () => {
 });
 
 // Issue 9: a pinned version that does not exist fails at preview.
+describe("recordedVersions: when the app's metadata vouches for the state's active version", () => {
+  const olds = { app: "acme-corp/greet", codeHash: H1, draftCodeHash: H1, version: 2, activeVersion: 2, publicUrls: [], pinned: false, appCreateTimeMs: 1700 } as PublishedVersionOutputs;
+  const app = (over: Record<string, unknown> = {}) => ({ activeVersion: 2, createTimeMs: 1700n, ...over }) as never;
+
+  it("the same app (create time) at the same active version: that version, with the code the state recorded", () => {
+    expect(recordedVersions(olds, app())).toEqual({ activeVersion: 2, versions: [{ version: 2, codeHash: H1 }] });
+  });
+
+  it.each([
+    ["another app of that name (created again)", olds, app({ createTimeMs: 1800n })],
+    ["another active version", olds, app({ activeVersion: 3 })],
+    ["nothing active", { ...olds, activeVersion: 0 }, app({ activeVersion: 0 })],
+    ["a platform that does not say when the app was created", olds, app({ createTimeMs: 0n })],
+    ["state written before the create time was kept", { ...olds, appCreateTimeMs: undefined }, app()],
+  ])("nothing when it cannot: %s", (_, o, a) => {
+    expect(recordedVersions(o as PublishedVersionOutputs, a)).toBeUndefined();
+  });
+});
+
 describe("PublishedVersion pinFailures (check, against the live versions)", () => {
   const pinned = (version?: number) => ({ app: "acme-corp/greet", codeHash: H1, ...(version === undefined ? {} : { version }) });
   const v12: LiveVersions = { activeVersion: 2, versions: [{ version: 1, codeHash: H1 }, { version: 2, codeHash: H2 }] };
