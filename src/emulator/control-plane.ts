@@ -158,11 +158,14 @@ export function createControlPlane(deps: ControlPlaneDeps): ControlPlaneService 
     async listApps(req, ctx) {
       authorize(ctx, req.organizationName, "read");
       if (req.pageSize < 0) throw new InvalidArgumentError("page_size", "must be >= 0");
-      // The page token is the name of the last app of the previous page (names are unique and sorted).
-      const all = (await store.listApps(req.organizationName)).filter((a) => req.pageToken === "" || a.name > req.pageToken);
-      const page = req.pageSize > 0 ? all.slice(0, req.pageSize) : all;
-      const more = page.length < all.length;
-      return { apps: page.map(present), nextPageToken: more ? page[page.length - 1]!.name : "" };
+      // The page token is the name of the last app of the previous page (names are unique and
+      // sorted); only the page's own apps are read.
+      const names = (await store.listAppNames(req.organizationName)).filter((n) => req.pageToken === "" || n > req.pageToken);
+      const page = req.pageSize > 0 ? names.slice(0, req.pageSize) : names;
+      const more = page.length < names.length;
+      // A name whose app is gone by now (deleted meanwhile) is left out.
+      const apps = (await Promise.all(page.map((n) => store.getApp(`${req.organizationName}/${n}`)))).filter((a): a is AppMeta => a !== undefined);
+      return { apps: apps.map(present), nextPageToken: more ? page[page.length - 1]! : "" };
     },
 
     async updateAppConfig(req, ctx) {

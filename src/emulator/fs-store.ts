@@ -69,7 +69,7 @@ export class FileStore implements Store {
     return orgs.filter((_, i) => withApps[i]);
   }
 
-  async listApps(org: string): Promise<AppMeta[]> {
+  async listAppNames(org: string): Promise<string[]> {
     let names: string[];
     try {
       names = await fs.readdir(path.join(this.appsDir, org));
@@ -77,8 +77,12 @@ export class FileStore implements Store {
       if (isMissingFile(err)) return [];
       throw err;
     }
+    return names.filter((n) => !n.startsWith(".")).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  }
+
+  async listApps(org: string): Promise<AppMeta[]> {
     const apps: AppMeta[] = [];
-    for (const name of names.filter((n) => !n.startsWith("."))) {
+    for (const name of await this.listAppNames(org)) {
       const app = await this.getApp(`${org}/${name}`);
       if (app) apps.push(app);
     }

@@ -71,6 +71,10 @@ export class MemoryStore implements Store {
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
+  async listAppNames(org: string): Promise<string[]> {
+    return [...this.apps.values()].filter((a) => a.meta.organizationName === org).map((a) => a.meta.name).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  }
+
   async getApp(appId: string): Promise<AppMeta | undefined> {
     const slot = this.apps.get(appId);
     return slot && copy(AppMetaSchema, slot.meta);

@@ -44,6 +44,8 @@ export interface Store {
   /** Organizations that have apps. */
   listOrgs(): Promise<string[]>;
   listApps(org: string): Promise<AppMeta[]>;
+  /** The names of the organization's apps, sorted (a page of ListApps reads only its own apps). */
+  listAppNames(org: string): Promise<string[]>;
   getApp(appId: string): Promise<AppMeta | undefined>;
   putApp(app: AppMeta): Promise<void>;
   /** Removes the app with its draft and every version. False when it did not exist. */

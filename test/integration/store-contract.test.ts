@@ -41,6 +41,8 @@ describe.each(STORES)("the %s store", (_name, open) => {
     await store.putApp(app("zeta", "z"));
     expect(await store.listOrgs()).toEqual(["acme", "zeta"]);
     expect((await store.listApps("acme")).map((a) => a.name)).toEqual(["a", "b"]);
+    expect(await store.listAppNames("acme")).toEqual(["a", "b"]);
+    expect(await store.listAppNames("none")).toEqual([]);
     expect((await store.getApp("acme/a"))?.description).toBe("a!");
     expect(await store.getApp("acme/none")).toBeUndefined();
     expect(await store.deleteApp("zeta/z")).toBe(true);
