@@ -87,8 +87,10 @@ export interface SaveDraftInit {
 /** What a provider method receives besides its inputs. */
 export interface ProviderContext {
   /**
-   * The platform's calls. Given an operation's deadline (its `customTimeouts`), every call
-   * and wait gets at most the time left.
+   * The platform's calls. Without a deadline (checks, diffs, reads), reads take what was read
+   * ahead (read-ahead.ts); given an operation's deadline (create, update, delete: its
+   * `customTimeouts`, limited or not), reads are live, and every call and wait gets at most
+   * the time left.
    */
   platform(deadline?: Deadline): Platform;
   /**

@@ -6,12 +6,13 @@ import { checkConnection, createIgniteClient, resolveConnection, type CallOption
 import { defaultOrganization } from "../client/settings.js";
 import * as messages from "../messages.js";
 import { isNotFound, rustTargetToProto } from "./common.js";
+import type { AppMeta } from "../gen/dodil/ignite/v1/compute_pb.js";
 import type { Platform, ProviderContext, SaveDraftInit } from "./platform.js";
 import { appProvider } from "./app.js";
 import { draftProvider } from "./draft.js";
 import { callApp } from "./call-app.js";
 import { publishedVersionProvider } from "./published-version.js";
-import { ReadAhead, type ReadKind } from "./read-ahead.js";
+import { OrgListings, ReadAhead, type ReadKind } from "./read-ahead.js";
 import { NO_DEADLINE, type Deadline } from "./resource-options.js";
 import type { ProviderImpl, ResourceKind } from "./shim.js";
 
@@ -20,6 +21,18 @@ let resolved: { conn: ResolvedConnection } | { error: Error } | undefined;
 let client: IgniteClient | undefined;
 /** Reads taken ahead for apps' resources, shared by every platform object of the process (read-ahead.ts). */
 const ahead = new ReadAhead();
+/** Organizations' listings, answering reads of apps taken ahead (read-ahead.ts). */
+const listings = new OrgListings<AppMeta>(async (org, pageSize, maxPages) => {
+  const apps = new Map<string, AppMeta>();
+  let pageToken = "";
+  for (let page = 0; page < maxPages; page++) {
+    const res = await igniteClient().listApps({ organizationName: org, pageSize, pageToken });
+    for (const app of res.apps) apps.set(app.name, app);
+    if (!res.nextPageToken) break;
+    pageToken = res.nextPageToken;
+  }
+  return apps;
+});
 /** The connection check's answer per organization: at most one ListApps each, per process. */
 const checked = new Map<string, Promise<string | undefined>>();
 
@@ -75,9 +88,10 @@ function preflight(organization: string | undefined, organizationOrigin: string)
 /**
  * The platform's calls for one operation. With a deadline (the resource's `customTimeouts`),
  * each call's own deadline is cut to the time left and a signal stops its retries when the
- * time is up; compile waits and app calls get the same cap.
+ * time is up; compile waits and app calls get the same cap. `takeAhead`: the reads take what
+ * was read ahead (checks and diffs); an operation that changes something reads live.
  */
-function platformOf(c: () => IgniteClient, deadline: Deadline = NO_DEADLINE): Platform {
+function platformOf(c: () => IgniteClient, deadline: Deadline, takeAhead: boolean): Platform {
   const o = (): CallOptions | undefined => {
     if (!deadline.limited) return undefined;
     return { timeoutMs: deadline.cap(c().timeoutMs), signal: deadline.signal() };
@@ -106,18 +120,24 @@ function platformOf(c: () => IgniteClient, deadline: Deadline = NO_DEADLINE): Pl
   /** A change to `appId`: nothing read of it before the change is used after it (read-ahead.ts). */
   const changing = async <T>(appId: string, change: () => Promise<T>): Promise<T> => {
     ahead.forget(appId);
+    listings.forget(appId);
     try {
       return await change();
     } finally {
       ahead.forget(appId);
     }
   };
+  const read = <T>(kind: ReadKind, org: string, name: string, now: () => Promise<T>): Promise<T> => (takeAhead ? ahead.take(kind, `${org}/${name}`, now) : now());
   return {
-    getApp: (org, name) => ahead.take("app", `${org}/${name}`, () => live.app(org, name)),
-    getDraft: (org, name) => ahead.take("draft", `${org}/${name}`, () => live.draft(org, name)),
-    listVersions: (org, name) => ahead.take("versions", `${org}/${name}`, () => live.versions(org, name)),
+    getApp: (org, name) => read("app", org, name, () => live.app(org, name)),
+    getDraft: (org, name) => read("draft", org, name, () => live.draft(org, name)),
+    listVersions: (org, name) => read("versions", org, name, () => live.versions(org, name)),
     readAhead(org, name, reads) {
-      for (const [kind, uses] of Object.entries(reads) as [ReadKind, number][]) ahead.start(kind, `${org}/${name}`, () => live[kind](org, name), uses);
+      for (const [kind, uses] of Object.entries(reads) as [ReadKind, number][]) {
+        // An app's metadata comes from its organization's listing where there is one.
+        const listed = kind === "app" ? listings.reader(org, name) : undefined;
+        ahead.start(kind, `${org}/${name}`, listed?.read ?? (() => live[kind](org, name)), { uses, at: listed?.at });
+      }
     },
     createApp: (req) =>
       changing(`${req.organizationName}/${req.name}`, async () => {
@@ -199,12 +219,15 @@ function input(req: SaveDraftInit) {
   return { case: "sourceCode" as const, value: req.sourceCode ?? new Uint8Array() };
 }
 
-/** Made once: every call without a deadline goes through it (the client itself is made on first use). */
-const platform = platformOf(igniteClient);
+/** Made once (the client itself is made on first use): checks and diffs, and operations without a time limit. */
+const forDiffs = platformOf(igniteClient, NO_DEADLINE, true);
+const forOperations = platformOf(igniteClient, NO_DEADLINE, false);
 
 const context: ProviderContext = {
-  // An operation with customTimeouts gets its own, whose calls stop at its deadline.
-  platform: (deadline) => (deadline?.limited ? platformOf(igniteClient, deadline) : platform),
+  // Checks and diffs (no deadline) take what was read ahead; operations (create, update,
+  // delete: with a deadline, limited or not) read live, and one with customTimeouts gets its
+  // own platform, whose calls stop at its deadline.
+  platform: (deadline) => (deadline === undefined ? forDiffs : deadline.limited ? platformOf(igniteClient, deadline, false) : forOperations),
   preflight,
   defaultOrganization: () => defaultOrganization(config),
   // The engine shows the provider process's output as diagnostics of the resource being

@@ -22,6 +22,13 @@ export type ReadKind = "app" | "draft" | "versions";
 /** How long a read taken ahead may wait for the diff that uses it. */
 export const MAX_AGE_MS = 30_000;
 
+/** How many takes a read is started for, and when it was read, if not now. */
+export interface StartOptions {
+  uses?: number;
+  /** When the answer was read (a listing started earlier): its age counts from then. */
+  at?: number;
+}
+
 type Held = { at: number; uses: number; answer: Promise<{ ok: true; value: unknown } | { ok: false }> };
 
 export class ReadAhead {
@@ -37,7 +44,7 @@ export class ReadAhead {
   }
 
   /** Starts `read` for (`kind`, `appId`), to answer `uses` takes, unless a fresh one is held. */
-  start(kind: ReadKind, appId: string, read: () => Promise<unknown>, uses = 1): void {
+  start(kind: ReadKind, appId: string, read: () => Promise<unknown>, { uses = 1, at = this.now() }: StartOptions = {}): void {
     const key = ReadAhead.key(kind, appId);
     const h = this.held.get(key);
     if (h && this.now() - h.at <= this.maxAgeMs) return;
@@ -45,7 +52,7 @@ export class ReadAhead {
       (value) => ({ ok: true as const, value }),
       () => ({ ok: false as const }),
     );
-    this.held.set(key, { at: this.now(), uses, answer });
+    this.held.set(key, { at, uses, answer });
   }
 
   /**
@@ -69,5 +76,69 @@ export class ReadAhead {
   /** How many reads are held (tests). */
   get size(): number {
     return this.held.size;
+  }
+}
+
+// ---- an organization's listing ------------------------------------------------------------
+//
+// A preview of many apps reads each App once (GetApp). From the second existing app of an
+// organization this process checks, those reads come from one listing of the organization
+// (ListApps, page after page) instead: one call per page instead of one per app. A stack of
+// one app never lists. The listing answers only for the apps it holds: an app it lacks (not
+// yet created, deleted, or beyond the LISTING_MAX_PAGES pages of a large organization) is read
+// on its own, so "not found" always comes from GetApp. The listing's answers follow the rules
+// above, counted from when the listing started; an app this process changes is never answered
+// from a listing made before the change.
+
+export const LISTING_PAGE_SIZE = 100;
+export const LISTING_MAX_PAGES = 10;
+
+/** The listing does not answer for this app: read it on its own. */
+export class NotListed extends Error {}
+
+export class OrgListings<A> {
+  private readonly listings = new Map<string, { at: number; listed: Promise<Map<string, A>>; changed: Set<string> }>();
+  private readonly asked = new Map<string, Set<string>>();
+
+  constructor(
+    /** Lists the organization, at most `maxPages` pages. */
+    private readonly list: (org: string, pageSize: number, maxPages: number) => Promise<Map<string, A>>,
+    private readonly now: () => number = Date.now,
+    private readonly maxAgeMs: number = MAX_AGE_MS,
+  ) {}
+
+  /**
+   * The read of app `name` from its organization's listing (started now unless a fresh one is
+   * under way), with when the listing started; undefined for the first app of an organization
+   * asked here, which is read on its own. The read rejects with NotListed when the listing
+   * does not answer for the app.
+   */
+  reader(org: string, name: string): { at: number; read: () => Promise<A> } | undefined {
+    let asked = this.asked.get(org);
+    if (!asked) this.asked.set(org, (asked = new Set()));
+    asked.add(name);
+    if (asked.size < 2) return undefined;
+    let l = this.listings.get(org);
+    if (!l || this.now() - l.at > this.maxAgeMs) {
+      l = { at: this.now(), listed: this.list(org, LISTING_PAGE_SIZE, LISTING_MAX_PAGES), changed: new Set() };
+      // A failed listing answers nothing; each read then goes live and reports its own error.
+      l.listed.catch(() => {});
+      this.listings.set(org, l);
+    }
+    const { listed, changed } = l;
+    return {
+      at: l.at,
+      read: async () => {
+        const app = (await listed).get(name);
+        if (app === undefined || changed.has(name)) throw new NotListed(name);
+        return app;
+      },
+    };
+  }
+
+  /** App `appId` ("<org>/<name>") is being changed: no listing made so far answers for it. */
+  forget(appId: string): void {
+    const at = appId.indexOf("/");
+    this.listings.get(appId.slice(0, at))?.changed.add(appId.slice(at + 1));
   }
 }

@@ -283,7 +283,37 @@ describe("the Draft provider against a local Ignite", () => {
     expect((await calls()).SaveDraft).toBe(1);
     // The active version does not carry the new code: the plan needs every version.
     expect((await pv.diff!(`${app}/published`, version, { app, codeHash: changed.codeHash })).changes).toBe(true);
-    expect(await calls()).toMatchObject({ GetApp: 4, ListVersions: 1 });
+    // (The update read the app live: GetApp 4; the diff after it too: 5.)
+    expect(await calls()).toMatchObject({ GetApp: 5, ListVersions: 1 });
+  });
+
+  it("from an organization's second app on, the apps' reads ahead come from one listing (ListApps pages), not a GetApp each; an app changed since is read on its own", async () => {
+    const names = ["list-a", "list-b", "list-c"];
+    for (const n of names) await createApp(n);
+    const check = (n: string) => {
+      const inputs = { organization: ignite.org, name: n, appId: `${ignite.org}/${n}`, runtime: "python" };
+      return impl.providers.app.check!(inputs, inputs).then((c) => impl.providers.app.diff!(inputs.appId, c.inputs, c.inputs));
+    };
+    await resetCalls();
+    for (const n of names) expect((await check(n)).changes).toBe(false);
+    const c = await calls();
+    // The first app of the organization this process checks is read on its own (another test
+    // of this file may have been the first); the others come from one listing (the connection
+    // check's ListApps of one app comes first when this test runs alone).
+    expect(c.GetApp ?? 0).toBeLessThanOrEqual(1);
+    expect(c.ListApps).toBe((c.GetApp ?? 0) + 1);
+    // Changed elsewhere after the listing: an update reads live, never what was read ahead...
+    await client.updateAppConfig({ organizationName: ignite.org, appName: "list-b", description: "changed elsewhere", updateMask: { paths: ["description"] } });
+    const b = { organization: ignite.org, name: "list-b", appId: `${ignite.org}/list-b`, runtime: "python" };
+    const checked = await impl.providers.app.check!(b, b);
+    await resetCalls();
+    await impl.providers.app.update!(b.appId, checked.inputs, checked.inputs);
+    expect(await calls()).toMatchObject({ GetApp: 1, UpdateAppConfig: 1 });
+    // ...and an app this process changed is not answered from a listing made before the change.
+    await resetCalls();
+    const again = await impl.providers.app.check!(b, b);
+    expect((await impl.providers.app.diff!(b.appId, again.inputs, again.inputs)).changes).toBe(false);
+    expect((await calls()).GetApp).toBe(1);
   });
 
   it("a PublishedVersion's diff lists the versions when the app's metadata cannot vouch for the state: another app of the same name, another active version, or state without the app's create time", async () => {
