@@ -4,19 +4,29 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as messages from "../messages.js";
 import { isDnsLabel } from "../names.js";
-import {
-  CompileState,
-  ResourceTier,
-  Runtime,
-  RustTarget,
-  ScaleMetric,
-  type AppMeta,
-  type CompileRuntime,
-  type Draft as DraftMessage,
-  type Version,
+import type {
+  CompileState as CompileStateEnum,
+  ResourceTier as ResourceTierEnum,
+  Runtime as RuntimeEnum,
+  RustTarget as RustTargetEnum,
+  ScaleMetric as ScaleMetricEnum,
+  AppMeta,
+  CompileRuntime,
+  Draft as DraftMessage,
+  Version,
 } from "../gen/dodil/ignite/v1/compute_pb.js";
 
 // ---- enum spellings ----------------------------------------------------------------------
+
+// The platform's enum numbers, each table checked against the generated enum when this file
+// compiles (`satisfies typeof <Enum>`: every member, its number, nothing more). The import
+// above is type-only, so a program that loads the resources does not load the generated code
+// (~60 ms of its start, more under ts-node; issue 11): the provider loads it with the client.
+const Runtime = { UNSPECIFIED: 0, PYTHON: 1, RUST: 2, DENO: 3, GO: 4 } as const satisfies typeof RuntimeEnum;
+const ResourceTier = { UNSPECIFIED: 0, SMALL: 1, MEDIUM: 2, LARGE: 3 } as const satisfies typeof ResourceTierEnum;
+const ScaleMetric = { UNSPECIFIED: 0, REQUEST_RATE: 1, CONCURRENCY: 2 } as const satisfies typeof ScaleMetricEnum;
+const RustTarget = { UNSPECIFIED: 0, NATIVE: 1, WASM: 2 } as const satisfies typeof RustTargetEnum;
+const CompileState = { UNSPECIFIED: 0, NOT_REQUIRED: 1, NOT_COMPILED: 2, COMPILING: 3, SUCCEEDED: 4, FAILED: 5 } as const satisfies typeof CompileStateEnum;
 
 export const RUNTIMES = ["python", "rust", "deno", "go"] as const;
 export type RuntimeName = (typeof RUNTIMES)[number];
@@ -27,22 +37,22 @@ export type ScaleMetricName = (typeof SCALE_METRICS)[number];
 export const RUST_TARGETS = ["native", "wasm"] as const;
 export type RustTargetName = (typeof RUST_TARGETS)[number];
 
-export const runtimeToProto: Record<RuntimeName, Runtime> = {
+export const runtimeToProto: Record<RuntimeName, RuntimeEnum> = {
   python: Runtime.PYTHON,
   rust: Runtime.RUST,
   deno: Runtime.DENO,
   go: Runtime.GO,
 };
-export const tierToProto: Record<TierName, ResourceTier> = {
+export const tierToProto: Record<TierName, ResourceTierEnum> = {
   small: ResourceTier.SMALL,
   medium: ResourceTier.MEDIUM,
   large: ResourceTier.LARGE,
 };
-export const metricToProto: Record<ScaleMetricName, ScaleMetric> = {
+export const metricToProto: Record<ScaleMetricName, ScaleMetricEnum> = {
   REQUEST_RATE: ScaleMetric.REQUEST_RATE,
   CONCURRENCY: ScaleMetric.CONCURRENCY,
 };
-export const rustTargetToProto: Record<RustTargetName, RustTarget> = {
+export const rustTargetToProto: Record<RustTargetName, RustTargetEnum> = {
   native: RustTarget.NATIVE,
   wasm: RustTarget.WASM,
 };
@@ -55,15 +65,16 @@ const tierNames = invert(tierToProto);
 const metricNames = invert(metricToProto);
 const rustTargetNames = invert(rustTargetToProto);
 
-export const runtimeName = (r: Runtime): RuntimeName | undefined => runtimeNames.get(r);
+export const runtimeName = (r: RuntimeEnum): RuntimeName | undefined => runtimeNames.get(r);
 /** The platform treats an unspecified tier as small. */
-export const tierName = (t: ResourceTier): TierName => tierNames.get(t) ?? "small";
+export const tierName = (t: ResourceTierEnum): TierName => tierNames.get(t) ?? "small";
 /** The platform treats an unspecified metric as REQUEST_RATE. */
-export const metricName = (m: ScaleMetric): ScaleMetricName => metricNames.get(m) ?? "REQUEST_RATE";
-export const rustTargetName = (t: RustTarget): RustTargetName | undefined => rustTargetNames.get(t);
+export const metricName = (m: ScaleMetricEnum): ScaleMetricName => metricNames.get(m) ?? "REQUEST_RATE";
+export const rustTargetName = (t: RustTargetEnum): RustTargetName | undefined => rustTargetNames.get(t);
 
-export function compileStateName(s: CompileState): string {
-  return (CompileState[s] ?? "UNSPECIFIED").toLowerCase().replace(/_/g, "-");
+const compileStateNames = new Map(Object.entries(CompileState).map(([k, v]) => [v as number, k]));
+export function compileStateName(s: CompileStateEnum): string {
+  return (compileStateNames.get(s) ?? "UNSPECIFIED").toLowerCase().replace(/_/g, "-");
 }
 
 // ---- ids and names -----------------------------------------------------------------------
