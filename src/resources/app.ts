@@ -665,9 +665,13 @@ export class App extends IgniteResource {
     const appName = args.name ?? `${namePrefix()}${name}`;
     const organization = normalizeOrganization(args.organization);
     // So a Draft given this App's id as a string knows its runtime too (see Draft).
-    if (organization !== undefined) {
-      pulumi.all([organization, appName, args.runtime ?? "python"]).apply(([org, n, runtime]) => declareAppRuntime(`${org}/${n}`, runtime));
-    }
+    const runtime = args.runtime ?? "python";
+    // Known now in the usual program (plain strings): then `appId` is registered as a plain
+    // value, not an Output (each Output input costs the SDK a promise with a formatted stack
+    // when it serializes the inputs; issue 11).
+    const plainId = typeof organization === "string" && typeof appName === "string" ? `${organization}/${appName}` : undefined;
+    if (plainId !== undefined && typeof runtime === "string") declareAppRuntime(plainId, runtime);
+    else if (organization !== undefined) pulumi.all([organization, appName, runtime]).apply(([org, n, r]) => declareAppRuntime(`${org}/${n}`, r));
     super(
       "app",
       "App",
@@ -679,7 +683,7 @@ export class App extends IgniteResource {
         name: appName,
         organization,
         // Computed here, not by the provider, so dependents see it during preview.
-        appId: organization === undefined ? undefined : pulumi.interpolate`${organization}/${appName}`,
+        appId: plainId ?? (organization === undefined ? undefined : pulumi.interpolate`${organization}/${appName}`),
         // Only to fail the preview: an App cannot be replaced create-first (see below).
         ...(opts?.deleteBeforeReplace === false ? { deleteBeforeReplace: false } : {}),
         ...optionInputs(opts),

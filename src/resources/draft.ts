@@ -545,7 +545,8 @@ export class Draft extends IgniteResource {
         include: args.include,
         exclude: args.exclude,
         code: described.code,
-        image: described.image,
+        // Undefined for certain unless the program gave an image: registered plain, not as an Output.
+        image: args.image === undefined ? undefined : described.image,
         sourceKind: described.sourceKind,
         manifest: described.manifest,
         codeHash: described.codeHash,

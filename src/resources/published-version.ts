@@ -506,7 +506,8 @@ function programChecks(app: pulumi.Input<string>, args: PublishedVersionArgs): R
   const known = pulumi.all([app, args.codeHash, args.expectCodeHash, args.expectManifest]);
   return {
     __undeclaredCode: known.apply(([, codeHash]) => (typeof codeHash === "string" && isCodeHash(codeHash) && !declaredCode(codeHash) ? true : undefined)),
-    __expectation: known.apply(([appId, codeHash, expect, expectManifest]) => {
+    // Without `expectCodeHash` there is no expectation: registered plain, not as an Output.
+    __expectation: args.expectCodeHash === undefined ? undefined : known.apply(([appId, codeHash, expect, expectManifest]) => {
       if (typeof expect !== "string" || !isCodeHash(expect) || codeHash === expect || typeof codeHash !== "string") return undefined;
       const local = declaredCode(codeHash);
       const files = local && expectManifest ? describeManifestDiff(manifestDiff(expectManifest, local.manifest)) : undefined;
