@@ -132,36 +132,44 @@ ${table(["N apps", "ours", "floor", "ours / floor", ...extraHead, ...(hasIgniteC
 
 ${table(["N", "ours per app", "floor per app", "ours / floor", ...(has("props") ? ["floor with our properties, per app", "ours / that"] : []), ...(has("before") ? ["before, per app", "before / floor"] : []), "target", ""], slopeRows)}
 
-Where the difference goes (CPU profiles of one preview at N = 50, \`bench/profile.js\`, and the
-engine's own log, \`pulumi preview -v=9 --logflow\`, taken 2026-12-01):
+Where the difference goes (CPU profiles of one preview at N = 50, \`bench/profile.js\`; the
+engine's own log, \`pulumi preview -v=7 --logflow --logtostderr\`, which times every provider
+call; and timestamps inside the dynamic-provider host; taken 2026-12-01):
 
-- **The program** is no longer where ours loses: 6.2 s busy against the floor's 5.9 s, though it
-  also hashes and checks the code. The SDK formats a stack trace, mapped through ts-node's
-  source maps, for every promise it makes while a resource registers (four per property);
-  ours register without them (\`src/resources/registration.ts\`), so the floor, with a handful
-  of properties, now pays more for this (1.3 s) than ours (0.5 s). Before, ours paid 1.5 s and
-  the floor with our properties still pays it.
-- **The provider process**: 2.2 s busy against 1.2 s. Loading the client (about 0.15 s), then
-  per app three reads of the live platform (GetApp, GetDraft, ListVersions) through Connect
-  over HTTP/2, about 0.7 ms of the provider's CPU each, and Pulumi's decoding of our larger
-  inputs and outputs.
-- **The local Ignite** answers those reads on the same two cores: the column above, about
-  2.5 ms of CPU per call.
 - **The engine checks and diffs a preview's resources one at a time**, so every provider call
-  is on the path: per app, ours' six calls (check and diff of three resources, three of them
-  with a platform read) take about 30 ms against the floor's 10 ms. The two cores are busy most
-  of the preview (at N = 50 ours' processes and the local Ignite use 9.4 s of CPU in 6.2 s,
-  1.5 cores on average; the floor 1.4), so doing the reads in parallel barely helps here
-  (\`PULUMI_PARALLEL_DIFF=true\` measured no faster). Against a remote platform, where a read
-  is mostly waiting on the network, it does: the provider reads an app's Draft and
-  PublishedVersion state at its App's check (resources.md, "Reads taken ahead"). With the
-  local Ignite holding every call 20 ms (\`BENCH_RPC_LATENCY_MS=20 node bench/preview.js 10 50
-  --rounds 2 --before <main without it>\`, 2026-12-01): N = 50 ours 6.24 s against 8.72 s
-  without reading ahead (floor 4.61 s); N = 10 4.30 s against 4.61 s.
+  is on the path. In this run's shape the engine walks the 150 resources in 1.4–1.9 s against
+  the floor's 0.7–0.9 s; the rest of both previews (starting the CLI, compiling and running the
+  program, loading the provider) costs the same. Inside the provider host a check or diff of
+  ours takes about 1 ms (the floor's: well under), but the engine sees 2–8 ms per call: each call
+  waits for its process to be scheduled on two cores shared by the engine, the program, the
+  provider and the local Ignite, so what counts is the CPU all of them spend meanwhile.
+- **Platform reads**: a no-op preview used to read each app three times (GetApp, GetDraft,
+  ListVersions). Now the apps come from one listing per organization (ListApps pages), the
+  PublishedVersion's diff lists the versions only when the app's metadata cannot vouch for its
+  state (resources.md, "Reads taken ahead"), and what is left is one GetDraft per app: the local
+  Ignite's CPU during a 50-app preview (column above) fell from 538 ms to ~200 ms, and the
+  provider's with it.
+- **The program** is still busy while the engine walks the resources: the SDK formats a stack
+  trace, mapped through ts-node's source maps, for every Output among a resource's inputs when
+  it serializes them (ours: about ten per app, the floor's three; ~0.3 s at N = 50). Ours
+  register without the SDK's other per-property stacks (\`src/resources/registration.ts\`),
+  pass inputs known at construction as plain values, and no longer load the client or the
+  generated protobuf code in the program (~60 ms, more under ts-node, before the first
+  registration).
+- **The floor with our properties** pays the SDK's full per-property cost and no reads: it is
+  now slower than ours.
+- **Noise**: the machine is shared; the same preview varies by ±10% between rounds, more at
+  N = 200 (the floor there took 8.0 s in one run and 11.5 s in another), so a ratio within a few
+  percent of its target is within the noise.
+- **Against a remote platform**, where a read is mostly waiting on the network, reading ahead
+  matters most: with the local Ignite holding every call 20 ms (\`BENCH_RPC_LATENCY_MS=20 node
+  bench/preview.js 10 50 --rounds 2 --before <main without it>\`, 2026-12-01, before the listing):
+  N = 50 ours 6.24 s against 8.72 s without reading ahead (floor 4.61 s).
 
 Before issue 11 the same preview cost 2.01× the floor at N = 50 and 3.17× at N = 200, and each
 added app ~115 ms; after its first changes (one provider object per kind, streaming hashing),
-1.43× and 1.92×, ~61 ms per app.
+1.43× and 1.92×, ~61 ms per app; before the listing and the vouching metadata (three reads per
+app), 1.24× and 1.41×, 33 ms per app against the floor's 21.
 
 ### \`pulumi up\` creating N new apps (one run per size)
 
