@@ -29,7 +29,7 @@ export interface Platform {
   listVersions(org: string, name: string): Promise<{ versions: Version[]; activeVersion: number } | undefined>;
   rollbackVersion(org: string, name: string, version: number): Promise<AppMeta>;
   /**
-   * Starts these reads of the app (GetApp, GetDraft, ListVersions) now, for the diffs that will
+   * Starts these reads of the app (GetApp, GetDraft) now, for the diffs that will
    * ask for them next (read-ahead.ts): each answer is used as many times as `reads` says,
    * within MAX_AGE_MS, and never after a change this process makes to the app.
    */

@@ -96,21 +96,12 @@ function platformOf(c: () => IgniteClient, deadline: Deadline, takeAhead: boolea
     if (!deadline.limited) return undefined;
     return { timeoutMs: deadline.cap(c().timeoutMs), signal: deadline.signal() };
   };
-  /** The reads, as the platform answers them now. */
+  /** The reads taken ahead, as the platform answers them now. */
   const live = {
     app: (org: string, name: string) => c().getAppOrUndefined(org, name, o()),
     async draft(org: string, name: string) {
       try {
         return (await c().getDraft({ organizationName: org, appName: name }, o())).draft;
-      } catch (err) {
-        if (isNotFound(err)) return undefined;
-        throw err;
-      }
-    },
-    async versions(org: string, name: string) {
-      try {
-        const res = await c().listVersions({ organizationName: org, appName: name }, o());
-        return { versions: res.versions, activeVersion: res.activeVersion };
       } catch (err) {
         if (isNotFound(err)) return undefined;
         throw err;
@@ -131,7 +122,16 @@ function platformOf(c: () => IgniteClient, deadline: Deadline, takeAhead: boolea
   return {
     getApp: (org, name) => read("app", org, name, () => live.app(org, name)),
     getDraft: (org, name) => read("draft", org, name, () => live.draft(org, name)),
-    listVersions: (org, name) => read("versions", org, name, () => live.versions(org, name)),
+    // Not read ahead: a PublishedVersion's diff lists versions only when the app read cannot vouch for its state.
+    async listVersions(org, name) {
+      try {
+        const res = await c().listVersions({ organizationName: org, appName: name }, o());
+        return { versions: res.versions, activeVersion: res.activeVersion };
+      } catch (err) {
+        if (isNotFound(err)) return undefined;
+        throw err;
+      }
+    },
     readAhead(org, name, reads) {
       for (const [kind, uses] of Object.entries(reads) as [ReadKind, number][]) {
         // An app's metadata comes from its organization's listing where there is one.

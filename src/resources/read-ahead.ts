@@ -17,7 +17,7 @@
 // resource's turn: the same calls, in parallel instead of one after another.
 
 /** A read, the kinds the providers take ahead. */
-export type ReadKind = "app" | "draft" | "versions";
+export type ReadKind = "app" | "draft";
 
 /** How long a read taken ahead may wait for the diff that uses it. */
 export const MAX_AGE_MS = 30_000;
@@ -70,7 +70,7 @@ export class ReadAhead {
 
   /** Drops what is held for `appId`: it is being changed. */
   forget(appId: string): void {
-    for (const kind of ["app", "draft", "versions"] as const) this.held.delete(ReadAhead.key(kind, appId));
+    for (const kind of ["app", "draft"] as const) this.held.delete(ReadAhead.key(kind, appId));
   }
 
   /** How many reads are held (tests). */

@@ -36,10 +36,10 @@ describe("ReadAhead", () => {
   it("does not start a read twice while one is held, and keys reads by kind and app", async () => {
     const ahead = new ReadAhead();
     const platform = counter();
-    ahead.start("versions", "acme/a", platform.read);
-    ahead.start("versions", "acme/a", platform.read);
-    ahead.start("versions", "acme/b", platform.read);
     ahead.start("draft", "acme/a", platform.read);
+    ahead.start("draft", "acme/a", platform.read);
+    ahead.start("draft", "acme/b", platform.read);
+    ahead.start("app", "acme/b", platform.read);
     expect(platform.calls).toBe(3);
     const live = counter("other");
     expect(await ahead.take("app", "acme/a", live.read)).toBe("other");
@@ -65,11 +65,11 @@ describe("ReadAhead", () => {
   it("drops what it holds for an app being changed", async () => {
     const ahead = new ReadAhead();
     ahead.start("draft", "acme/greet", async () => "before the change");
-    ahead.start("versions", "acme/greet", async () => "before the change");
+    ahead.start("app", "acme/greet", async () => "before the change");
     ahead.start("draft", "acme/other", async () => "kept");
     ahead.forget("acme/greet");
     expect(await ahead.take("draft", "acme/greet", async () => "after")).toBe("after");
-    expect(await ahead.take("versions", "acme/greet", async () => "after")).toBe("after");
+    expect(await ahead.take("app", "acme/greet", async () => "after")).toBe("after");
     expect(await ahead.take("draft", "acme/other", async () => "after")).toBe("kept");
   });
 
