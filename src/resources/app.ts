@@ -424,6 +424,7 @@ export function platformFailures(olds: Partial<AppInputs>, i: AppInputs, live: P
  */
 const READS_AHEAD = { app: 2, draft: 1 } as const;
 
+/** @internal */
 export function appProvider(ctx: ProviderContext): pulumi.dynamic.ResourceProvider<AppInputs, AppOutputs> {
   /** One UpdateAppConfig for the fields that differ, leaving ignored paths as they are live. */
   async function applyConfig(i: AppInputs, live: PlainApp, deadline: Deadline): Promise<PlainApp> {

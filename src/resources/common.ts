@@ -37,21 +37,25 @@ export type ScaleMetricName = (typeof SCALE_METRICS)[number];
 export const RUST_TARGETS = ["native", "wasm"] as const;
 export type RustTargetName = (typeof RUST_TARGETS)[number];
 
+/** @internal */
 export const runtimeToProto: Record<RuntimeName, RuntimeEnum> = {
   python: Runtime.PYTHON,
   rust: Runtime.RUST,
   deno: Runtime.DENO,
   go: Runtime.GO,
 };
+/** @internal */
 export const tierToProto: Record<TierName, ResourceTierEnum> = {
   small: ResourceTier.SMALL,
   medium: ResourceTier.MEDIUM,
   large: ResourceTier.LARGE,
 };
+/** @internal */
 export const metricToProto: Record<ScaleMetricName, ScaleMetricEnum> = {
   REQUEST_RATE: ScaleMetric.REQUEST_RATE,
   CONCURRENCY: ScaleMetric.CONCURRENCY,
 };
+/** @internal */
 export const rustTargetToProto: Record<RustTargetName, RustTargetEnum> = {
   native: RustTarget.NATIVE,
   wasm: RustTarget.WASM,
@@ -65,14 +69,17 @@ const tierNames = invert(tierToProto);
 const metricNames = invert(metricToProto);
 const rustTargetNames = invert(rustTargetToProto);
 
+/** @internal */
 export const runtimeName = (r: RuntimeEnum): RuntimeName | undefined => runtimeNames.get(r);
-/** The platform treats an unspecified tier as small. */
+/** @internal The platform treats an unspecified tier as small. */
 export const tierName = (t: ResourceTierEnum): TierName => tierNames.get(t) ?? "small";
-/** The platform treats an unspecified metric as REQUEST_RATE. */
+/** @internal The platform treats an unspecified metric as REQUEST_RATE. */
 export const metricName = (m: ScaleMetricEnum): ScaleMetricName => metricNames.get(m) ?? "REQUEST_RATE";
+/** @internal */
 export const rustTargetName = (t: RustTargetEnum): RustTargetName | undefined => rustTargetNames.get(t);
 
 const compileStateNames = new Map(Object.entries(CompileState).map(([k, v]) => [v as number, k]));
+/** @internal */
 export function compileStateName(s: CompileStateEnum): string {
   return (compileStateNames.get(s) ?? "UNSPECIFIED").toLowerCase().replace(/_/g, "-");
 }
@@ -283,6 +290,7 @@ export interface PlainApp extends PlainAppConfig {
   publicUrls: string[];
 }
 
+/** @internal */
 export function plainApp(app: AppMeta): PlainApp {
   const s = app.scaling;
   return {
@@ -315,6 +323,7 @@ export interface PlainDraftRuntime {
   toolchain?: string;
 }
 
+/** @internal */
 export function plainRuntime(r: CompileRuntime | undefined): PlainDraftRuntime {
   switch (r?.runtime.case) {
     case "python":
@@ -340,6 +349,7 @@ export interface PlainDraft {
   image?: { ref?: string; dockerfile?: string; gitUrl?: string };
 }
 
+/** @internal */
 export function plainDraft(d: DraftMessage): PlainDraft {
   const image = d.sourceKind === "image" ? d.image?.source : undefined;
   return {

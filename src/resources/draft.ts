@@ -318,6 +318,7 @@ export function inputsOf(outs: DraftOutputs): DraftInputs {
   return jsonSafe(inputs);
 }
 
+/** @internal */
 export function draftProvider(ctx: ProviderContext): pulumi.dynamic.ResourceProvider<DraftInputs, DraftOutputs> {
   /** Re-reads the code and insists it is what the preview planned; returns the bytes to upload. */
   async function planned(i: DraftInputs): Promise<{ kind: "file" | "directory"; bytes: Buffer }> {

@@ -11,6 +11,7 @@ import type { Deadline } from "./resource-options.js";
 /**
  * The calls the providers make. Implemented by the Ignite client (src/client); kept as an
  * interface so the providers state exactly what they depend on.
+ * @internal
  */
 export interface Platform {
   /** GetApp; `undefined` when the app does not exist. */
@@ -42,6 +43,7 @@ export interface Platform {
   callApp(req: AppCall): Promise<AppAnswer>;
 }
 
+/** @internal */
 export interface ScalingInit {
   reservedCapacity: number;
   maxReplicas: number;
@@ -50,6 +52,7 @@ export interface ScalingInit {
   scaledownPeriodSecs: number;
 }
 
+/** @internal */
 export interface AppConfigInit {
   description: string;
   resourceTier: ResourceTier;
@@ -60,19 +63,21 @@ export interface AppConfigInit {
   healthPath: string;
 }
 
+/** @internal */
 export interface CreateAppInit extends AppConfigInit {
   organizationName: string;
   name: string;
   runtime: Runtime;
 }
 
-/** UpdateAppConfig: `mask` names the proto fields to change. */
+/** @internal UpdateAppConfig: `mask` names the proto fields to change. */
 export interface UpdateAppInit extends AppConfigInit {
   organizationName: string;
   appName: string;
   mask: string[];
 }
 
+/** @internal */
 export interface SaveDraftInit {
   organizationName: string;
   appName: string;
@@ -84,7 +89,7 @@ export interface SaveDraftInit {
   image?: { dockerfilePath: string; contextArchive: Uint8Array } | { imageRef: string };
 }
 
-/** What a provider method receives besides its inputs. */
+/** @internal What a provider method receives besides its inputs. */
 export interface ProviderContext {
   /**
    * The platform's calls. Without a deadline (checks, diffs, reads), reads take what was read
@@ -108,6 +113,7 @@ export interface ProviderContext {
 /**
  * The tail of every provider's `diff`: the table's notes (why: drift, a vanished app) go to
  * the person running `pulumi`, as diagnostics of the resource, and its answer to the engine.
+ * @internal
  */
 export function reportDiff<D extends { notes: readonly string[] }>(ctx: Pick<ProviderContext, "log">, result: D): D {
   for (const line of result.notes) ctx.log(line);

@@ -1,6 +1,8 @@
 // The providers' implementation, loaded by the shim (./shim.ts) inside the dynamic-provider
 // process. Its only module state is the connection: the stack config handed to `configure`,
 // and the client made from it on first use. Nothing here is ever serialized into state.
+// First: the modules below compile from Node's cache where it has them (compile-cache.ts).
+import { flushCompileCache } from "./compile-cache.js";
 import type * as pulumi from "@pulumi/pulumi";
 import { checkConnection, createIgniteClient, resolveConnection, type CallOptions, type ConfigSource, type IgniteClient, type ResolvedConnection } from "../client/index.js";
 import { defaultOrganization } from "../client/settings.js";
@@ -240,3 +242,6 @@ export const providers: ProviderImpl["providers"] = {
   draft: draftProvider(context),
   publishedVersion: publishedVersionProvider(context),
 } satisfies Record<ResourceKind, pulumi.dynamic.ResourceProvider>;
+
+// Every module the providers need is loaded: keep their compiled code for the next process.
+flushCompileCache();

@@ -213,6 +213,7 @@ export function planRelease(i: Pick<PublishedVersionInputs, "codeHash" | "versio
 
 // ---- the provider ----------------------------------------------------------------------------
 
+/** @internal */
 export function publishedVersionProvider(ctx: ProviderContext): pulumi.dynamic.ResourceProvider<PublishedVersionInputs, PublishedVersionOutputs> {
   async function sync(i: PublishedVersionInputs, deadline: Deadline, creating: boolean): Promise<PublishedVersionOutputs> {
     const ref = parseAppId(i.app)!;
@@ -367,6 +368,7 @@ function createTimeOf(app: AppMeta): number | undefined {
  * What the state says about the live versions, when the live app proves it still holds: the
  * same app (its create time, recorded in the state) with the same active version. Only that
  * version is known (with the code hash the state recorded for it); undefined otherwise.
+ * @internal
  */
 export function recordedVersions(olds: PublishedVersionOutputs, app: AppMeta): LiveVersions | undefined {
   const created = createTimeOf(app);
