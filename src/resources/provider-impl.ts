@@ -24,17 +24,24 @@ let client: IgniteClient | undefined;
 /** Reads taken ahead for apps' resources, shared by every platform object of the process (read-ahead.ts). */
 const ahead = new ReadAhead();
 /** Organizations' listings, answering reads of apps taken ahead (read-ahead.ts). */
-const listings = new OrgListings<AppMeta>(async (org, pageSize, maxPages) => {
+const listings = new OrgListings<AppMeta>((org, pageSize, maxPages) => listOrganization(igniteClient(), org, pageSize, maxPages));
+
+/**
+ * The apps of `org` by name, as ListApps pages them: page after page of `pageSize`, until the
+ * platform says there is no next page or `maxPages` pages were read (an app beyond them is
+ * not listed, and OrgListings then reads it on its own).
+ */
+export async function listOrganization(client: Pick<IgniteClient, "listApps">, org: string, pageSize: number, maxPages: number): Promise<Map<string, AppMeta>> {
   const apps = new Map<string, AppMeta>();
   let pageToken = "";
   for (let page = 0; page < maxPages; page++) {
-    const res = await igniteClient().listApps({ organizationName: org, pageSize, pageToken });
+    const res = await client.listApps({ organizationName: org, pageSize, pageToken });
     for (const app of res.apps) apps.set(app.name, app);
     if (!res.nextPageToken) break;
     pageToken = res.nextPageToken;
   }
   return apps;
-});
+}
 /** The connection check's answer per organization: at most one ListApps each, per process. */
 const checked = new Map<string, Promise<string | undefined>>();
 

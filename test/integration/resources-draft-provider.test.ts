@@ -316,6 +316,29 @@ describe("the Draft provider against a local Ignite", () => {
     expect((await calls()).GetApp).toBe(1);
   });
 
+  it("an organization's listing reads page after page until the last, and no more than its page cap", async () => {
+    // An organization of its own, so the listing holds exactly the apps made here.
+    const org = "listing-pages";
+    const own = createIgniteClient({ endpoint: ignite.grpcEndpoint, token: await ignite.tokenFor(org) });
+    try {
+      const names = ["p1", "p2", "p3", "p4", "p5"];
+      for (const name of names) await own.createApp({ organizationName: org, name, runtime: Runtime.PYTHON });
+      await resetCalls();
+      // Pages of two: three pages hold the five apps; the third says there is no next one.
+      const all = await impl.listOrganization(own, org, 2, 10);
+      expect([...all.keys()].sort()).toEqual(names);
+      expect(all.get("p5")?.appId).toBe(`${org}/p5`);
+      expect((await calls()).ListApps).toBe(3);
+      // At most two pages: the first four apps, and no third call.
+      await resetCalls();
+      const capped = await impl.listOrganization(own, org, 2, 2);
+      expect([...capped.keys()].sort()).toEqual(["p1", "p2", "p3", "p4"]);
+      expect((await calls()).ListApps).toBe(2);
+    } finally {
+      own.close();
+    }
+  });
+
   it("a PublishedVersion's diff lists the versions when the app's metadata cannot vouch for the state: another app of the same name, another active version, or state without the app's create time", async () => {
     const app = await createApp("vouch");
     const inputs = await planInputs({ app, code: codeDir("vouch", { "handler.py": HANDLER }) });
