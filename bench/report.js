@@ -132,35 +132,39 @@ ${table(["N apps", "ours", "floor", "ours / floor", ...extraHead, ...(hasIgniteC
 
 ${table(["N", "ours per app", "floor per app", "ours / floor", ...(has("props") ? ["floor with our properties, per app", "ours / that"] : []), ...(has("before") ? ["before, per app", "before / floor"] : []), "target", ""], slopeRows)}
 
-Where the difference goes (CPU profiles of one preview at N = 50, \`bench/profile.js\`; the
-engine's own log, \`pulumi preview -v=7 --logflow --logtostderr\`, which times every provider
-call; and timestamps inside the dynamic-provider host; taken 2026-12-01):
+Where the difference goes (the engine's own log, \`pulumi preview -v=7 --logflow --logtostderr\`,
+which times every provider call; timestamps inside the dynamic-provider host; CPU profiles of
+one preview at N = 50, \`bench/profile.js\`; taken 2026-12-01 under Node 22):
 
 - **The engine checks and diffs a preview's resources one at a time**, so every provider call
-  is on the path. In this run's shape the engine walks the 150 resources in 1.4–1.9 s against
-  the floor's 0.7–0.9 s; the rest of both previews (starting the CLI, compiling and running the
-  program, loading the provider) costs the same. Inside the provider host a check or diff of
-  ours takes about 1 ms (the floor's: well under), but the engine sees 2–8 ms per call: each call
-  waits for its process to be scheduled on two cores shared by the engine, the program, the
-  provider and the local Ignite, so what counts is the CPU all of them spend meanwhile.
-- **Platform reads**: a no-op preview used to read each app three times (GetApp, GetDraft,
-  ListVersions). Now the apps come from one listing per organization (ListApps pages), the
-  PublishedVersion's diff lists the versions only when the app's metadata cannot vouch for its
-  state (resources.md, "Reads taken ahead"), and what is left is one GetDraft per app: the local
-  Ignite's CPU during a 50-app preview (column above) fell from 538 ms to ~200 ms, and the
-  provider's with it.
-- **The program** is still busy while the engine walks the resources: the SDK formats a stack
-  trace, mapped through ts-node's source maps, for every Output among a resource's inputs when
-  it serializes them (ours: about ten per app, the floor's three; ~0.3 s at N = 50). Ours
-  register without the SDK's other per-property stacks (\`src/resources/registration.ts\`),
-  pass inputs known at construction as plain values, and no longer load the client or the
-  generated protobuf code in the program (~60 ms, more under ts-node, before the first
-  registration).
+  is on the path. At N = 50 it walks ours' 150 resources in 0.84–0.95 s against the floor's
+  0.49–0.57 s. Per call, the Draft's and the PublishedVersion's checks and diffs now cost what the
+  floor's do (median 1.0–1.8 ms as the engine sees them; inside the host, 0.02–0.05 ms). The
+  difference is in the App's: its check (median ~4 ms against the floor's ~1.7) and its diff
+  (~2.6 ms against ~1.4), though inside the host they take 0.27 and 0.06 ms. The App's check
+  starts the platform reads of the app's resources (resources.md, "Reads taken ahead"), and
+  what those reads cost lands on the calls around it: each call waits for its process to be
+  scheduled on two cores shared by the engine, the program, the provider and the local Ignite.
+- **What is left per app is one GetDraft**: the apps' own reads come from one listing per
+  organization, the PublishedVersion's diff lists versions only when the app's metadata cannot
+  vouch for them, and the draft can only be known by reading it (the platform's metadata says
+  nothing of the draft slot). One GetDraft costs ~0.75 ms of CPU in the provider's client
+  (Connect over HTTP/2) and ~0.95 ms in the local Ignite's server, on the same two cores
+  (measured with 3000 sequential calls, client and server in separate processes). That is the
+  ~3 ms per added app between ours and the floor at N = 50 → 200. Registering four fewer
+  Outputs per Draft (an experiment, not kept) measured no difference, so the program's share is
+  not where the rest goes.
+- **Fixed costs, paid once per preview**: the first App check (~100 ms: the provider loading
+  its modules, the client's first connection, the connection check); the second App's diff
+  (~20 ms: it waits for the organization's listing). The provider process now keeps its
+  compiled modules in Node's compile cache (\`src/resources/compile-cache.ts\`), and the program's
+  type check no longer reads the generated protobuf declarations (~90 ms; \`stripInternal\`,
+  resources.md).
 - **The floor with our properties** pays the SDK's full per-property cost and no reads: it is
-  now slower than ours.
-- **Noise**: the machine is shared; the same preview varies by ±10% between rounds, more at
-  N = 200 (the floor there took 8.0 s in one run and 11.5 s in another), so a ratio within a few
-  percent of its target is within the noise.
+  slower than ours.
+- **Noise**: the machine is shared; the same preview varies by ±10% between rounds and more
+  between runs (the floor at N = 200 took 8.0 s in one run, 11.5 s in another and 5.5 s in a
+  quiet one), so a ratio within a few percent of its target is within the noise.
 - **Against a remote platform**, where a read is mostly waiting on the network, reading ahead
   matters most: with the local Ignite holding every call 20 ms (\`BENCH_RPC_LATENCY_MS=20 node
   bench/preview.js 10 50 --rounds 2 --before <main without it>\`, 2026-12-01, before the listing):
@@ -169,7 +173,8 @@ call; and timestamps inside the dynamic-provider host; taken 2026-12-01):
 Before issue 11 the same preview cost 2.01× the floor at N = 50 and 3.17× at N = 200, and each
 added app ~115 ms; after its first changes (one provider object per kind, streaming hashing),
 1.43× and 1.92×, ~61 ms per app; before the listing and the vouching metadata (three reads per
-app), 1.24× and 1.41×, 33 ms per app against the floor's 21.
+app), 1.24× and 1.41×, 33 ms per app against the floor's 21; before the compile cache and the
+leaner declarations (a loaded machine), 1.14× and 1.17×, 46 ms per app against the floor's 36.
 
 ### \`pulumi up\` creating N new apps (one run per size)
 
