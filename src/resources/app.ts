@@ -17,6 +17,7 @@ import {
   TIERS,
   checkOneOf,
   declareAppRuntime,
+  declarePlainAppId,
   dnsLabelProblem,
   isAlreadyExists,
   isNonNegativeInt,
@@ -694,6 +695,8 @@ export class App extends IgniteResource {
       // --replace`, `replaceOnChanges`), which do not ask the provider's diff.
       pulumi.mergeOptions(opts, { additionalSecretOutputs: ["env"], deleteBeforeReplace: true }),
     );
+    // So a Draft of this App knows its runtime when it is made (see Draft).
+    if (plainId !== undefined) declarePlainAppId(this, plainId);
   }
 }
 

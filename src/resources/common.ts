@@ -150,6 +150,19 @@ export function declaredAppRuntime(appId: string | undefined): string | undefine
   return appId === undefined ? undefined : declaredRuntimes.get(appId);
 }
 
+/** Each App of this program whose id was known when it was made (plain organization and name). */
+const plainAppIds = new WeakMap<object, string>();
+
+export function declarePlainAppId(app: object, appId: string): void {
+  plainAppIds.set(app, appId);
+}
+
+/** The app id of an `app` arg when it is known now, without waiting for an Output. */
+export function plainAppIdOf(app: AppArg): string | undefined {
+  if (typeof app === "string") return app;
+  return isAppLike(app) ? plainAppIds.get(app) : undefined;
+}
+
 /** What a Draft of this program computed about its code: the path and the per-file manifest. */
 export interface DeclaredCode {
   code: string;

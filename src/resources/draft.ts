@@ -18,6 +18,7 @@ import {
   checkAppRef,
   declareCode,
   declaredAppRuntime,
+  plainAppIdOf,
   type AppArg,
   checkOneOf,
   isCodeHash,
@@ -469,6 +470,20 @@ export function diffDraft(olds: DraftOutputs, news: DraftInputs, live: PlainDraf
 
 // ---- the resource ----------------------------------------------------------------------------
 
+/**
+ * What a Draft saves, when that is known as it is made: "image" for an image; else the
+ * runtime its args say, or the App's runtime when the App (or its id) was declared earlier in
+ * the program with a plain organization, name and runtime; undefined when only an Output will
+ * tell.
+ */
+export function runtimeKnownAtConstruction(args: Pick<DraftArgs, "app" | "image" | "runtime" | "rust">): RuntimeName | "image" | undefined {
+  if (args.image !== undefined && args.image !== null) return "image";
+  if (args.runtime !== undefined) return typeof args.runtime === "string" ? args.runtime : undefined;
+  if (args.rust !== undefined && args.rust !== null) return "rust";
+  const appRuntime = declaredAppRuntime(plainAppIdOf(args.app));
+  return (RUNTIMES as readonly string[]).includes(appRuntime ?? "") ? (appRuntime as RuntimeName) : undefined;
+}
+
 /** What the program computed about the Draft's code or image. */
 type DescribedSource = Pick<DraftInputs, "code" | "manifest" | "codeHash" | "sourceKind" | "codeProblem"> & { image: unknown };
 
@@ -512,9 +527,10 @@ export class Draft extends IgniteResource {
     // set, not the default.
     const appRuntime = pulumi.output(app).apply((id) => declaredAppRuntime(id));
     // The Python check waits for the App's id (its runtime); the interpreter it asks starts now,
-    // so its start (~250 ms through a pyenv shim) is not on that path. Not for a Draft that says
-    // it holds no Python (an image, Rust, another runtime); one start per program either way.
-    if (args.image === undefined && args.rust === undefined && (args.runtime === undefined || args.runtime === "python")) void findPython();
+    // so its start (~250 ms through a pyenv shim) is not on that path. Not for a Draft known to
+    // hold no Python (see runtimeKnownAtConstruction); one start per program either way.
+    const known = runtimeKnownAtConstruction(args);
+    if (known === undefined || known === "python") void findPython();
     const described = pulumi
       .all([args.code, args.include, args.exclude, args.image])
       .apply(async ([code, include, exclude, image]): Promise<DescribedSource> => {
