@@ -143,6 +143,8 @@ function platformOf(c: () => IgniteClient, deadline: Deadline, takeAhead: boolea
     },
     readAhead(org, name, reads) {
       for (const [kind, uses] of Object.entries(reads) as [ReadKind, number][]) {
+        // Started already (the App's diff after its check): ask no listing for a reader.
+        if (ahead.holds(kind, `${org}/${name}`)) continue;
         // An app's metadata comes from its organization's listing where there is one.
         const listed = kind === "app" ? listings.reader(org, name) : undefined;
         ahead.start(kind, `${org}/${name}`, listed?.read ?? (() => live[kind](org, name)), { uses, at: listed?.at });

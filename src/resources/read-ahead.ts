@@ -43,11 +43,16 @@ export class ReadAhead {
     return `${kind} ${appId}`;
   }
 
+  /** Whether a read for (`kind`, `appId`) is held and fresh: `start` would not start another. */
+  holds(kind: ReadKind, appId: string): boolean {
+    const h = this.held.get(ReadAhead.key(kind, appId));
+    return h !== undefined && this.now() - h.at <= this.maxAgeMs;
+  }
+
   /** Starts `read` for (`kind`, `appId`), to answer `uses` takes, unless a fresh one is held. */
   start(kind: ReadKind, appId: string, read: () => Promise<unknown>, { uses = 1, at = this.now() }: StartOptions = {}): void {
+    if (this.holds(kind, appId)) return;
     const key = ReadAhead.key(kind, appId);
-    const h = this.held.get(key);
-    if (h && this.now() - h.at <= this.maxAgeMs) return;
     const answer = read().then(
       (value) => ({ ok: true as const, value }),
       () => ({ ok: false as const }),

@@ -41,6 +41,7 @@ describe("ReadAhead", () => {
     ahead.start("draft", "acme/b", platform.read);
     ahead.start("app", "acme/b", platform.read);
     expect(platform.calls).toBe(3);
+    expect([ahead.holds("draft", "acme/a"), ahead.holds("app", "acme/b"), ahead.holds("app", "acme/a")]).toEqual([true, true, false]);
     const live = counter("other");
     expect(await ahead.take("app", "acme/a", live.read)).toBe("other");
     expect(live.calls).toBe(1);
@@ -50,7 +51,9 @@ describe("ReadAhead", () => {
     let now = 0;
     const ahead = new ReadAhead(() => now, 1_000);
     ahead.start("app", "acme/greet", async () => "stale");
+    expect(ahead.holds("app", "acme/greet")).toBe(true);
     now = 1_001;
+    expect(ahead.holds("app", "acme/greet")).toBe(false);
     expect(await ahead.take("app", "acme/greet", async () => "fresh")).toBe("fresh");
   });
 
