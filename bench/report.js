@@ -260,9 +260,33 @@ function dataPlaneSection(d) {
 }
 
 /** The page, and the targets it says are missed. */
-function report(last) {
-  const sections = [dataPlaneSection(last.dataplane), previewSection(last.preview), hashingSection(last.hashing)];
+function report(last, previousPage = "") {
+  const sections = SECTIONS.map(({ key, render }) => {
+    if (last[key]) return render(last[key]);
+    // Not measured here (a fresh clone keeps no results: bench/results/ is not in git): the
+    // section as the page had it, with its own date, instead of "Not measured yet".
+    const kept = sectionOf(previousPage, key);
+    return kept && !kept.includes("Not measured yet") ? { md: kept, missed: [] } : render(undefined);
+  });
   return { md: `${header()}${sections.map((s) => s.md).join("")}`.replace(/\n{3,}/g, "\n\n").trimEnd() + "\n", missed: sections.flatMap((s) => s.missed) };
 }
 
-module.exports = { report };
+/** The page's sections in order: each starts at its heading and runs to the next one's. */
+const SECTIONS = [
+  { key: "dataplane", heading: "## The local Ignite's data plane", render: dataPlaneSection },
+  { key: "preview", heading: "## The provider at scale (issue 11)", render: previewSection },
+  { key: "hashing", heading: "## Code-set hashing (issue 11)", render: hashingSection },
+];
+
+/** Section `key` of a page this module wrote, from its heading to the next section's; undefined if absent. */
+function sectionOf(page, key) {
+  const at = SECTIONS.findIndex((x) => x.key === key);
+  const start = page.indexOf(`\n${SECTIONS[at].heading}\n`);
+  if (start < 0) return undefined;
+  const ends = SECTIONS.slice(at + 1)
+    .map((x) => page.indexOf(`\n${x.heading}\n`, start + 1))
+    .filter((i) => i >= 0);
+  return `${page.slice(start + 1, ends.length ? Math.min(...ends) + 1 : page.length).trimEnd()}\n\n`;
+}
+
+module.exports = { report, sectionOf };

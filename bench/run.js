@@ -20,7 +20,8 @@
 // sha256sum with its peak memory (bench/hashing.js). The report is bench/report.js.
 //
 // Environment: BENCH_ONLY=dataplane,preview,hashing (a subset measures those again and keeps
-// the others' last results, bench/results/last.json); BENCH_PREVIEW_NS (default 10,50,200),
+// the others' last results, bench/results/last.json, or where there are none, as in a fresh
+// clone, the others' sections as docs/benchmarks.md has them); BENCH_PREVIEW_NS (default 10,50,200),
 // BENCH_PREVIEW_ROUNDS (5), BENCH_HASH_ROUNDS (5); BENCH_BEFORE=<another checkout, built> adds
 // before/after columns (the same programs and tree on that package, interleaved).
 // BENCH_RUNTIMES_ONLY=<Python cold p50 ms> prints just the Rust/Go/Deno rows; BENCH_SKIP_RUNTIMES=1
@@ -572,8 +573,9 @@ async function main() {
   }
   fs.mkdirSync(path.dirname(lastFile), { recursive: true });
   fs.writeFileSync(lastFile, JSON.stringify(last, null, 1));
-  const { md, missed } = report(last);
-  fs.writeFileSync(path.join(__dirname, "..", "docs", "benchmarks.md"), md);
+  const page = path.join(__dirname, "..", "docs", "benchmarks.md");
+  const { md, missed } = report(last, fs.existsSync(page) ? fs.readFileSync(page, "utf8") : "");
+  fs.writeFileSync(page, md);
   process.stdout.write(md);
   if (missed.length) process.stdout.write(`\nWARNING: targets missed: ${missed.join("; ")}\n`);
 }
