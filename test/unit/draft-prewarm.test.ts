@@ -4,15 +4,9 @@
 // for the engine, so Apps can be made.
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
+import { echoMocks } from "../support/mocks";
 
-beforeAll(async () => {
-  await pulumi.runtime.setMocks(
-    { newResource: (args) => ({ id: `${args.name}-id`, state: args.inputs }), call: () => ({}) },
-    "project",
-    "stack",
-    false,
-  );
-});
+beforeAll(() => echoMocks());
 
 describe("what a Draft saves, as it is made", () => {
   it("follows the args first, then the App declared with a plain organization, name and runtime", async () => {

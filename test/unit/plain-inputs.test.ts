@@ -9,6 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
+import { echoMocks } from "../support/mocks";
 
 // The SDK's own module instance (CommonJS), whose export the serializer calls at each use.
 const debuggable = createRequire(__filename)("@pulumi/pulumi/runtime/debuggable.js") as { debuggablePromise: (p: Promise<unknown>, ctx: string) => Promise<unknown> };
@@ -19,14 +20,7 @@ debuggable.debuggablePromise = (p, ctx) => {
   return original(p, ctx);
 };
 
-beforeAll(async () => {
-  await pulumi.runtime.setMocks(
-    { newResource: (args) => ({ id: `${args.name}-id`, state: args.inputs }), call: () => ({}) },
-    "project",
-    "stack",
-    false,
-  );
-});
+beforeAll(() => echoMocks());
 
 const settled = <T>(o: pulumi.Output<T>): Promise<T> => new Promise((resolve) => o.apply((v) => resolve(v)));
 

@@ -7,6 +7,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
+import { echoMocks } from "../support/mocks";
 
 interface Registered {
   type: string;
@@ -16,18 +17,7 @@ interface Registered {
 const registered: Registered[] = [];
 
 beforeAll(async () => {
-  await pulumi.runtime.setMocks(
-    {
-      newResource: (args) => {
-        registered.push({ type: args.type, name: args.name, inputs: args.inputs });
-        return { id: `${args.name}-id`, state: args.inputs };
-      },
-      call: () => ({}),
-    },
-    "project",
-    "stack",
-    false,
-  );
+  await echoMocks((args) => registered.push({ type: args.type, name: args.name, inputs: args.inputs }));
   pulumi.runtime.setConfig("ignite:organization", "acme-corp");
 });
 
