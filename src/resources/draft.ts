@@ -478,10 +478,11 @@ export function diffDraft(olds: DraftOutputs, news: DraftInputs, live: PlainDraf
  */
 export function runtimeKnownAtConstruction(args: Pick<DraftArgs, "app" | "image" | "runtime" | "rust">): RuntimeName | "image" | undefined {
   if (args.image !== undefined && args.image !== null) return "image";
-  if (args.runtime !== undefined) return typeof args.runtime === "string" ? args.runtime : undefined;
-  if (args.rust !== undefined && args.rust !== null) return "rust";
   const appRuntime = declaredAppRuntime(plainAppIdOf(args.app));
-  return (RUNTIMES as readonly string[]).includes(appRuntime ?? "") ? (appRuntime as RuntimeName) : undefined;
+  // draftRuntime's own default (python) is a guess here: the App's runtime may come later.
+  if (args.runtime === undefined && (args.rust === undefined || args.rust === null) && appRuntime === undefined) return undefined;
+  const runtime = draftRuntime(args.runtime, args.rust, appRuntime);
+  return typeof runtime === "string" && (RUNTIMES as readonly string[]).includes(runtime) ? (runtime as RuntimeName) : undefined;
 }
 
 /** What the program computed about the Draft's code or image. */
