@@ -14,7 +14,7 @@
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import { randomBytes } from "node:crypto";
-import { fromJson, toJson, type JsonValue } from "@bufbuild/protobuf";
+import { clone, fromJson, toJson, type JsonValue } from "@bufbuild/protobuf";
 import {
   AppMetaSchema,
   CompileLogLineSchema,
@@ -26,14 +26,21 @@ import {
   type Version,
 } from "../gen/dodil/ignite/v1/compute_pb.js";
 import { exists, fsyncDir, isMissingFile, readJson, writeFileAtomic, writeJsonAtomic, writeTree } from "./fs-util.js";
+import { RecordCache } from "./record-cache.js";
 import type { Store, StoreFiles, StoredDraft, StoredExecution, TreeFile } from "./store.js";
 
 const EXECUTION_ID = /^[A-Za-z0-9_.-]{1,128}$/;
 /** The compiled artifact's file name in a draft or version directory. */
 const ARTIFACT = "artifact";
 
+const copyApp = (app: AppMeta): AppMeta => clone(AppMetaSchema, app);
+const copyVersion = (version: Version): Version => clone(VersionSchema, version);
+const copyDraft = (d: StoredDraft): StoredDraft => ({ draft: clone(DraftSchema, d.draft), compileLog: d.compileLog.map((l) => clone(CompileLogLineSchema, l)) });
+
 export class FileStore implements Store {
   private readonly appsDir: string;
+  /** Its records as last read or written: the data directory is this local Ignite's alone. */
+  private readonly cache = new RecordCache();
   private readonly executionsDir: string;
   /** Its own directories, as they are: trees and artifacts already live on disk. */
   readonly files: StoreFiles = {
@@ -90,12 +97,20 @@ export class FileStore implements Store {
   }
 
   async getApp(appId: string): Promise<AppMeta | undefined> {
-    const json = await readJson(path.join(this.appDir(appId), "app.json"));
-    return json === undefined ? undefined : fromJson(AppMetaSchema, json as JsonValue);
+    const file = path.join(this.appDir(appId), "app.json");
+    return this.cache.read(
+      file,
+      async () => {
+        const json = await readJson(file);
+        return json === undefined ? undefined : fromJson(AppMetaSchema, json as JsonValue);
+      },
+      copyApp,
+    );
   }
 
   async putApp(app: AppMeta): Promise<void> {
-    await writeJsonAtomic(path.join(this.appDir(app.appId), "app.json"), toJson(AppMetaSchema, app));
+    const file = path.join(this.appDir(app.appId), "app.json");
+    await this.cache.write(file, app, copyApp, () => writeJsonAtomic(file, toJson(AppMetaSchema, app)));
   }
 
   async deleteApp(appId: string): Promise<boolean> {
@@ -103,7 +118,7 @@ export class FileStore implements Store {
     if (!(await exists(dir))) return false;
     // Rename first so the app disappears atomically; the slow recursive delete follows.
     const trash = path.join(this.appsDir, `.trash-${randomBytes(6).toString("hex")}`);
-    await fs.rename(dir, trash);
+    await this.cache.remove(dir, () => fs.rename(dir, trash));
     await fsyncDir(path.dirname(dir));
     await fs.rm(trash, { recursive: true, force: true });
     return true;
@@ -112,32 +127,40 @@ export class FileStore implements Store {
   // ---- draft -----------------------------------------------------------------------------
 
   async getDraft(appId: string): Promise<StoredDraft | undefined> {
-    const json = (await readJson(path.join(this.draftDir(appId), "draft.json"))) as
-      | { draft: JsonValue; compileLog?: JsonValue[] }
-      | undefined;
-    if (json === undefined) return undefined;
-    return {
-      draft: fromJson(DraftSchema, json.draft),
-      compileLog: (json.compileLog ?? []).map((line) => fromJson(CompileLogLineSchema, line)),
-    };
+    const file = path.join(this.draftDir(appId), "draft.json");
+    return this.cache.read(
+      file,
+      async () => {
+        const json = (await readJson(file)) as { draft: JsonValue; compileLog?: JsonValue[] } | undefined;
+        if (json === undefined) return undefined;
+        return {
+          draft: fromJson(DraftSchema, json.draft),
+          compileLog: (json.compileLog ?? []).map((line) => fromJson(CompileLogLineSchema, line)),
+        };
+      },
+      copyDraft,
+    );
   }
 
   async replaceDraft(appId: string, draft: StoredDraft, savedBytes: Uint8Array, files: TreeFile[]): Promise<void> {
     const target = this.draftDir(appId);
-    const staging = `${target}.new-${randomBytes(6).toString("hex")}`;
-    await writeTree(path.join(staging, "tree"), files);
-    await writeFileAtomic(path.join(staging, "saved.bin"), savedBytes);
-    await writeJsonAtomic(path.join(staging, "draft.json"), draftJson(draft));
-    const old = `${target}.old-${randomBytes(6).toString("hex")}`;
-    const hadOld = await exists(target);
-    if (hadOld) await fs.rename(target, old);
-    await fs.rename(staging, target);
-    await fsyncDir(path.dirname(target));
-    if (hadOld) await fs.rm(old, { recursive: true, force: true });
+    await this.cache.write(path.join(target, "draft.json"), draft, copyDraft, async () => {
+      const staging = `${target}.new-${randomBytes(6).toString("hex")}`;
+      await writeTree(path.join(staging, "tree"), files);
+      await writeFileAtomic(path.join(staging, "saved.bin"), savedBytes);
+      await writeJsonAtomic(path.join(staging, "draft.json"), draftJson(draft));
+      const old = `${target}.old-${randomBytes(6).toString("hex")}`;
+      const hadOld = await exists(target);
+      if (hadOld) await fs.rename(target, old);
+      await fs.rename(staging, target);
+      await fsyncDir(path.dirname(target));
+      if (hadOld) await fs.rm(old, { recursive: true, force: true });
+    });
   }
 
   async putDraftMeta(appId: string, draft: StoredDraft): Promise<void> {
-    await writeJsonAtomic(path.join(this.draftDir(appId), "draft.json"), draftJson(draft));
+    const file = path.join(this.draftDir(appId), "draft.json");
+    await this.cache.write(file, draft, copyDraft, () => writeJsonAtomic(file, draftJson(draft)));
   }
 
   private draftTreeDir(appId: string): string {
@@ -164,15 +187,24 @@ export class FileStore implements Store {
     await fs.copyFile(path.join(this.draftDir(appId), "saved.bin"), path.join(staging, "saved.bin"));
     const artifact = path.join(this.draftDir(appId), ARTIFACT);
     if (await exists(artifact)) await copyWithMode(artifact, path.join(staging, ARTIFACT));
-    await writeJsonAtomic(path.join(staging, "version.json"), toJson(VersionSchema, version));
-    await fs.rename(staging, target);
-    await fsyncDir(path.dirname(target));
+    await this.cache.write(path.join(target, "version.json"), version, copyVersion, async () => {
+      await writeJsonAtomic(path.join(staging, "version.json"), toJson(VersionSchema, version));
+      await fs.rename(staging, target);
+      await fsyncDir(path.dirname(target));
+    });
   }
 
   async getVersion(appId: string, version: number): Promise<Version | undefined> {
     if (!Number.isInteger(version) || version < 1) return undefined;
-    const json = await readJson(path.join(this.versionDir(appId, version), "version.json"));
-    return json === undefined ? undefined : fromJson(VersionSchema, json as JsonValue);
+    const file = path.join(this.versionDir(appId, version), "version.json");
+    return this.cache.read(
+      file,
+      async () => {
+        const json = await readJson(file);
+        return json === undefined ? undefined : fromJson(VersionSchema, json as JsonValue);
+      },
+      copyVersion,
+    );
   }
 
   async listVersions(appId: string): Promise<Version[]> {

@@ -8,7 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { create } from "@bufbuild/protobuf";
-import { AppMetaSchema, CompileState, DraftSchema, ExecutionSchema, ExecutionStatus, VersionSchema } from "../../src/gen/dodil/ignite/v1/compute_pb";
+import { AppMetaSchema, CompileLogLineSchema, CompileState, DraftSchema, ExecutionSchema, ExecutionStatus, VersionSchema } from "../../src/gen/dodil/ignite/v1/compute_pb";
 import { FileStore } from "../../src/emulator/fs-store";
 import { MemoryStore } from "../../src/emulator/memory-store";
 import type { Store, TreeFile } from "../../src/emulator/store";
@@ -59,6 +59,24 @@ describe.each(STORES)("the %s store", (_name, open) => {
     expect(read.description).toBe("a!");
     read.description = "changed after get";
     expect((await store.getApp("acme/a"))!.description).toBe("a!");
+  });
+
+  it("never aliases a draft or a version to what the caller holds", async () => {
+    const store = await open();
+    await store.putApp(app("acme", "a"));
+    await store.replaceDraft("acme/a", draft("sha256:one"), Buffer.from("x"), tree("v1"));
+    const d = (await store.getDraft("acme/a"))!;
+    d.draft.codeHash = "changed after get";
+    d.compileLog.push(create(CompileLogLineSchema, { line: "added after get" }));
+    expect((await store.getDraft("acme/a"))!.draft.codeHash).toBe("sha256:one");
+    expect((await store.getDraft("acme/a"))!.compileLog).toEqual([]);
+    const v = create(VersionSchema, { version: 1, codeHash: "sha256:one" });
+    await store.createVersionFromDraft("acme/a", v);
+    v.codeHash = "changed after create";
+    const read = (await store.getVersion("acme/a", 1))!;
+    expect(read.codeHash).toBe("sha256:one");
+    read.codeHash = "changed after get";
+    expect((await store.getVersion("acme/a", 1))!.codeHash).toBe("sha256:one");
   });
 
   it("replaces a draft as a unit and hands out its tree on disk, content and modes kept", async () => {
@@ -127,5 +145,35 @@ describe("the local Ignite on the memory store", () => {
     } finally {
       await local.stop();
     }
+  });
+});
+
+// The file store keeps what it read and wrote in memory (fs-store.ts, RecordCache), so a read
+// that was under way while a write or a removal ran must not leave the older record behind.
+describe("the file store's memory of its records", () => {
+  it("reads what the last write or removal left, even when first reads overlapped them", async () => {
+    const dir = tmp();
+    const before = await FileStore.open(dir);
+    const N = 30;
+    const ids = Array.from({ length: N }, (_, i) => `acme/r${i}`);
+    for (const [i, id] of ids.entries()) {
+      await before.putApp({ ...app("acme", `r${i}`), description: "old" });
+      await before.replaceDraft(id, draft("sha256:old"), Buffer.from("x"), tree("old"));
+    }
+    // A store that has read nothing yet: each first read goes to the disk while the change runs.
+    const store = await FileStore.open(dir);
+    for (const [i, id] of ids.entries()) {
+      await Promise.all([store.getApp(id), store.putApp({ ...app("acme", `r${i}`), description: "new" }), store.getApp(id)]);
+      expect((await store.getApp(id))!.description).toBe("new");
+      await Promise.all([store.getDraft(id), store.replaceDraft(id, draft("sha256:new"), Buffer.from("y"), tree("new")), store.getDraft(id)]);
+      expect((await store.getDraft(id))!.draft.codeHash).toBe("sha256:new");
+      await Promise.all([store.getDraft(id), store.putDraftMeta(id, draft("sha256:meta")), store.getDraft(id)]);
+      expect((await store.getDraft(id))!.draft.codeHash).toBe("sha256:meta");
+      await Promise.all([store.getApp(id), store.getDraft(id), store.deleteApp(id), store.getApp(id), store.getDraft(id)]);
+      expect(await store.getApp(id)).toBeUndefined();
+      expect(await store.getDraft(id)).toBeUndefined();
+    }
+    // And what it wrote is what the disk holds: a store opened afresh reads the same.
+    expect(await (await FileStore.open(dir)).listApps("acme")).toEqual([]);
   });
 });
