@@ -7,8 +7,9 @@
 //
 // The programs run through the real CLI on a file backend, in one workspace laid out like a
 // user's (node_modules linking to the repository's, pulumi-ignite → the package), against a
-// local Ignite in this process. The variants' previews take turns, so drift in the machine's
-// load hits them alike; the report takes medians.
+// local Ignite in this process, each size's apps in their own organization. Every stack is
+// created first; then each round previews every size and variant in turn, so drift in the
+// machine's load hits them alike; the report takes medians.
 //
 //   node bench/preview.js [N…] [--rounds R] [--profile DIR] [--before PACKAGE_DIR] [--up-env K=V,…]
 // --profile runs one more preview of each per N with a CPU profiler in every Node process the
@@ -237,60 +238,76 @@ async function previewBench({ ns = [10, 50, 200], rounds = 5, profileDir, before
   const ws = await workspace(Object.fromEntries(variants.map((v) => [v.name, v.pkg])));
   const results = { pulumi: ws.version, rounds, variants: variants.map((v) => v.name), ns: [] };
   try {
+    // Every stack of every size is created first; then each round previews every size and
+    // variant in turn, so a drift in the machine's speed over the minutes a run takes hits
+    // every size alike instead of biasing the cost per added app.
+    const sizes = [];
     for (const n of ns) {
       const up = {};
-      const preview = {};
-      const igniteCpu = {};
+      // Each size's apps in their own organization: a listing holds that size's stacks only.
+      const org = `bench-${n}`;
+      const token = await ws.ignite.tokenFor(org);
+      const cwds = {};
+      const configure = async (v, cwd) => {
+        if (v.program !== oursProgram) return;
+        await ws.pulumi(cwd, ["config", "set", "ignite:endpoint", ws.ignite.grpcEndpoint]);
+        await ws.pulumi(cwd, ["config", "set", "ignite:organization", org]);
+        await ws.pulumi(cwd, ["config", "set", "--secret", "ignite:token"], { input: token });
+      };
       for (const v of variants) {
-        v.cwd = path.join(ws.dir, v.name, `${v.name}-${n}`);
-        writeProject(v.cwd, `${v.name}-${n}`, v.program(n, v.prefix), n);
-        await ws.pulumi(v.cwd, ["stack", "init", "bench"]);
-        if (v.program === oursProgram) {
-          await ws.pulumi(v.cwd, ["config", "set", "ignite:endpoint", ws.ignite.grpcEndpoint]);
-          await ws.pulumi(v.cwd, ["config", "set", "ignite:organization", ws.ignite.org]);
-          await ws.pulumi(v.cwd, ["config", "set", "--secret", "ignite:token"], { input: ws.ignite.token });
-        }
-        up[v.name] = (await ws.pulumi(v.cwd, ["up", "--yes", "--skip-preview"], { env: upEnv })).ms;
-        preview[v.name] = [];
-        igniteCpu[v.name] = [];
+        const cwd = (cwds[v.name] = path.join(ws.dir, v.name, `${v.name}-${n}`));
+        writeProject(cwd, `${v.name}-${n}`, v.program(n, v.prefix), n);
+        await ws.pulumi(cwd, ["stack", "init", "bench"]);
+        await configure(v, cwd);
+        up[v.name] = (await ws.pulumi(cwd, ["up", "--yes", "--skip-preview"], { env: upEnv })).ms;
       }
-      // The file backend writes the whole state after every step, so \`up\` of many resources
+      // The file backend writes the whole state after every step, so `up` of many resources
       // grows faster than linearly whatever the provider; a second stack of ours and of the
       // floor, created with checkpoints off, shows what is left.
       for (const v of variants.filter((x) => x.name === "ours" || x.name === "floor")) {
-        await ws.pulumi(v.cwd, ["stack", "init", "nockpt"]);
-        if (v.program === oursProgram) {
-          await ws.pulumi(v.cwd, ["config", "set", "ignite:endpoint", ws.ignite.grpcEndpoint]);
-          await ws.pulumi(v.cwd, ["config", "set", "ignite:organization", ws.ignite.org]);
-          await ws.pulumi(v.cwd, ["config", "set", "--secret", "ignite:token"], { input: ws.ignite.token });
-        }
-        up[`${v.name}NoCheckpoints`] = (await ws.pulumi(v.cwd, ["up", "--yes", "--skip-preview"], { env: { ...upEnv, PULUMI_SKIP_CHECKPOINTS: "true" } })).ms;
-        await ws.pulumi(v.cwd, ["stack", "select", "bench"]);
+        const cwd = cwds[v.name];
+        await ws.pulumi(cwd, ["stack", "init", "nockpt"]);
+        await configure(v, cwd);
+        up[`${v.name}NoCheckpoints`] = (await ws.pulumi(cwd, ["up", "--yes", "--skip-preview"], { env: { ...upEnv, PULUMI_SKIP_CHECKPOINTS: "true" } })).ms;
+        await ws.pulumi(cwd, ["stack", "select", "bench"]);
       }
       log(`N=${n}: up ${variants.map((v) => `${v.name} ${(up[v.name] / 1000).toFixed(1)} s`).join(", ")}`);
-      for (let r = 0; r < rounds; r++) {
-        // Rotate the order, so no variant always follows another.
-        const order = variants.map((_, i) => variants[(i + r) % variants.length]);
+      const preview = Object.fromEntries(variants.map((v) => [v.name, []]));
+      const igniteCpu = Object.fromEntries(variants.map((v) => [v.name, []]));
+      sizes.push({ n, cwds, result: { n, up, preview, igniteCpu, calls: undefined } });
+    }
+    for (let r = 0; r < rounds; r++) {
+      // Rotate the order of the sizes and of the variants, so no preview always follows another.
+      for (const [k] of sizes.entries()) {
+        const size = sizes[(k + r) % sizes.length];
+        const { n, cwds, result } = size;
+        const order = variants.map((_, i) => variants[(i + r + k) % variants.length]);
         // The local Ignite runs in this process: its CPU time is what the platform's side
         // costs, on the same two cores as the engine, the program and the provider.
         for (const v of order) {
+          await fetch(`${ws.ignite.httpUrl}/_ignite/calls/reset`, { method: "POST" });
           const cpu = process.cpuUsage();
-          preview[v.name].push((await ws.pulumi(v.cwd, ["preview", "--expect-no-changes"])).ms);
+          result.preview[v.name].push((await ws.pulumi(cwds[v.name], ["preview", "--expect-no-changes"])).ms);
           const used = process.cpuUsage(cpu);
-          igniteCpu[v.name].push((used.user + used.system) / 1000);
+          result.igniteCpu[v.name].push((used.user + used.system) / 1000);
+          // The platform calls of one no-op preview of ours, by method (the local Ignite's counters).
+          if (v.name === "ours") result.calls = (await (await fetch(`${ws.ignite.httpUrl}/_ignite/calls`)).json()).calls;
         }
-        log(`N=${n} round ${r + 1}/${rounds}: ${variants.map((v) => `${v.name} ${(preview[v.name].at(-1) / 1000).toFixed(2)} s (local Ignite CPU ${igniteCpu[v.name].at(-1).toFixed(0)} ms)`).join(", ")}`);
+        log(`round ${r + 1}/${rounds} N=${n}: ${variants.map((v) => `${v.name} ${(result.preview[v.name].at(-1) / 1000).toFixed(2)} s (local Ignite CPU ${result.igniteCpu[v.name].at(-1).toFixed(0)} ms)`).join(", ")}`);
       }
+    }
+    for (const { n, cwds, result } of sizes) {
+      log(`N=${n}: platform calls of one preview of ours: ${JSON.stringify(result.calls)}`);
       if (profileDir) {
         const preload = path.join(__dirname, "cpu-profile.js");
         for (const v of variants) {
           const into = path.join(profileDir, `${v.name}-${n}`);
           fs.mkdirSync(into, { recursive: true });
-          await ws.pulumi(v.cwd, ["preview", "--expect-no-changes"], { env: { NODE_OPTIONS: `--require ${preload}`, BENCH_CPU_PROFILE_DIR: into } });
+          await ws.pulumi(cwds[v.name], ["preview", "--expect-no-changes"], { env: { NODE_OPTIONS: `--require ${preload}`, BENCH_CPU_PROFILE_DIR: into } });
         }
         log(`N=${n}: CPU profiles in ${profileDir}/<variant>-${n}`);
       }
-      results.ns.push({ n, up, preview, igniteCpu });
+      results.ns.push(result);
     }
   } finally {
     await ws.dispose();

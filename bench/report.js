@@ -49,6 +49,23 @@ function previewSection(p) {
   const table = (head, rows) => `| ${head.join(" | ")} |\n|${head.map(() => "---").join("|")}|\n${rows.map((r) => `| ${r.join(" | ")} |`).join("\n")}`;
 
   const hasIgniteCpu = p.ns.every((x) => x.igniteCpu?.ours?.length);
+  /** The platform calls of one no-op preview of ours, per size (the local Ignite's counters). */
+  const withCalls = p.ns.filter((x) => x.calls);
+  const callsText = withCalls.length
+    ? ` The platform calls of one no-op preview of ours, counted by the local Ignite: ${withCalls
+        .map((x) => `N = ${x.n}: ${Object.entries(x.calls).map(([k, v]) => `${k} ${v}`).join(", ")}`)
+        .join("; ")} (one ListApps is the connection check; the others are the organization's listing, 100 apps a page, of the size's two stacks; the GetApp is the first app, read on its own before a listing is worth it).`
+    : "";
+  /**
+   * The same comparison within each round, where ours and the floor ran back to back (every
+   * size in every round since 2026-12-02): its median and range show how much of a ratio is
+   * the machine's noise. "—" when the rounds do not line up.
+   */
+  const perRound = (f) => {
+    const rounds = Math.min(...p.ns.flatMap((x) => Object.values(x.preview).map((xs) => xs.length)));
+    const rs = Array.from({ length: rounds }, (_, i) => f(i)).filter(Number.isFinite);
+    return rs.length ? spread(rs, ratio) : "—";
+  };
   const previewRows = p.ns.map((x) => {
     const r = m(x, "ours") / m(x, "floor");
     if (x.n === 50 && r > 1.1) missed.push(`no-op preview at N = 50: ${ratio(r)} the floor (target ≤ 1.10×)`);
@@ -57,6 +74,7 @@ function previewSection(p) {
       spread(x.preview.ours),
       spread(x.preview.floor),
       `**${ratio(r)}**`,
+      perRound((i) => x.preview.ours[i] / x.preview.floor[i]),
       ...cols(x, m, (y, v) => spread(y.preview[v])),
       ...(hasIgniteCpu ? [`${median(x.igniteCpu.ours).toFixed(0)} ms`] : []),
       ...(x.n === 50 ? ["≤ 1.10×", met(r <= 1.1)] : ["—", "—"]),
@@ -74,7 +92,10 @@ function previewSection(p) {
       ...(has("props") ? [perApp(slope(na, nb, "props", m)), ratio(so / slope(na, nb, "props", m))] : []),
       ...(has("before") ? [perApp(slope(na, nb, "before", m)), ratio(slope(na, nb, "before", m) / slope(na, nb, "floor", m))] : []),
     ];
-    return [`${na} → ${nb}`, perApp(so), perApp(slope(na, nb, "floor", m)), `**${ratio(r)}**`, ...extra, "≤ 1.2×", met(r <= 1.2)];
+    const a = byN.get(na).preview;
+    const b = byN.get(nb).preview;
+    const paired = perRound((i) => (b.ours[i] - a.ours[i]) / (b.floor[i] - a.floor[i]));
+    return [`${na} → ${nb}`, perApp(so), perApp(slope(na, nb, "floor", m)), `**${ratio(r)}**`, paired, ...extra, "≤ 1.2×", met(r <= 1.2)];
   });
   const noCkpt = p.ns.every((x) => x.up.oursNoCheckpoints !== undefined);
   const upRows = p.ns.map((x, i) => {
@@ -120,21 +141,24 @@ resources that register the inputs and outputs ours do (about three times as man
 floor's, the same ones as Outputs), computed from nothing: the SDK's work per property (four
 promises, each with a stack trace mapped through source maps) is paid for the resources'
 interface, whatever the provider does.` : ""}${has("before") ? " **Before**: the same program on the package as it was before issue 11." : ""}
-Each stack is created once (\`pulumi up --skip-preview\`, timed below), then previewed
-${p.rounds} times per size, the variants taking turns; \`--expect-no-changes\` makes any preview
-that finds something to do fail the run.
+Every stack of every size is created first (\`pulumi up --skip-preview\`, timed below); then
+each of ${p.rounds} rounds previews every size and variant in turn, the orders rotating from
+round to round, so a drift in the machine's speed during the run hits every size alike
+rather than biasing the cost per added app. Each size's apps live in their own organization
+(its stack and the checkpoints-off one below). \`--expect-no-changes\` makes any preview that
+finds something to do fail the run.
 
 ### No-op \`pulumi preview\`
 
-${table(["N apps", "ours", "floor", "ours / floor", ...extraHead, ...(hasIgniteCpu ? ["the local Ignite's CPU during ours"] : []), "target", ""], previewRows)}
+${table(["N apps", "ours", "floor", "ours / floor", "ours / floor, round by round", ...extraHead, ...(hasIgniteCpu ? ["the local Ignite's CPU during ours"] : []), "target", ""], previewRows)}
 
 ### Cost of each added app (the slope between two sizes, from the medians)
 
-${table(["N", "ours per app", "floor per app", "ours / floor", ...(has("props") ? ["floor with our properties, per app", "ours / that"] : []), ...(has("before") ? ["before, per app", "before / floor"] : []), "target", ""], slopeRows)}
+${table(["N", "ours per app", "floor per app", "ours / floor", "ours / floor, round by round", ...(has("props") ? ["floor with our properties, per app", "ours / that"] : []), ...(has("before") ? ["before, per app", "before / floor"] : []), "target", ""], slopeRows)}
 
 Where the difference goes (the engine's own log, \`pulumi preview -v=7 --logflow --logtostderr\`,
 which times every provider call; timestamps inside the dynamic-provider host; CPU profiles of
-one preview at N = 50, \`bench/profile.js\`; taken 2026-12-01 under Node 22):
+one preview at N = 50 and 200, \`bench/profile.js\`; taken 2026-12-01 and 2026-12-02 under Node 22):
 
 - **The engine checks and diffs a preview's resources one at a time**, so every provider call
   is on the path. At N = 50 it walks ours' 150 resources in 0.84–0.95 s against the floor's
@@ -145,15 +169,30 @@ one preview at N = 50, \`bench/profile.js\`; taken 2026-12-01 under Node 22):
   starts the platform reads of the app's resources (resources.md, "Reads taken ahead"), and
   what those reads cost lands on the calls around it: each call waits for its process to be
   scheduled on two cores shared by the engine, the program, the provider and the local Ignite.
+  Reading the draft in the Draft's diff instead (an experiment, 2026-12-02, not kept) moves
+  that cost rather than removing it: the App's check and diff fall to 2.3–2.6 and 1.5–1.9 ms,
+  the Draft's diff rises to 4.9–6.8 ms, and the walk takes 1.08–1.35 s against 1.21–1.49 s
+  reading ahead, in the same run; against a remote platform reading ahead wins (below).
 - **What is left per app is one GetDraft**: the apps' own reads come from one listing per
   organization, the PublishedVersion's diff lists versions only when the app's metadata cannot
   vouch for them, and the draft can only be known by reading it (the platform's metadata says
-  nothing of the draft slot). One GetDraft costs ~0.75 ms of CPU in the provider's client
-  (Connect over HTTP/2) and ~0.95 ms in the local Ignite's server, on the same two cores
-  (measured with 3000 sequential calls, client and server in separate processes). That is the
-  ~3 ms per added app between ours and the floor at N = 50 → 200. Registering four fewer
-  Outputs per Draft (an experiment, not kept) measured no difference, so the program's share is
-  not where the rest goes.
+  nothing of the draft slot).${callsText} One GetDraft costs ~1 ms of CPU in the provider's
+  client and ~1.2 ms in the local Ignite's server (5,000 sequential calls, client and server in
+  separate processes, 2026-12-02); both are now the libraries' own work (connect-es and
+  Node's HTTP/2 on each side, with the garbage they leave): the client's retry and deadline
+  wrapper measures the same as a bare connect-es client, and the server no longer touches the
+  disk, since the file store keeps the records it has read (\`src/emulator/record-cache.ts\`,
+  which cut the server's CPU per GetDraft from ~1.75 ms to ~1.2 ms).
+- **Why every millisecond of that lands on the walk**: the program process is busy for nearly
+  the whole preview, ours and the floor's alike (the Node SDK resolving each registration's
+  outputs: ~36 ms of CPU per app under the profiler, the same for both), so one of the two
+  cores is taken, and the engine, the provider and the local Ignite share the other. Per added
+  app, ours' provider process spends ~7 ms more CPU than the floor's under the profiler: the
+  GetDraft client (~3.5 ms with its garbage), the engine's larger Check and Diff requests to
+  decode (ours register more properties, and its serialized provider is 2.7 KB against the
+  floor's 1.8 KB: ~1.3 ms), and its own checks and diffs (~0.2 ms). Registering four fewer
+  Outputs per Draft (an experiment, 2026-12-01, not kept) measured no difference, so the
+  program's share is not where the rest goes.
 - **Fixed costs, paid once per preview**: the first App check (~100 ms: the provider loading
   its modules, the client's first connection, the connection check); the second App's diff
   (~20 ms: it waits for the organization's listing). The provider process now keeps its
@@ -164,7 +203,10 @@ one preview at N = 50, \`bench/profile.js\`; taken 2026-12-01 under Node 22):
   slower than ours.
 - **Noise**: the machine is shared; the same preview varies by ±10% between rounds and more
   between runs (the floor at N = 200 took 8.0 s in one run, 11.5 s in another and 5.5 s in a
-  quiet one), so a ratio within a few percent of its target is within the noise.
+  quiet one; on 2026-12-02 the floor at N = 10 took 2.9–4.2 s within one run), so a ratio
+  within a few percent of its target is within the noise. The "round by round" columns give
+  the same ratio for each round alone (ours and the floor back to back), median and range:
+  where that range straddles a target, one run cannot say which side of it we are on.
 - **Against a remote platform**, where a read is mostly waiting on the network, reading ahead
   matters most: with the local Ignite holding every call 20 ms (\`BENCH_RPC_LATENCY_MS=20 node
   bench/preview.js 10 50 --rounds 2 --before <main without it>\`, 2026-12-01, before the listing):
