@@ -14,7 +14,7 @@
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import { randomBytes } from "node:crypto";
-import { clone, fromJson, toJson, type JsonValue } from "@bufbuild/protobuf";
+import { clone, fromJson, toJson, type DescMessage, type JsonValue, type MessageShape } from "@bufbuild/protobuf";
 import {
   AppMetaSchema,
   CompileLogLineSchema,
@@ -27,7 +27,7 @@ import {
 } from "../gen/dodil/ignite/v1/compute_pb.js";
 import { exists, fsyncDir, isMissingFile, readJson, writeFileAtomic, writeJsonAtomic, writeTree } from "./fs-util.js";
 import { RecordCache } from "./record-cache.js";
-import type { Store, StoreFiles, StoredDraft, StoredExecution, TreeFile } from "./store.js";
+import { copyDraft, type Store, type StoreFiles, type StoredDraft, type StoredExecution, type TreeFile } from "./store.js";
 
 const EXECUTION_ID = /^[A-Za-z0-9_.-]{1,128}$/;
 /** The compiled artifact's file name in a draft or version directory. */
@@ -35,7 +35,6 @@ const ARTIFACT = "artifact";
 
 const copyApp = (app: AppMeta): AppMeta => clone(AppMetaSchema, app);
 const copyVersion = (version: Version): Version => clone(VersionSchema, version);
-const copyDraft = (d: StoredDraft): StoredDraft => ({ draft: clone(DraftSchema, d.draft), compileLog: d.compileLog.map((l) => clone(CompileLogLineSchema, l)) });
 
 export class FileStore implements Store {
   private readonly appsDir: string;
@@ -97,15 +96,7 @@ export class FileStore implements Store {
   }
 
   async getApp(appId: string): Promise<AppMeta | undefined> {
-    const file = path.join(this.appDir(appId), "app.json");
-    return this.cache.read(
-      file,
-      async () => {
-        const json = await readJson(file);
-        return json === undefined ? undefined : fromJson(AppMetaSchema, json as JsonValue);
-      },
-      copyApp,
-    );
+    return this.readMessage(path.join(this.appDir(appId), "app.json"), AppMetaSchema);
   }
 
   async putApp(app: AppMeta): Promise<void> {
@@ -196,15 +187,7 @@ export class FileStore implements Store {
 
   async getVersion(appId: string, version: number): Promise<Version | undefined> {
     if (!Number.isInteger(version) || version < 1) return undefined;
-    const file = path.join(this.versionDir(appId, version), "version.json");
-    return this.cache.read(
-      file,
-      async () => {
-        const json = await readJson(file);
-        return json === undefined ? undefined : fromJson(VersionSchema, json as JsonValue);
-      },
-      copyVersion,
-    );
+    return this.readMessage(path.join(this.versionDir(appId, version), "version.json"), VersionSchema);
   }
 
   async listVersions(appId: string): Promise<Version[]> {
@@ -252,6 +235,18 @@ export class FileStore implements Store {
       if (e && e.appId === appId) out.push(e);
     }
     return out;
+  }
+
+  /** A record stored as the pbjson of one message, through the cache. */
+  private readMessage<D extends DescMessage>(file: string, schema: D): Promise<MessageShape<D> | undefined> {
+    return this.cache.read(
+      file,
+      async () => {
+        const json = await readJson(file);
+        return json === undefined ? undefined : fromJson(schema, json as JsonValue);
+      },
+      (m) => clone(schema, m),
+    );
   }
 
   // ---- paths -----------------------------------------------------------------------------

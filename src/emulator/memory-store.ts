@@ -14,8 +14,6 @@ import * as path from "node:path";
 import { clone, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
 import {
   AppMetaSchema,
-  CompileLogLineSchema,
-  DraftSchema,
   ExecutionSchema,
   VersionSchema,
   type AppMeta,
@@ -23,7 +21,7 @@ import {
   type Version,
 } from "../gen/dodil/ignite/v1/compute_pb.js";
 import { writeTree } from "./fs-util.js";
-import type { Store, StoreFiles, StoredDraft, StoredExecution, TreeFile } from "./store.js";
+import { copyDraft, type Store, type StoreFiles, type StoredDraft, type StoredExecution, type TreeFile } from "./store.js";
 
 interface DraftSlot {
   stored: StoredDraft;
@@ -195,10 +193,6 @@ export class MemoryStore implements Store {
     if (!v) throw new Error(`version ${n} of app ${appId} not found in the store`);
     return v;
   }
-}
-
-function copyDraft(d: StoredDraft): StoredDraft {
-  return { draft: copy(DraftSchema, d.draft), compileLog: d.compileLog.map((l) => copy(CompileLogLineSchema, l)) };
 }
 
 function copyFiles(files: TreeFile[]): TreeFile[] {

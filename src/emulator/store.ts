@@ -8,12 +8,15 @@
  * store, so they are safe as path components. The store does no locking: callers serialize
  * read-modify-write sequences per app (see mutex.ts).
  */
-import type {
-  AppMeta,
-  CompileLogLine,
-  Draft,
-  Execution,
-  Version,
+import { clone } from "@bufbuild/protobuf";
+import {
+  CompileLogLineSchema,
+  DraftSchema,
+  type AppMeta,
+  type CompileLogLine,
+  type Draft,
+  type Execution,
+  type Version,
 } from "../gen/dodil/ignite/v1/compute_pb.js";
 
 /** One regular file of a draft or version tree. `path` is relative, '/'-separated. */
@@ -28,6 +31,11 @@ export interface TreeFile {
 export interface StoredDraft {
   draft: Draft;
   compileLog: CompileLogLine[];
+}
+
+/** A copy of a stored draft that shares nothing with it: stores never alias what callers hold. */
+export function copyDraft(d: StoredDraft): StoredDraft {
+  return { draft: clone(DraftSchema, d.draft), compileLog: d.compileLog.map((l) => clone(CompileLogLineSchema, l)) };
 }
 
 /** An execution record and who may read it. */
