@@ -177,7 +177,7 @@ one preview at N = 50 and 200, \`bench/profile.js\`; taken 2026-12-01 and 2026-1
   organization, the PublishedVersion's diff lists versions only when the app's metadata cannot
   vouch for them, and the draft can only be known by reading it (the platform's metadata says
   nothing of the draft slot).${callsText} One GetDraft costs ~1 ms of CPU in the provider's
-  client and ~1.2 ms in the local Ignite's server (5,000 sequential calls, client and server in
+  client and ~1.2 ms in the local Ignite's server (6,000 sequential calls, client and server in
   separate processes, 2026-12-02); both are now the libraries' own work (connect-es and
   Node's HTTP/2 on each side, with the garbage they leave): the client's retry and deadline
   wrapper measures the same as a bare connect-es client, and the server no longer touches the
