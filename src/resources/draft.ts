@@ -2,7 +2,7 @@
 // hashes the code (a per-file manifest and the code hash) so `pulumi preview --diff` shows
 // which files changed; the provider saves the draft only when the live draft holds other code,
 // and compiles Rust drafts only when their source changed or they are not compiled.
-import { promises as fs } from "node:fs";
+import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { checkCodeShape, collectCodeSet, CodeLimitError, ENTRY_FILES, verifyCodeSet, type CodeReader } from "../code/index.js";
@@ -182,7 +182,16 @@ export async function describeCode(args: {
 
 /** The draft's files as the platform will see them: a single file under its runtime's entry name. */
 export function codeReader(root: string, sourceKind: string, manifest: Record<string, string>, runtime: RuntimeName): CodeReader {
-  const read = async (file: string) => fs.readFile(file, "utf8").catch(() => undefined);
+  // Synchronous: the checks read a few source files per draft, and in a Pulumi program a
+  // promise-based read costs ~0.5 ms of CPU each (FileHandle, thread-pool hand-off, promise
+  // hooks) against ~0.01 ms for readFileSync: 100 ms of a 200-app preview (issue 11).
+  const read = async (file: string): Promise<string | undefined> => {
+    try {
+      return readFileSync(file, "utf8");
+    } catch {
+      return undefined;
+    }
+  };
   if (sourceKind === "file") {
     const entry = ENTRY_FILES[runtime];
     return { paths: [entry], read: async (p) => (p === entry ? read(root) : undefined) };
