@@ -50,6 +50,39 @@ describe("describeCode (in the program)", () => {
     expect(Object.keys(d.manifest)).toEqual(["handler.py"]);
     expect(d.codeHash).toMatch(/^sha256:[0-9a-f]{64}$/);
   });
+
+  // Issue 11: in a Pulumi program a promise-based file-system call costs ~0.5 ms of CPU, so a
+  // draft's description and shape check read, stat and resolve synchronously (only the glob
+  // walk is asynchronous). Counted, not timed: fails if a promise-based call comes back.
+  it("reads, stats and resolves the code without promise-based file-system calls", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "draft-"));
+    fs.mkdirSync(path.join(dir, "app", "lib"), { recursive: true });
+    fs.writeFileSync(path.join(dir, "app", "handler.py"), "import lib.util\n\ndef handler(p, c):\n    return 1\n");
+    fs.writeFileSync(path.join(dir, "app", "lib", "util.py"), "X = 1\n");
+    fs.writeFileSync(path.join(dir, "app", "requirements.txt"), "");
+    fs.writeFileSync(path.join(dir, "app", ".igniteignore"), "*.log\n");
+    fs.symlinkSync("handler.py", path.join(dir, "app", "entry.py"));
+    fs.writeFileSync(path.join(dir, "single.py"), "def handler(p, c):\n    return 1\n");
+    const calls: string[] = [];
+    const names = ["readFile", "stat", "lstat", "realpath", "open", "access"] as const;
+    const originals = names.map((n) => [n, fs.promises[n]] as const);
+    for (const [n, f] of originals) {
+      (fs.promises as Record<string, unknown>)[n] = (...args: unknown[]) => {
+        calls.push(`${n} ${String(args[0])}`);
+        return (f as (...a: unknown[]) => unknown)(...args);
+      };
+    }
+    try {
+      for (const code of ["app", "single.py"]) {
+        const d = await describeCode({ code, cwd: dir });
+        expect(d.codeProblem).toBeUndefined();
+        expect(await checkDescribedCode(code, d, "python", dir)).toBeUndefined();
+      }
+    } finally {
+      for (const [n, f] of originals) (fs.promises as Record<string, unknown>)[n] = f;
+    }
+    expect(calls).toEqual([]);
+  });
 });
 
 describe("Draft diff", () => {
