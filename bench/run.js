@@ -41,7 +41,7 @@ const { runtimeNamed } = require("../dist/emulator/runtimes/index.js");
 const { resolveRuntimeOptions } = require("../dist/emulator/runtime/options.js");
 const { hashingBench } = require("./hashing.js");
 const { previewBench } = require("./preview.js");
-const { report } = require("./report.js");
+const { report, machine } = require("./report.js");
 
 const WARM_REQUESTS = Number(process.env.BENCH_WARM ?? 2000);
 const COLD_STARTS = Number(process.env.BENCH_COLD ?? 15);
@@ -552,7 +552,9 @@ async function main() {
   const only = new Set((process.env.BENCH_ONLY ?? "dataplane,preview,hashing").split(",").map((x) => x.trim()));
   const lastFile = path.join(__dirname, "results", "last.json");
   const last = fs.existsSync(lastFile) ? JSON.parse(fs.readFileSync(lastFile, "utf8")) : {};
-  const stamp = () => ({ date: new Date().toISOString().slice(0, 10), load: os.loadavg().map((x) => Number(x.toFixed(1))) });
+  // The machine too: this sandbox's hardware changes from session to session, and a section
+  // measured again keeps the others, measured elsewhere.
+  const stamp = () => ({ date: new Date().toISOString().slice(0, 10), load: os.loadavg().map((x) => Number(x.toFixed(1))), machine: machine() });
   const before = process.env.BENCH_BEFORE ? path.resolve(process.env.BENCH_BEFORE) : undefined;
   if (only.has("dataplane")) {
     const start = stamp();
