@@ -180,7 +180,10 @@ one preview at N = 50 and 200, \`bench/profile.js\`; taken 2026-12-01 and 2026-1
   Reading the draft in the Draft's diff instead (an experiment, 2026-12-02, not kept) moves
   that cost rather than removing it: the App's check and diff fall to 2.3–2.6 and 1.5–1.9 ms,
   the Draft's diff rises to 4.9–6.8 ms, and the walk takes 1.08–1.35 s against 1.21–1.49 s
-  reading ahead, in the same run; against a remote platform reading ahead wins (below).
+  reading ahead, in the same run; against a remote platform reading ahead wins (below). On
+  2026-12-02, on a quieter machine, reading ahead was the faster of the two locally as well:
+  at N = 50 (two runs of three previews each) the walk took 0.83–0.91 s reading ahead
+  against 0.90–0.97 s reading the draft in the Draft's diff (the floor's: 0.44–0.52 s).
   At N = 10 (2026-12-02, three previews each) the walk takes 0.30–0.38 s against the floor's
   0.10–0.12 s, and the App's calls 4–6 ms as the engine sees them against 1.2–1.8 ms, while
   timestamps in the dynamic-provider host's own check and diff handlers put the host's whole
@@ -228,10 +231,11 @@ one preview at N = 50 and 200, \`bench/profile.js\`; taken 2026-12-01 and 2026-1
   quiet one; on 2026-12-02 the floor at N = 10 took 2.9–4.2 s within one run), so a ratio
   within a few percent of its target is within the noise. The "round by round" columns give
   the same ratio for each round alone (ours and the floor back to back), median and range:
-  where that range straddles a target, one run cannot say which side of it we are on. Two
-  runs of the same code on 2026-12-02, 25 minutes apart on a quiet machine: one of 5 rounds
-  gave N = 50 1.12× and per added app 1.22× (10 → 50), 1.09× (50 → 200), 1.12× (10 → 200);
-  the next, of 6 rounds, 1.09× and 1.11×, 1.17×, 1.16×.
+  where that range straddles a target, one run cannot say which side of it we are on. Three
+  runs of the same code on 2026-12-02 within an hour on a quiet machine gave, for N = 50 and
+  then per added app (10 → 50, 50 → 200, 10 → 200): 1.12× and 1.22×, 1.09×, 1.12× (5 rounds);
+  1.09× and 1.11×, 1.17×, 1.16× (6 rounds); 1.12× and 1.23×, 1.00×, 1.05× (6 rounds). The
+  preview at N = 50 sits at its 1.10× target, give or take the noise, rather than under it.
 - **Against a remote platform**, where a read is mostly waiting on the network, reading ahead
   matters most: with the local Ignite holding every call 20 ms (\`BENCH_RPC_LATENCY_MS=20 node
   bench/preview.js 10 50 --rounds 2 --before <main without it>\`, 2026-12-01, before the listing):
