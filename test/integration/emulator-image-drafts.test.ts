@@ -28,7 +28,17 @@ let state: string | undefined;
 afterAll(async () => {
   // Pods first: their containers are removed through the engine, which needs its state.
   await local?.stop();
-  await eventually(() => !state || !fs.existsSync(path.join(state, "containers")) || fs.readdirSync(path.join(state, "containers")).every((f) => !f.endsWith(".json")) || undefined, "every container to be removed");
+  // A pod's guard removes its container once the worker is gone, after waiting (at most a
+  // minute, image-worker.py) for a `<engine> run` it may have left running: wait past that.
+  // Once, under a loaded full CI run, 30 s was not enough and nothing said why; the engine's
+  // call log now goes with the failure.
+  try {
+    await eventually(() => !state || !fs.existsSync(path.join(state, "containers")) || fs.readdirSync(path.join(state, "containers")).every((f) => !f.endsWith(".json")) || undefined, "every container to be removed", 90_000);
+  } catch (err) {
+    const log = state && fs.existsSync(path.join(state, "calls.log")) ? fs.readFileSync(path.join(state, "calls.log"), "utf8") : "(no calls.log)";
+    const left = state ? fs.readdirSync(path.join(state, "containers")).filter((f) => f.endsWith(".json")) : [];
+    throw new Error(`${(err as Error).message}: left ${left.join(", ")}; the engine's calls:\n${log}`);
+  }
   if (state) fs.rmSync(state, { recursive: true, force: true });
 });
 afterEach(() => {
