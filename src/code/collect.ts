@@ -2,14 +2,13 @@
 // directory filtered by include globs, exclude patterns, .igniteignore and built-in
 // excludes), hashes each one, and computes the code hash of the archive they pack into.
 import { createHash } from "node:crypto";
-import { createReadStream, lstatSync, promises as fs, readFileSync, realpathSync, statSync } from "node:fs";
+import { lstatSync, readFileSync, realpathSync, statSync } from "node:fs";
 import * as path from "node:path";
-import { pipeline } from "node:stream/promises";
 import { glob } from "glob";
 import * as messages from "../messages.js";
 import { MAX_CODE_BYTES } from "../platform-limits.js";
 import { checkCodeLimits, type LimitFinding } from "./checks.js";
-import { hashArchive, slicer, type SourceFile } from "./hash.js";
+import { hashArchive, hashFile, slicer, type SourceFile } from "./hash.js";
 import { BUILTIN_EXCLUDES, compileIgnore, IGNORE_FILE, IgnoreMatcher } from "./ignore.js";
 import { tarSize } from "./tar.js";
 
@@ -82,13 +81,6 @@ export class CodeLimitError extends Error {
 /** Bytewise order of UTF-8 names: the same on every machine and locale. */
 function comparePaths(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
-}
-
-/** Streams a file through sha256 so large files are never held whole. */
-async function sha256File(file: string): Promise<string> {
-  const hash = createHash("sha256");
-  await pipeline(createReadStream(file), hash);
-  return hash.digest("hex");
 }
 
 function modeOf(statMode: number): number {
@@ -197,10 +189,11 @@ export async function collectCodeSet(options: CollectOptions): Promise<CodeSet> 
       throw new CodeLimitError(source, checkCodeLimits([{ path: path.basename(root), size: st.size }], st.size)!);
     }
     // A single file is uploaded as-is, so its content hash is the code hash. With keepBytes
-    // it is read once and hashed from memory rather than streamed and read again.
-    const bytes = options.keepBytes ? await fs.readFile(root) : undefined;
-    const sha256 = bytes ? createHash("sha256").update(bytes).digest("hex") : await sha256File(root);
-    const entry: CodeEntry = { path: path.basename(root), size: bytes?.length ?? st.size, sha256, mode: modeOf(st.mode) };
+    // it is read once and hashed from memory; without, read in pieces as a directory's files are.
+    const name = path.basename(root);
+    const bytes = options.keepBytes ? readFileSync(root) : undefined;
+    const sha256 = bytes ? createHash("sha256").update(bytes).digest("hex") : await hashFile({ path: name, abs: root, size: st.size, mode: modeOf(st.mode) });
+    const entry: CodeEntry = { path: name, size: bytes?.length ?? st.size, sha256, mode: modeOf(st.mode) };
     set = { kind: "file", root, source, entries: [entry], manifest: manifestOf([entry]), selection: { include, exclude } };
     return { ...set, codeHash: `sha256:${entry.sha256}`, ...(bytes ? { bytes } : {}) };
   }

@@ -108,30 +108,55 @@ async function hashInTurn(files: readonly SourceFile[], size: number, keep: bool
     const f = files[i]!;
     out(tarHeader(f));
     const hash = createHash("sha256");
-    const fd = fs.openSync(f.abs, "r");
-    try {
-      let total = 0;
-      for (;;) {
-        // One byte past the size: a regular file answers in full unless its end comes first,
-        // so a short read is the end, and getting that byte means the file grew.
-        const want = Math.min(buf.length, f.size + 1 - total);
-        const n = fs.readSync(fd, buf, 0, want, null);
-        if (total + n > f.size) throw changed(f, `it grew past ${f.size} bytes`);
-        const view = buf.subarray(0, n);
-        hash.update(view);
-        out(view);
-        total += n;
-        if (n < want) break;
-        await pause();
-      }
-      if (total !== f.size) throw changed(f, `its size went from ${f.size} to ${total} bytes`);
-    } finally {
-      fs.closeSync(fd);
-    }
+    await readInPieces(f, buf, pause, (view) => {
+      hash.update(view);
+      out(view);
+    });
     out(tarPadding(f.size));
     sha256[i] = hash.digest("hex");
     await pause();
   }
   out(TAR_END);
   return { sha256, codeHash: `sha256:${archive.digest("hex")}`, size, ...(bytes ? { bytes } : {}) };
+}
+
+/**
+ * Reads `f` through `buf`, handing each piece to `onPiece` (valid until the next piece). A file
+ * whose length is not `f.size` (it changed since it was listed) throws, naming it.
+ */
+async function readInPieces(f: SourceFile, buf: Buffer, pause: () => Promise<void> | undefined, onPiece: (view: Buffer) => void): Promise<void> {
+  const fd = fs.openSync(f.abs, "r");
+  try {
+    let total = 0;
+    for (;;) {
+      // One byte past the size: a regular file answers in full unless its end comes first,
+      // so a short read is the end, and getting that byte means the file grew.
+      const want = Math.min(buf.length, f.size + 1 - total);
+      const n = fs.readSync(fd, buf, 0, want, null);
+      if (total + n > f.size) throw changed(f, `it grew past ${f.size} bytes`);
+      onPiece(buf.subarray(0, n));
+      total += n;
+      if (n < want) break;
+      await pause();
+    }
+    if (total !== f.size) throw changed(f, `its size went from ${f.size} to ${total} bytes`);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * The sha256 (lowercase hex) of one file listed with `size` bytes, read as hashArchive reads
+ * (synchronously, one bounded buffer, the event loop handed back between slices): for code that
+ * is a single file.
+ */
+export async function hashFile(file: SourceFile): Promise<string> {
+  const done = await turn();
+  try {
+    const hash = createHash("sha256");
+    await readInPieces(file, Buffer.allocUnsafe(Math.min(READ_BYTES, file.size + 1)), slicer(), (view) => hash.update(view));
+    return hash.digest("hex");
+  } finally {
+    done();
+  }
 }
