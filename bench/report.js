@@ -180,10 +180,11 @@ one preview at N = 50 and 200, \`bench/profile.js\`; taken 2026-12-01 and 2026-1
   Reading the draft in the Draft's diff instead (an experiment, 2026-12-02, not kept) moves
   that cost rather than removing it: the App's check and diff fall to 2.3–2.6 and 1.5–1.9 ms,
   the Draft's diff rises to 4.9–6.8 ms, and the walk takes 1.08–1.35 s against 1.21–1.49 s
-  reading ahead, in the same run; against a remote platform reading ahead wins (below). On
-  2026-12-02, on a quieter machine, reading ahead was the faster of the two locally as well:
-  at N = 50 (two runs of three previews each) the walk took 0.83–0.91 s reading ahead
-  against 0.90–0.97 s reading the draft in the Draft's diff (the floor's: 0.44–0.52 s).
+  reading ahead, in the same run; against a remote platform reading ahead wins (below). Later
+  the same day, on a quieter machine and after the synchronous reads (below), the order
+  reversed: at N = 50 (two runs of three previews each) the walk took 0.83–0.91 s reading
+  ahead against 0.90–0.97 s reading the draft in the Draft's diff (the floor's: 0.44–0.52 s),
+  so locally the two are within each other's noise, and reading ahead stays.
   At N = 10 (2026-12-02, three previews each) the walk takes 0.30–0.38 s against the floor's
   0.10–0.12 s, and the App's calls 4–6 ms as the engine sees them against 1.2–1.8 ms, while
   timestamps in the dynamic-provider host's own check and diff handlers put the host's whole
