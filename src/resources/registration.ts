@@ -16,7 +16,8 @@
 // The window is synchronous, so no other code runs inside it. IgniteResource is the one place
 // that opens it: the base of App, Draft and PublishedVersion.
 import * as pulumi from "@pulumi/pulumi";
-import { providerShim, type ResourceKind } from "./shim.js";
+import type { ResourceKind } from "./shim.js";
+import { providerShim } from "./shims/index.js";
 
 export interface RegistrationWindow {
   /** Puts the stack trace limit back; safe to call twice. */

@@ -1,0 +1,5 @@
+// The App's provider object is this module's exports (../shim.ts says why a module of its own).
+import { makeShim } from "../shim.js";
+
+const { configure, check, diff, create, read, update, delete: remove } = makeShim("app");
+export { configure, check, diff, create, read, update, remove as delete };
