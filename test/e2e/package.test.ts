@@ -207,6 +207,16 @@ describe("the packed package, installed into a project of its own", () => {
     expect(outputs.appOutputs!.env).toEqual({ GREETING: "Hello" });
     expect(outputs.releaseOutputs!.activeVersion).toBe(1);
     expect(outputs.ranOn).toEqual({ node: process.version, sdk: sdkVersion });
+    // Each resource's provider is a require of its kind's module, by the package's export (issue 11).
+    const state = JSON.parse((await ok(["stack", "export"])).stdout) as { deployment: { resources: { type: string; inputs?: { __provider?: string }; outputs?: { __provider?: string } }[] } };
+    const modules: Record<string, string> = { App: "app", Draft: "draft", PublishedVersion: "published-version" };
+    for (const r of state.deployment.resources.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/ignite:"))) {
+      const module = modules[r.type.slice("pulumi-nodejs:dynamic/ignite:".length)];
+      for (const text of [r.inputs?.__provider, r.outputs?.__provider]) {
+        expect(text, r.type).toContain(`require("pulumi-ignite/resources/shims/${module}")`);
+        expect(text!.length, r.type).toBeLessThan(400);
+      }
+    }
     await ok(["preview", "--expect-no-changes"]);
   }, STEP);
 

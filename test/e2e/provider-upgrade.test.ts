@@ -1,14 +1,30 @@
 // Upgrading pulumi-ignite must not make every resource show a diff (issue 11). Each resource's
 // state holds the serialized provider (`__provider`); a new version of the package may
-// serialize it differently (issue 11 made it one shared object per kind: the same text, but a
-// later change need not be). The engine hands the new text to the provider's diff, which
+// serialize it differently: up to issue 11's last change every install wrote the provider
+// object's code (~2.7 kB, what a linked package still writes); an install under node_modules
+// now writes a require of its module. The engine hands the new text to the provider's diff, which
 // compares what the program asks for with the platform, so a changed `__provider` alone is no
 // change: the preview is empty and `up` makes no platform call but reads. The older text left
 // in state keeps working: it is only a loader of the installed package.
 import * as fs from "node:fs";
+import { createRequire } from "node:module";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createWorkspace, mutations, type Workspace } from "./harness.js";
+import { createWorkspace, mutations, repo, type Workspace } from "./harness.js";
+
+const requireHere = createRequire(__filename);
+
+/** The provider of each resource type serialized by value, as a package loaded from outside node_modules writes it. */
+async function byValue(): Promise<Record<string, string>> {
+  const { serializeFunction } = requireHere("@pulumi/pulumi/runtime/closure/serializeClosure") as { serializeFunction: (f: () => unknown, o: object) => Promise<{ text: string }> };
+  const { providerShim } = requireHere(path.join(repo, "dist", "resources", "shims", "index.js")) as { providerShim: (kind: string) => unknown };
+  const texts: Record<string, string> = {};
+  for (const [type, kind] of [["App", "app"], ["Draft", "draft"], ["PublishedVersion", "publishedVersion"]]) {
+    const provider = providerShim(kind!);
+    texts[`pulumi-nodejs:dynamic/ignite:${type}`] = (await serializeFunction(() => provider, { allowSecrets: true })).text;
+  }
+  return texts;
+}
 
 const STEP = 240_000;
 
@@ -35,14 +51,17 @@ describe("upgrading the package, end to end", () => {
     await ws.initStack(dir);
     await ws.ok(dir, ["up", "--yes"]);
 
-    // What an earlier version would have left: another serialized provider in every resource
-    // (here the current one with a line added, so it still works for reads and deletes).
+    // What an earlier version left: the provider object's code in every resource, where this
+    // install writes a require of its module (with a line added, to find it again below).
+    const older = await byValue();
     const exported = JSON.parse((await ws.ok(dir, ["stack", "export"])).stdout);
     let rewritten = 0;
-    for (const r of exported.deployment.resources as Array<{ inputs?: Record<string, unknown>; outputs?: Record<string, unknown> }>) {
+    for (const r of exported.deployment.resources as Array<{ type: string; inputs?: Record<string, unknown>; outputs?: Record<string, unknown> }>) {
       for (const props of [r.inputs, r.outputs]) {
         if (typeof props?.__provider === "string") {
-          props.__provider = `${props.__provider}\n// serialized by pulumi-ignite 0.0.1\n`;
+          expect(props.__provider).toMatch(/require\("pulumi-ignite\/(dist\/)?resources\/shims\//);
+          expect(older[r.type]).toContain("pulumi-ignite/resources/provider-impl");
+          props.__provider = `${older[r.type]}\n// serialized by pulumi-ignite 0.0.1\n`;
           rewritten++;
         }
       }
