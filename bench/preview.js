@@ -6,7 +6,7 @@
 // each stack.
 //
 // The programs run through the real CLI on a file backend, in one workspace laid out like a
-// user's (node_modules linking to the repository's, pulumi-ignite → the package), against a
+// user's (node_modules linking to the repository's, pulumi-ignite: the package's files), against a
 // local Ignite in this process, each size's apps in their own organization. Every stack is
 // created first; then each round previews every size and variant in turn, so drift in the
 // machine's load hits them alike; the report takes medians.
@@ -181,14 +181,19 @@ async function workspace(packages) {
   const bin = pulumiBin();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ignite-bench-preview-"));
   // One directory per package under test, each with a node_modules linking to the repository's
-  // and pulumi-ignite → that package: the layout of a user who installed it from npm.
+  // and pulumi-ignite holding that package's files (package.json and dist/): the layout of a
+  // user who installed it from npm. Not a link: from a package under node_modules, Pulumi
+  // writes each resource's provider as a require of its module (docs/resources.md, "How the
+  // provider is packaged"), and a link's real path leaves node_modules.
   for (const [variant, pkg] of Object.entries(packages)) {
     const modules = path.join(dir, variant, "node_modules");
     fs.mkdirSync(modules, { recursive: true });
     for (const entry of fs.readdirSync(path.join(repo, "node_modules"))) {
       fs.symlinkSync(path.join(repo, "node_modules", entry), path.join(modules, entry));
     }
-    fs.symlinkSync(pkg, path.join(modules, "pulumi-ignite"));
+    fs.mkdirSync(path.join(modules, "pulumi-ignite"));
+    fs.copyFileSync(path.join(pkg, "package.json"), path.join(modules, "pulumi-ignite", "package.json"));
+    fs.cpSync(path.join(pkg, "dist"), path.join(modules, "pulumi-ignite", "dist"), { recursive: true });
     // A user's infra repo has a package.json; without one every run logs a warning.
     fs.writeFileSync(path.join(dir, variant, "package.json"), JSON.stringify({ name: `bench-${variant}`, private: true }));
   }
