@@ -173,6 +173,20 @@ function median(xs) {
 }
 
 /**
+ * The size of stack `bench` of `project` as the file backend wrote it: bytes, resources, and
+ * the serialized provider (`__provider`) of its first dynamic resource, which every dynamic
+ * resource holds twice (inputs and outputs). Undefined if the file is not where expected.
+ */
+function stateSize(dir, project) {
+  const file = path.join(dir, "state", ".pulumi", "stacks", project, "bench.json");
+  if (!fs.existsSync(file)) return undefined;
+  const text = fs.readFileSync(file, "utf8");
+  const resources = JSON.parse(text).checkpoint?.latest?.resources ?? [];
+  const dynamic = resources.find((r) => typeof r.inputs?.__provider === "string");
+  return { bytes: Buffer.byteLength(text), resources: resources.length, provider: dynamic ? Buffer.byteLength(dynamic.inputs.__provider) : 0 };
+}
+
+/**
  * Sets up the workspace and the local Ignite; returns what the phases need and `dispose`.
  * `packages`: variant name → the pulumi-ignite directory its programs load (built).
  */
@@ -249,6 +263,7 @@ async function previewBench({ ns = [10, 50, 200], rounds = 5, profileDir, before
     const sizes = [];
     for (const n of ns) {
       const up = {};
+      const state = {};
       // Each size's apps in their own organization: a listing holds that size's stacks only.
       const org = `bench-${n}`;
       const token = await ws.ignite.tokenFor(org);
@@ -265,6 +280,7 @@ async function previewBench({ ns = [10, 50, 200], rounds = 5, profileDir, before
         await ws.pulumi(cwd, ["stack", "init", "bench"]);
         await configure(v, cwd);
         up[v.name] = (await ws.pulumi(cwd, ["up", "--yes", "--skip-preview"], { env: upEnv })).ms;
+        state[v.name] = stateSize(ws.dir, `${v.name}-${n}`);
       }
       // The file backend writes the whole state after every step, so `up` of many resources
       // grows faster than linearly whatever the provider; a second stack of ours and of the
@@ -279,7 +295,7 @@ async function previewBench({ ns = [10, 50, 200], rounds = 5, profileDir, before
       log(`N=${n}: up ${variants.map((v) => `${v.name} ${(up[v.name] / 1000).toFixed(1)} s`).join(", ")}`);
       const preview = Object.fromEntries(variants.map((v) => [v.name, []]));
       const igniteCpu = Object.fromEntries(variants.map((v) => [v.name, []]));
-      sizes.push({ n, cwds, result: { n, up, preview, igniteCpu, calls: undefined } });
+      sizes.push({ n, cwds, result: { n, up, state, preview, igniteCpu, calls: undefined } });
     }
     for (let r = 0; r < rounds; r++) {
       // Rotate the order of the sizes and of the variants, so no preview always follows another.

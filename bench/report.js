@@ -129,6 +129,17 @@ function previewSection(p) {
   const linearNoCkpt = noCkpt && isLinear("oursNoCheckpoints");
   if (!linear && !linearNoCkpt) missed.push("`pulumi up` of new apps grows faster than linearly");
   const slopesText = (v) => upSlopes(v).map(perApp).join(" then ");
+  // The state each stack's up left, at the largest size (bench/preview.js records it since 2026-12-02).
+  const largest = p.ns.at(-1);
+  const kB = (b) => (b >= 1e6 ? `${(b / 1e6).toFixed(2)} MB` : `${(b / 1000).toFixed(b < 1000 ? 2 : 1)} kB`);
+  const stateOf = (v) => {
+    const st = largest?.state?.[v];
+    return st && st.resources ? `${kB(st.bytes / st.resources)} per resource, its \`__provider\` ${kB(st.provider)}` : undefined;
+  };
+  const stateText =
+    stateOf("ours") && stateOf("floor")
+      ? ` At N = ${largest.n}, the state file (${kB(largest.state.ours.bytes)} for ours, ${kB(largest.state.floor.bytes)} for the floor) holds, for ours, ${stateOf("ours")}; for the floor, ${stateOf("floor")}.`
+      : "";
   return {
     missed,
     md: `## The provider at scale (issue 11)
@@ -212,8 +223,8 @@ one preview at N = 50 and 200, \`bench/profile.js\`; taken 2026-12-01 and 2026-1
   4.93 s (\`test/unit/resources-draft.test.ts\` fails if a promise-based call comes back). Per added
   app, ours' provider process spends ~7 ms more CPU than the floor's under the profiler: the
   GetDraft client (~3.5 ms with its garbage), the engine's larger Check and Diff requests to
-  decode (ours register more properties, and its serialized provider is 2.7 KB against the
-  floor's 1.8 KB: ~1.3 ms), and its own checks and diffs (~0.2 ms). Registering four fewer
+  decode (ours register more properties, and its serialized provider was 2.7 kB against the
+  floor's 1.8 kB: ~1.3 ms; it is now 0.26 kB, below), and its own checks and diffs (~0.2 ms). Registering four fewer
   Outputs per Draft (an experiment, 2026-12-01, not kept) measured no difference, so the
   program's share is not where the rest goes.
 - **Fixed costs, paid once per preview**: the first App check (~90–110 ms: the provider loading
@@ -237,6 +248,12 @@ one preview at N = 50 and 200, \`bench/profile.js\`; taken 2026-12-01 and 2026-1
   then per added app (10 → 50, 50 → 200, 10 → 200): 1.12× and 1.22×, 1.09×, 1.12× (5 rounds);
   1.09× and 1.11×, 1.17×, 1.16× (6 rounds); 1.12× and 1.23×, 1.00×, 1.05× (6 rounds). The
   preview at N = 50 sits at its 1.10× target, give or take the noise, rather than under it.
+  Later on 2026-12-02, on a slower machine (2 × AMD EPYC: every preview about twice as long),
+  three runs of 6 rounds gave 1.05× and 0.93×, 1.20×, 1.13× (before \`__provider\` became a
+  require of its module); 1.06× and 1.27×, 1.14×, 1.17×, and 1.03× and 0.89×, 1.10×, 1.05×
+  (after it; the tables above are the last): the smaller \`__provider\` made no difference a
+  preview can measure here, and the cost from N = 10 to 50, the difference of two short
+  previews, is the noisiest number on the page (round by round it ranged from 0.57× to 2.55×).
 - **Against a remote platform**, where a read is mostly waiting on the network, reading ahead
   matters most: with the local Ignite holding every call 20 ms (\`BENCH_RPC_LATENCY_MS=20 node
   bench/preview.js 10 50 --rounds 2 --before <main without it>\`, 2026-12-01, before the listing):
@@ -259,9 +276,16 @@ of the last step within 1.25× of the first step's).
 
 - As run by default: ${met(linear)}, ${slopesText("ours")} per added app (the floor: ${slopesText("floor")}).
   The file backend writes the whole state after every step, and the state grows with each
-  app, so \`up\` of many resources is quadratic for any provider, the floor included; most of a
-  dynamic resource's state is its serialized provider (\`__provider\`, in its inputs and its
-  outputs: ~70% of ours).${noCkpt ? `
+  app, so \`up\` of many resources is quadratic for any provider, the floor included, and what
+  each step costs grows with the size of a resource's state. Most of a dynamic resource's
+  state is usually its serialized provider (\`__provider\`, in its inputs and its outputs):
+  installed under node_modules, as here, ours is written as a require of its module, not as
+  its code (resources.md, "How the provider is packaged").${stateText} Before that change
+  (2026-12-02, the same machine, one run before it and two after), ours' \`__provider\` was
+  its code, 2.7 kB, a resource held ~8.3 kB, and this \`up\` of 200 apps took 126.8 s against
+  the floor's 77.3 s (1.64×; 734 ms per added app from 50 to 200 against 435 ms); after it,
+  93.7 s against 89.9 s (1.04×; 521 ms against 512 ms) and 99.5 s against 91.7 s (1.09×;
+  544 ms against 515 ms).${noCkpt ? `
 - With checkpoints off (\`PULUMI_SKIP_CHECKPOINTS=true\`, the state written once at the end):
   ${met(linearNoCkpt)}, ${slopesText("oursNoCheckpoints")} per added app (the floor: ${slopesText("floorNoCheckpoints")}). What ours adds per app is
   its three platform calls (CreateApp, SaveDraft, PublishDraft, on a local Ignite sharing the
