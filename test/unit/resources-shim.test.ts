@@ -3,8 +3,9 @@
 // closure by object identity, so per-resource objects made a 200-app program serialize 600
 // closures), and holding nothing but the kind: no endpoint, no credential. Installed under a
 // node_modules directory, the package's object is written as a require of its module (~0.3 kB,
-// not ~2.7 kB of state per copy); loaded from anywhere else, by value. The last two tests
-// serialize the compiled package (dist/, built before the tests run) the way a program loads it.
+// not ~2.7 kB of state per copy); loaded from anywhere else, by value. The tests of the two
+// forms serialize the compiled package (dist/, built before the tests run) the way a program
+// loads it.
 import * as fs from "node:fs";
 import { createRequire } from "node:module";
 import * as os from "node:os";
@@ -12,7 +13,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ResourceKind } from "../../src/resources/shim.js";
-import { providerShim } from "../../src/resources/shims/index.js";
+import { providerShim, requiredByName } from "../../src/resources/shims/index.js";
 
 const requireHere = createRequire(__filename);
 /** What the dynamic-provider process evaluates `__provider` with. */
@@ -116,5 +117,38 @@ describe("the provider object of each resource kind", () => {
       expect(provider).toBe(shim(kind));
       expect(Object.keys(provider).sort()).toEqual(["check", "configure", "create", "delete", "diff", "read", "update"]);
     }
+  });
+
+  it("nested in another package's node_modules, is serialized by value: Pulumi would name it through that package's exports map, and fail", async () => {
+    const project = path.join(dir, "nested");
+    const foo = path.join(project, "node_modules", "foo");
+    const pkg = path.join(foo, "node_modules", "pulumi-ignite");
+    fs.mkdirSync(pkg, { recursive: true });
+    fs.writeFileSync(path.join(foo, "package.json"), JSON.stringify({ name: "foo", version: "1.0.0", exports: { ".": "./index.js" } }));
+    fs.writeFileSync(path.join(foo, "index.js"), "module.exports = {};\n");
+    fs.copyFileSync(path.join(repo, "package.json"), path.join(pkg, "package.json"));
+    fs.cpSync(path.join(repo, "dist"), path.join(pkg, "dist"), { recursive: true });
+    const shim = compiledShims(pkg);
+    for (const kind of KINDS) {
+      const text = await serialize(shim(kind));
+      expect(text).not.toContain("require(\"foo");
+      expect(text).toContain(`kind: "${kind}"`);
+      expect(Object.keys(requireFromString(text).handler()).sort()).toEqual(["check", "configure", "create", "delete", "diff", "read", "update"]);
+    }
+  });
+
+  it("is a require of its module exactly where the path from the working directory enters pulumi-ignite through node_modules", () => {
+    const cwd = path.join(path.sep, "work", "infra");
+    const file = (...p: string[]) => path.join(...p, "dist", "resources", "shims", "index.js");
+    expect(requiredByName(file(cwd, "node_modules", "pulumi-ignite"), cwd)).toBe(true);
+    // Hoisted above the project (a workspace), or installed globally.
+    expect(requiredByName(file(path.sep, "work", "node_modules", "pulumi-ignite"), cwd)).toBe(true);
+    expect(requiredByName(file(path.sep, "usr", "lib", "node_modules", "pulumi-ignite"), cwd)).toBe(true);
+    // pnpm's store: the package follows the last node_modules.
+    expect(requiredByName(file(cwd, "node_modules", ".pnpm", "pulumi-ignite@0.1.0", "node_modules", "pulumi-ignite"), cwd)).toBe(true);
+    // Nested in another package, this repository, a linked checkout.
+    expect(requiredByName(file(cwd, "node_modules", "foo", "node_modules", "pulumi-ignite"), cwd)).toBe(false);
+    expect(requiredByName(file(path.sep, "src", "pulumi-ignite"), cwd)).toBe(false);
+    expect(requiredByName(file(cwd), cwd)).toBe(false);
   });
 });
