@@ -7,8 +7,9 @@
 // package is installed under a node_modules directory, Pulumi's serializer finds the object in
 // Node's module cache and writes `require("<that module>")` instead of the object's code, ~0.3 kB
 // of state per copy instead of ~2.7 kB, and two copies per resource (its inputs and its
-// outputs). Loaded some other way (this repository's examples, a linked package), the object
-// is serialized by value, as before: the same methods, which work from anywhere.
+// outputs). Loaded some other way (this repository's examples, a linked package, a copy nested
+// in another package: `./shims/index.ts` decides), the object is serialized by value, as
+// before: the same methods, which work from anywhere.
 import type * as pulumi from "@pulumi/pulumi";
 
 export type ResourceKind = "app" | "draft" | "publishedVersion";

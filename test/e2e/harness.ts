@@ -10,7 +10,8 @@
 // `pulumi-ignite` holds the package's files (package.json and dist/, not a link to the
 // repository, so it resolves `@pulumi/pulumi` from the project as an installed package does),
 // `@pulumi/pulumi` links to the line's SDK, and the other entries link to the repository's.
-// So the shim's plain `require("pulumi-ignite/…")` path is the one tested; `npm start` tests
+// So the shim's plain `require("pulumi-ignite/…")` path is the one tested, and each resource's
+// `__provider` is the require of its kind's module an installed package writes; `npm start` tests
 // the in-repo self-reference path, and test/e2e/package.test.ts the packed tarball.
 import { execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
@@ -18,6 +19,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { createIgniteClient, type IgniteClient } from "../../src/client/index.js";
 import { startEmulator, type Emulator, type EmulatorOptions } from "../../src/emulator/index.js";
+import { installPackageFiles } from "../support/package-files.js";
 
 export const repo = path.resolve(__dirname, "..", "..");
 
@@ -167,10 +169,7 @@ function installModules(modules: string): void {
     fs.symlinkSync(path.join(repo, "node_modules", entry), path.join(modules, entry));
   }
   fs.symlinkSync(path.join(sdkDir, "node_modules", "@pulumi", "pulumi"), path.join(modules, "@pulumi", "pulumi"));
-  const pkg = path.join(modules, "pulumi-ignite");
-  fs.mkdirSync(pkg);
-  fs.copyFileSync(path.join(repo, "package.json"), path.join(pkg, "package.json"));
-  fs.cpSync(path.join(repo, "dist"), path.join(pkg, "dist"), { recursive: true });
+  installPackageFiles(path.join(modules, "pulumi-ignite"));
 }
 
 /** Options of the workspace's local Ignite (e.g. a short cold-start budget). */

@@ -14,6 +14,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ResourceKind } from "../../src/resources/shim.js";
 import { providerShim, requiredByName } from "../../src/resources/shims/index.js";
+import { installPackageFiles, repo } from "../support/package-files.js";
 
 const requireHere = createRequire(__filename);
 /** What the dynamic-provider process evaluates `__provider` with. */
@@ -21,7 +22,6 @@ const requireFromString = createRequire(requireHere.resolve("@pulumi/pulumi"))("
 type SerializeFunction = (func: () => unknown, args?: object) => Promise<{ text: string }>;
 const closure = requireHere("@pulumi/pulumi/runtime/closure/serializeClosure") as { serializeFunction: SerializeFunction };
 
-const repo = path.resolve(__dirname, "..", "..");
 const KINDS = ["app", "draft", "publishedVersion"] as const;
 /** The modules whose exports are the provider objects, in the compiled package. */
 const MODULES: Record<ResourceKind, string> = { app: "app", draft: "draft", publishedVersion: "published-version" };
@@ -96,13 +96,10 @@ describe("the provider object of each resource kind", () => {
   });
 
   it("installed under node_modules, is serialized as a require of its module, which loads that very object (issue 11)", async () => {
-    // The package as the e2e harness installs it: its files, not a link (a link's real path
-    // leaves node_modules, and the object is then serialized by value, as above).
+    // The package as the e2e harness installs it: its files, not a link.
     const project = path.join(dir, "project");
     const pkg = path.join(project, "node_modules", "pulumi-ignite");
-    fs.mkdirSync(pkg, { recursive: true });
-    fs.copyFileSync(path.join(repo, "package.json"), path.join(pkg, "package.json"));
-    fs.cpSync(path.join(repo, "dist"), path.join(pkg, "dist"), { recursive: true });
+    installPackageFiles(pkg);
     const shim = compiledShims(pkg);
     for (const kind of KINDS) {
       const text = await serialize(shim(kind));
@@ -123,11 +120,9 @@ describe("the provider object of each resource kind", () => {
     const project = path.join(dir, "nested");
     const foo = path.join(project, "node_modules", "foo");
     const pkg = path.join(foo, "node_modules", "pulumi-ignite");
-    fs.mkdirSync(pkg, { recursive: true });
+    installPackageFiles(pkg);
     fs.writeFileSync(path.join(foo, "package.json"), JSON.stringify({ name: "foo", version: "1.0.0", exports: { ".": "./index.js" } }));
     fs.writeFileSync(path.join(foo, "index.js"), "module.exports = {};\n");
-    fs.copyFileSync(path.join(repo, "package.json"), path.join(pkg, "package.json"));
-    fs.cpSync(path.join(repo, "dist"), path.join(pkg, "dist"), { recursive: true });
     const shim = compiledShims(pkg);
     for (const kind of KINDS) {
       const text = await serialize(shim(kind));

@@ -19,9 +19,7 @@ const modules: Record<ResourceKind, pulumi.dynamic.ResourceProvider> = { app, dr
 let shims: Record<ResourceKind, pulumi.dynamic.ResourceProvider> | undefined;
 
 export function providerShim(kind: ResourceKind): pulumi.dynamic.ResourceProvider {
-  shims ??= requiredByName(__filename, process.cwd())
-    ? modules
-    : { app: { ...modules.app }, draft: { ...modules.draft }, publishedVersion: { ...modules.publishedVersion } };
+  shims ??= requiredByName(__filename, process.cwd()) ? modules : (Object.fromEntries(Object.entries(modules).map(([k, m]) => [k, { ...m }])) as typeof modules);
   return shims[kind];
 }
 
