@@ -127,7 +127,13 @@ function previewSection(p) {
   const isLinear = (v) => steps.length < 2 || upSlopes(v).at(-1) <= 1.25 * upSlopes(v)[0];
   const linear = isLinear("ours");
   const linearNoCkpt = noCkpt && isLinear("oursNoCheckpoints");
-  if (!linear && !linearNoCkpt) missed.push("`pulumi up` of new apps grows faster than linearly");
+  /**
+   * What ours adds to the floor's up, per added app, step by step: the provider's own growth,
+   * apart from the engine's (which every provider pays). Linear as above.
+   */
+  const excess = steps.map(([na, nb]) => slope(na, nb, "ours", up) - slope(na, nb, "floor", up));
+  const excessLinear = steps.length < 2 || excess.at(-1) <= 1.25 * Math.max(excess[0], 0);
+  if (!excessLinear || (noCkpt && !linearNoCkpt)) missed.push("`pulumi up` of new apps: what ours adds to the floor grows faster than linearly");
   const slopesText = (v) => upSlopes(v).map(perApp).join(" then ");
   // The state each stack's up left, at the largest size (bench/preview.js records it since 2026-12-02).
   const largest = p.ns.at(-1);
@@ -272,9 +278,12 @@ per app against the floor's 22, 1.25× from N = 50 to 200.
 ${table(["N apps", "ours", "ours per added app", "floor", "floor per added app", "ours / floor", ...(noCkpt ? ["ours, checkpoints off", "per added app", "floor, checkpoints off", "per added app", "ours / floor"] : []), ...(has("props") ? ["floor with our properties", "per added app"] : []), ...(has("before") ? ["before", "per added app"] : [])], upRows)}
 
 Target: report ours against the floor's create, and grow linearly (here: the cost per added app
-of the last step within 1.25× of the first step's).
+of the last step within 1.25× of the first step's). The engine's part of that growth is not the
+provider's to choose, so the target is checked on what the provider adds: ours' cost per added
+app beyond the floor's, and ours with checkpoints off, where the engine's part is linear.
 
-- As run by default: ${met(linear)}, ${slopesText("ours")} per added app (the floor: ${slopesText("floor")}).
+- What ours adds to the floor, per added app: ${met(excessLinear)}, ${excess.map(perApp).join(" then ")}.
+- As run by default, the engine included: ${linear ? "linear" : "not linear, for the floor too"}: ${slopesText("ours")} per added app (the floor: ${slopesText("floor")}).
   The file backend writes the whole state after every step, and the state grows with each
   app, so \`up\` of many resources is quadratic for any provider, the floor included, and what
   each step costs grows with the size of a resource's state. Most of a dynamic resource's
@@ -285,7 +294,21 @@ of the last step within 1.25× of the first step's).
   its code, 2.7 kB, a resource held ~8.3 kB, and this \`up\` of 200 apps took 126.8 s against
   the floor's 77.3 s (1.64×; 734 ms per added app from 50 to 200 against 435 ms); after it,
   93.7 s against 89.9 s (1.04×; 521 ms against 512 ms) and 99.5 s against 91.7 s (1.09×;
-  544 ms against 515 ms).${noCkpt ? `
+  544 ms against 515 ms).
+- Where that time goes (\`pulumi up --yes --skip-preview --profiling <prefix>\` of 200 new apps
+  on a fresh stack, then \`go tool pprof -top -cum\`; 2026-12-02, this machine): the CLI is
+  busy for ~60 s of the ~68 s either up takes, ours and the floor's alike, and 79% (ours) and
+  85% (the floor) of that CPU is the engine saving checkpoints (\`SnapshotManager.saveSnapshot\`).
+  Of the whole profile, for ours and then the floor: encoding the state as JSON 37% and 43%,
+  the MD5 that the file backend writes beside every file 12% and 19%, copying the previous
+  file to its \`.bak\` 6% and 9%, and building the deployment from the engine's resources 19% and 9%.
+  The first three grow with the state's bytes, where ours' is smaller; the last with its
+  properties, where ours' resources have about three times as many as the floor's (the same
+  outputs a user reads, and the Draft's per-file manifest that lets a preview name the changed
+  files). So the quadratic term is the engine's, whatever the provider; the Pulumi Cloud backend, which
+  sends journal entries instead of whole snapshots where the service accepts them, avoids it; the
+  per-step checkpoints can be turned off (next point), at the cost of a state that is only
+  written at the end.${noCkpt ? `
 - With checkpoints off (\`PULUMI_SKIP_CHECKPOINTS=true\`, the state written once at the end):
   ${met(linearNoCkpt)}, ${slopesText("oursNoCheckpoints")} per added app (the floor: ${slopesText("floorNoCheckpoints")}). What ours adds per app is
   its three platform calls (CreateApp, SaveDraft, PublishDraft, on a local Ignite sharing the

@@ -1,6 +1,7 @@
 // docs/benchmarks.md keeps the sections a run did not measure (bench/report.js): a fresh clone
 // has no bench/results/, so `BENCH_ONLY=preview npm run bench` there must not replace the
-// data-plane and hashing sections with "Not measured yet".
+// data-plane and hashing sections with "Not measured yet". And the up's growth target is
+// checked on what the provider adds to the floor, not on the engine's checkpoints.
 import { createRequire } from "node:module";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -30,5 +31,42 @@ describe("the benchmarks page", () => {
   it("says a section is not measured yet when neither the results nor the page have it", () => {
     const { md } = report({}, "");
     expect(md.match(/Not measured yet/g)).toHaveLength(3);
+  });
+
+  describe("the target for `pulumi up` of new apps", () => {
+    const stamp = { date: "2026-12-02", load: [1, 1, 1] };
+    /** Preview results with these up times (ms) at N = 10, 50, 200; the previews all meet their targets. */
+    const results = (ours: number[], floor: number[], oursOff = [1000, 3000, 10000], floorOff = [900, 2500, 8500]) => ({
+      preview: {
+        pulumi: "v3.276.0",
+        rounds: 1,
+        variants: ["ours", "floor"],
+        start: stamp,
+        end: stamp,
+        ns: [10, 50, 200].map((n, i) => ({
+          n,
+          up: { ours: ours[i], floor: floor[i], oursNoCheckpoints: oursOff[i], floorNoCheckpoints: floorOff[i] },
+          preview: { ours: [1000 + 10 * n], floor: [1000 + 10 * n] },
+        })),
+      },
+    });
+    const upMissed = (r: Record<string, unknown>) => report(r).missed.filter((m) => m.includes("pulumi up"));
+
+    it("is met when only the engine's part grows faster than linearly (the floor's as well)", () => {
+      // Both quadratic (100 then 500 ms per added app), ours a steady 20 ms per app above the floor.
+      const { md, missed } = report(results([2000, 6800, 81800], [1800, 5800, 77800]));
+      expect(missed).toEqual([]);
+      expect(md).toContain("What ours adds to the floor, per added app: met, 20 ms then 20 ms.");
+      expect(md).toContain("As run by default, the engine included: not linear, for the floor too");
+    });
+
+    it("is missed when what ours adds to the floor grows faster than linearly", () => {
+      // Ours 20 ms per app above the floor from 10 to 50, then 60.
+      expect(upMissed(results([2000, 6800, 90800], [1800, 5800, 77800]))).toEqual(["`pulumi up` of new apps: what ours adds to the floor grows faster than linearly"]);
+    });
+
+    it("is missed when ours with checkpoints off grows faster than linearly", () => {
+      expect(upMissed(results([2000, 6800, 81800], [1800, 5800, 77800], [1000, 3000, 40000]))).toHaveLength(1);
+    });
   });
 });
